@@ -1,0 +1,34 @@
+package org.fleetupgrade.controlplane;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import org.fleetupgrade.fleet.ControlPlaneMember;
+import org.fleetupgrade.version.TargetVersions;
+
+/**
+ * The per-member steps of a control-plane upgrade. Every method is idempotent: a retry after a
+ * crash finds the work done and does not do it twice.
+ */
+@ActivityInterface
+public interface ControlPlaneActivities {
+
+  /** Cordon and evict (ignoring DaemonSets, deleting emptyDir data). */
+  @ActivityMethod
+  DrainResult drain(String stage, ControlPlaneMember member);
+
+  /** CNI plugins, crictl, kubeadm upgrade (apply or node, decided from the cluster), kubelet, kubectl. */
+  @ActivityMethod
+  MemberUpgradeResult upgrade(String stage, ControlPlaneMember member, TargetVersions target);
+
+  /**
+   * Static pod images, kubelet and kubeadm-config at the target. A mismatch fails with type
+   * {@link #VERIFICATION_MISMATCH} (retryable: static pods take time to restart).
+   */
+  @ActivityMethod
+  MemberVerification verify(String stage, ControlPlaneMember member, TargetVersions target);
+
+  @ActivityMethod
+  void uncordon(String stage, ControlPlaneMember member);
+
+  String VERIFICATION_MISMATCH = "VerificationMismatch";
+}

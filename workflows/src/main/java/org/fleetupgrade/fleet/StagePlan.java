@@ -1,0 +1,31 @@
+package org.fleetupgrade.fleet;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.fleetupgrade.promotion.PromotionPolicy;
+
+/**
+ * One environment of the fleet as the workflows see it. Connection details (credentials, SSH keys,
+ * endpoints) stay in the worker's config: only the name travels, so no secret reaches history.
+ *
+ * @param convergenceDeadline how long health verification polls before the stage blocks
+ * @param promotion the gate after this stage, before the next one starts (unused for the last)
+ */
+public record StagePlan(
+    String name,
+    String project,
+    String region,
+    List<String> zones,
+    Duration convergenceDeadline,
+    RebootBudget reboot,
+    PromotionPolicy promotion) {
+
+  public StagePlan {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(convergenceDeadline, "convergenceDeadline");
+    Objects.requireNonNull(reboot, "reboot");
+    Objects.requireNonNull(promotion, "promotion");
+    zones = List.copyOf(zones);
+  }
+}

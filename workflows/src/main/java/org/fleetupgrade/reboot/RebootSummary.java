@@ -1,0 +1,3 @@
+package org.fleetupgrade.reboot;
+
+public record RebootSummary(int rebooted, int alreadyAtTarget, int waves) {}

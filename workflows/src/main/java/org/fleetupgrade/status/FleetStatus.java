@@ -1,0 +1,37 @@
+package org.fleetupgrade.status;
+
+import java.util.List;
+import org.fleetupgrade.changelog.ChangelogReview;
+import org.fleetupgrade.version.TargetVersions;
+
+/**
+ * The one structured snapshot the {@code status} query returns, and the final report. The
+ * timeline keeps the newest {@link #TIMELINE_LIMIT} entries; {@code timelineDropped} counts the rest.
+ */
+public record FleetStatus(
+    String upgradeId,
+    TargetVersions target,
+    FleetState state,
+    boolean paused,
+    String currentStage,
+    GateStatus gate,
+    String blockedStep,
+    String lastError,
+    ChangelogReview review,
+    List<StageStatus> stages,
+    List<String> approvals,
+    List<TimelineEntry> timeline,
+    int timelineDropped) {
+
+  public static final int TIMELINE_LIMIT = 400;
+
+  public FleetStatus {
+    stages = List.copyOf(stages);
+    approvals = List.copyOf(approvals);
+    timeline = List.copyOf(timeline);
+  }
+
+  public StageStatus stage(String name) {
+    return stages.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+  }
+}

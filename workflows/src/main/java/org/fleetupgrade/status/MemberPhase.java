@@ -1,0 +1,10 @@
+package org.fleetupgrade.status;
+
+public enum MemberPhase {
+  PENDING,
+  DRAINING,
+  UPGRADING,
+  VERIFYING,
+  UNCORDONING,
+  DONE
+}

@@ -1,0 +1,419 @@
+package org.fleetupgrade.upgrade;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.fleetupgrade.changelog.ChangelogActivities;
+import org.fleetupgrade.changelog.ChangelogReview;
+import org.fleetupgrade.fleet.StagePlan;
+import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.health.HealthActivities;
+import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.status.FleetState;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GatePhase;
+import org.fleetupgrade.status.GateStatus;
+import org.fleetupgrade.status.SearchAttributes;
+import org.fleetupgrade.status.StageState;
+import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.TimelineEntry;
+import org.fleetupgrade.version.TargetVersions;
+import org.slf4j.Logger;
+
+public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
+
+  private static final Logger log = Workflow.getLogger(FleetUpgradeWorkflowImpl.class);
+
+  private static final RetryOptions RETRIES = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofSeconds(1))
+      .setBackoffCoefficient(2)
+      .setMaximumInterval(Duration.ofMinutes(1))
+      .setMaximumAttempts(5)
+      .build();
+
+  private final ChangelogActivities changelog = Workflow.newActivityStub(ChangelogActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
+
+  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
+
+  private final StepRunner runner = new StepRunner(new StepRunner.Listener() {
+    @Override
+    public void blocked(String step, String error) {
+      lastError = error;
+      record(null, "BLOCKED at " + step + ": " + error);
+    }
+
+    @Override
+    public void unblocked(String step, boolean skip, String reason) {
+      record(null, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void pausedChanged(boolean paused, String reason) {
+      record(null, (paused ? "paused" : "resumed") + (reason == null ? "" : ": " + reason));
+    }
+  }, false);
+
+  private String upgradeId;
+  private TargetVersions target;
+  private List<StagePlan> plans = List.of();
+  private final Map<String, StageStatus> stages = new LinkedHashMap<>();
+  private final Map<String, Long> stageSequence = new LinkedHashMap<>();
+  private final List<String> approvals = new ArrayList<>();
+  private final Deque<TimelineEntry> timeline = new ArrayDeque<>();
+  private int timelineDropped;
+  private ChangelogReview review;
+  private boolean reviewing;
+  private String currentStage;
+  private StageUpgradeWorkflow activeStage;
+  private GateStatus gate;
+  private String lastError;
+  private FleetState finalState;
+  private String publishedState;
+
+  @Override
+  public FleetStatus run(UpgradeRequest request) {
+    upgradeId = Workflow.getInfo().getWorkflowId();
+    target = request.target();
+    plans = request.stages();
+    plans.forEach(p -> stages.put(p.name(), StageStatus.pending(p.name())));
+    Workflow.upsertTypedSearchAttributes(SearchAttributes.VERSION.valueSet(target.kubernetes().toString()));
+    record(null, "upgrade to " + target + " through " + plans.stream().map(StagePlan::name).collect(Collectors.joining(" -> ")));
+    try {
+      reviewing = true;
+      review = runner.run(Steps.CHANGELOG, () -> changelog.review(target)).orElse(null);
+      reviewing = false;
+      if (review != null) {
+        record(null, "changelog reviewed: " + review.urgentNotes().size() + " urgent note(s), "
+            + review.warnings().size() + " warning(s) from " + review.source());
+      }
+      for (int i = 0; i < plans.size(); i++) {
+        StageStatus result = runStage(plans.get(i));
+        if (result.state() == StageState.ABORTED) {
+          throw new UpgradeAborted(result.lastError() == null ? "stage " + result.name() + " aborted" : result.lastError());
+        }
+        if (i + 1 < plans.size()) {
+          promote(plans.get(i), plans.get(i + 1));
+        }
+      }
+      currentStage = null;
+      finalState = FleetState.COMPLETED;
+      record(null, "upgrade to " + target.kubernetes() + " completed");
+    } catch (UpgradeAborted aborted) {
+      gate = null;
+      finalState = FleetState.ABORTED;
+      record(null, "upgrade aborted: " + aborted.getMessage());
+    }
+    return status();
+  }
+
+  private StageStatus runStage(StagePlan plan) {
+    runner.checkpoint();
+    currentStage = plan.name();
+    String childId = StageUpgradeWorkflow.workflowId(upgradeId, plan.name());
+    return runner.run("stage:" + plan.name(), () -> {
+      StageUpgradeWorkflow child = Workflow.newChildWorkflowStub(StageUpgradeWorkflow.class,
+          ChildWorkflowOptions.newBuilder()
+              .setWorkflowId(childId)
+              .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
+              .setStaticSummary("Upgrade " + plan.name() + " (" + plan.project() + ") to " + target.kubernetes())
+              .build());
+      Promise<StageStatus> done = Async.function(child::run, new StageAssignment(plan, target, upgradeId));
+      Workflow.getWorkflowExecution(child).get();
+      activeStage = child;
+      if (runner.paused()) {
+        forward(new OperatorCommand(OperatorCommand.Kind.PAUSE, null, "upgrade paused before " + plan.name() + " started"));
+      }
+      if (runner.aborted()) {
+        forward(new OperatorCommand(OperatorCommand.Kind.ABORT, null, "upgrade aborted"));
+      }
+      try {
+        StageStatus result = done.get();
+        stages.put(plan.name(), result);
+        return result;
+      } finally {
+        activeStage = null;
+      }
+    }).orElseGet(() -> stages.get(plan.name()));
+  }
+
+  private void promote(StagePlan from, StagePlan to) {
+    PromotionPolicy policy = from.promotion();
+    Instant soakUntil = now().plus(policy.soak());
+    setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + policy.soak()));
+    runner.await(Duration.between(now(), soakUntil), () -> false);
+    if (policy.mode() == PromotionMode.APPROVAL) {
+      setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_APPROVAL, null,
+          "approve with: fleet-upgrade approve " + upgradeId + " " + from.name() + " --reason ..."));
+      runner.await(() -> approvals.stream().anyMatch(a -> a.startsWith(from.name() + ":")));
+    } else if (policy.mode() == PromotionMode.WINDOW) {
+      Instant opening = policy.window().nextOpening(now());
+      setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_WINDOW, opening, "window " + policy.window()));
+      runner.await(Duration.between(now(), opening), () -> false);
+    }
+    runner.checkpoint();
+    // Verified right before promoting, after any wait, so what is promoted is what is healthy now.
+    setGate(new GateStatus(from.name(), to.name(), GatePhase.VERIFYING_HEALTH, null, "re-verifying " + from.name()));
+    runner.run(Steps.promotionHealth(from.name()), () -> {
+      HealthReport report = health.check(from.name(), target.kubernetes());
+      if (!report.converged()) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            from.name() + " is not healthy after its soak: " + report.summary(), "NotHealthyAfterSoak");
+      }
+      return report;
+    });
+    setGate(new GateStatus(from.name(), to.name(), GatePhase.PASSED, null, "promoting to " + to.name()));
+    gate = null;
+  }
+
+  private void setGate(GateStatus newGate) {
+    gate = newGate;
+    record(null, "gate " + newGate.stage() + " -> " + newGate.next() + ": " + newGate.phase()
+        + (newGate.until() == null ? "" : " until " + newGate.until()) + " (" + newGate.detail() + ")");
+  }
+
+  // ---- operator updates ----
+
+  @Override
+  public void validateApprove(String stage, String reason) {
+    requireRunning();
+    StepRunner.requireReason(reason, "approve");
+    requireKnownStage(stage);
+    if (gate == null || !gate.stage().equals(stage)) {
+      throw new IllegalStateException(stage + " is not at a promotion gate"
+          + (gate == null ? " (no gate is open; the upgrade is at " + describeWhere() + ")"
+              : " (the open gate is after " + gate.stage() + ")"));
+    }
+    PromotionPolicy policy = plan(stage).promotion();
+    if (policy.mode() != PromotionMode.APPROVAL) {
+      throw new IllegalStateException("the gate after " + stage + " promotes by " + policy.mode().name().toLowerCase()
+          + ", not by approval");
+    }
+    if (gate.phase() != GatePhase.WAITING_APPROVAL) {
+      throw new IllegalStateException(stage + " is not waiting for approval: it is " + gate.phase()
+          + (gate.until() == null ? "" : " until " + gate.until()));
+    }
+  }
+
+  @Override
+  public String approve(String stage, String reason) {
+    approvals.add(stage + ": " + reason);
+    record(null, "approved promotion of " + stage + ": " + reason);
+    return "approved: " + stage + " will be promoted to " + gate.next();
+  }
+
+  @Override
+  public void validatePause(String reason) {
+    requireRunning();
+    runner.validatePause();
+  }
+
+  @Override
+  public String pause(String reason) {
+    runner.pause(reason);
+    forward(new OperatorCommand(OperatorCommand.Kind.PAUSE, null, reason));
+    return "paused: the running step finishes, nothing new starts until resume";
+  }
+
+  @Override
+  public void validateResume(String reason) {
+    requireRunning();
+    runner.validateResume();
+  }
+
+  @Override
+  public String resume(String reason) {
+    runner.resume(reason);
+    forward(new OperatorCommand(OperatorCommand.Kind.RESUME, null, reason));
+    return "resumed";
+  }
+
+  @Override
+  public void validateRetry(String reason) {
+    requireRunning();
+    if (runner.blockedStep() == null && activeBlockedStep() == null) {
+      throw new IllegalStateException("nothing is blocked: retry applies only to a BLOCKED step (the upgrade is at "
+          + describeWhere() + ")");
+    }
+  }
+
+  @Override
+  public String retry(String reason) {
+    String step = runner.blockedStep();
+    if (step != null) {
+      runner.retry(reason);
+    } else {
+      step = activeBlockedStep();
+      forward(new OperatorCommand(OperatorCommand.Kind.RETRY, step, reason));
+    }
+    return "retrying " + step;
+  }
+
+  @Override
+  public void validateSkip(String step, String reason) {
+    requireRunning();
+    if (runner.blockedStep() != null) {
+      runner.validateSkip(step, reason);
+      return;
+    }
+    StepRunner.requireReason(reason, "skip");
+    String blocked = activeBlockedStep();
+    if (blocked == null) {
+      throw new IllegalStateException("nothing is blocked: skip applies only to a BLOCKED step");
+    }
+    if (!blocked.equals(step)) {
+      throw new IllegalArgumentException("step '" + step + "' is not the blocked step '" + blocked + "'");
+    }
+    if (!Steps.skippable(step)) {
+      throw new IllegalArgumentException("step '" + step + "' cannot be skipped: later steps depend on it; retry or abort");
+    }
+  }
+
+  @Override
+  public String skip(String step, String reason) {
+    if (runner.blockedStep() != null) {
+      runner.skip(step, reason);
+    } else {
+      forward(new OperatorCommand(OperatorCommand.Kind.SKIP, step, reason));
+    }
+    return "skipped " + step;
+  }
+
+  @Override
+  public void validateAbort(String reason) {
+    requireRunning();
+    runner.validateAbort(reason);
+  }
+
+  @Override
+  public String abort(String reason) {
+    runner.abort(reason);
+    forward(new OperatorCommand(OperatorCommand.Kind.ABORT, null, reason));
+    return "aborting: " + reason;
+  }
+
+  @Override
+  public void stageProgress(StageProgress progress) {
+    String stage = progress.status().name();
+    if (progress.sequence() <= stageSequence.getOrDefault(stage, 0L)) {
+      return;
+    }
+    stageSequence.put(stage, progress.sequence());
+    stages.put(stage, progress.status());
+    if (progress.status().lastError() != null && progress.status().state() == StageState.BLOCKED) {
+      lastError = progress.status().lastError();
+    }
+    append(progress.event());
+    publish(progress.event().event());
+  }
+
+  private void forward(OperatorCommand command) {
+    if (activeStage != null) {
+      Async.procedure(activeStage::operator, command);
+    }
+  }
+
+  private String activeBlockedStep() {
+    if (activeStage == null || currentStage == null) {
+      return null;
+    }
+    StageStatus s = stages.get(currentStage);
+    return s != null && s.state() == StageState.BLOCKED ? s.blockedStep() : null;
+  }
+
+  private void requireRunning() {
+    if (finalState != null) {
+      throw new IllegalStateException("the upgrade is " + finalState);
+    }
+  }
+
+  private void requireKnownStage(String stage) {
+    if (plan(stage) == null) {
+      throw new IllegalArgumentException("unknown stage '" + stage + "': stages are "
+          + plans.stream().map(StagePlan::name).collect(Collectors.joining(", ")));
+    }
+  }
+
+  private StagePlan plan(String stage) {
+    return plans.stream().filter(p -> p.name().equals(stage)).findFirst().orElse(null);
+  }
+
+  private String describeWhere() {
+    FleetState s = state();
+    return s + (currentStage == null ? "" : " in " + currentStage);
+  }
+
+  // ---- status ----
+
+  private FleetState state() {
+    if (finalState != null) {
+      return finalState;
+    }
+    if (runner.blockedStep() != null || activeBlockedStep() != null) {
+      return FleetState.BLOCKED;
+    }
+    if (runner.paused()) {
+      return FleetState.PAUSED;
+    }
+    if (reviewing) {
+      return FleetState.REVIEWING;
+    }
+    return gate != null ? FleetState.GATE : FleetState.RUNNING;
+  }
+
+  @Override
+  public FleetStatus status() {
+    String blocked = runner.blockedStep() != null ? runner.blockedStep() : activeBlockedStep();
+    return new FleetStatus(upgradeId, target, state(), runner.paused(), currentStage, gate, blocked, lastError,
+        review, new ArrayList<>(stages.values()), approvals, new ArrayList<>(timeline), timelineDropped);
+  }
+
+  private void record(String stage, String event) {
+    TimelineEntry entry = new TimelineEntry(now(), stage, event);
+    log.info("{}: {}", upgradeId, event);
+    append(entry);
+    publish(event);
+  }
+
+  private void append(TimelineEntry entry) {
+    timeline.addLast(entry);
+    while (timeline.size() > FleetStatus.TIMELINE_LIMIT) {
+      timeline.removeFirst();
+      timelineDropped++;
+    }
+  }
+
+  /** Search attributes change only with the state or stage; the web UI details with every event. */
+  private void publish(String event) {
+    FleetState state = state();
+    String shown = state + "/" + currentStage;
+    if (!shown.equals(publishedState)) {
+      publishedState = shown;
+      Workflow.upsertTypedSearchAttributes(
+          SearchAttributes.STATE.valueSet(state.name()),
+          currentStage == null ? SearchAttributes.STAGE.valueUnset() : SearchAttributes.STAGE.valueSet(currentStage));
+    }
+    Workflow.setCurrentDetails(StatusMarkdown.fleet(status(), event));
+  }
+
+  private static Instant now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
+  }
+}

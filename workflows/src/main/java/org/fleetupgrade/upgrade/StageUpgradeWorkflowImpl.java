@@ -1,0 +1,412 @@
+package org.fleetupgrade.upgrade;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.ParentClosePolicy;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowCancellationType;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.fleetupgrade.controlplane.ControlPlaneActivities;
+import org.fleetupgrade.controlplane.MemberUpgradeResult;
+import org.fleetupgrade.controlplane.UpgradeMode;
+import org.fleetupgrade.fleet.ControlPlaneMember;
+import org.fleetupgrade.fleet.StagePlan;
+import org.fleetupgrade.health.HealthActivities;
+import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.images.ImageActivities;
+import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.preflight.InventoryActivities;
+import org.fleetupgrade.preflight.StageInventory;
+import org.fleetupgrade.reboot.RebootSummary;
+import org.fleetupgrade.reboot.RollingReboot;
+import org.fleetupgrade.reboot.RollingRebootWorkflow;
+import org.fleetupgrade.reboot.WavePlanner;
+import org.fleetupgrade.status.MemberPhase;
+import org.fleetupgrade.status.MemberStatus;
+import org.fleetupgrade.status.NodeConvergence;
+import org.fleetupgrade.status.SearchAttributes;
+import org.fleetupgrade.status.SkippedStep;
+import org.fleetupgrade.status.StageState;
+import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.TimelineEntry;
+import org.fleetupgrade.tooling.NodeToolingActivities;
+import org.fleetupgrade.tooling.ToolingResult;
+import org.fleetupgrade.version.UpgradeDecision;
+import org.fleetupgrade.version.UpgradePolicy;
+import org.slf4j.Logger;
+
+public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
+
+  private static final Logger log = Workflow.getLogger(StageUpgradeWorkflowImpl.class);
+
+  /** Health polling starts fast and backs off, so a converged stage finishes quickly and a slow one costs few events. */
+  static final Duration FIRST_HEALTH_POLL = Duration.ofSeconds(15);
+  static final Duration MAX_HEALTH_POLL = Duration.ofMinutes(5);
+
+  private static final RetryOptions STEP_RETRIES = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofSeconds(1))
+      .setBackoffCoefficient(2)
+      .setMaximumInterval(Duration.ofMinutes(1))
+      .setMaximumAttempts(5)
+      .build();
+
+  private final InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  private final ControlPlaneActivities controlPlane = Workflow.newActivityStub(ControlPlaneActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(45))
+          .setHeartbeatTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  /** Static pods take a while to restart with new images: a mismatch is retried for about ten minutes. */
+  private final ControlPlaneActivities verification = Workflow.newActivityStub(ControlPlaneActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RetryOptions.newBuilder()
+              .setInitialInterval(Duration.ofSeconds(10))
+              .setBackoffCoefficient(1.5)
+              .setMaximumInterval(Duration.ofMinutes(1))
+              .setMaximumAttempts(15)
+              .build())
+          .build());
+
+  private final NodeToolingActivities tooling = Workflow.newActivityStub(NodeToolingActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(2))
+          .setHeartbeatTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  private final ImageActivities images = Workflow.newActivityStub(ImageActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(3))
+          .setHeartbeatTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  private final StepRunner runner = new StepRunner(new StepRunner.Listener() {
+    @Override
+    public void blocked(String step, String error) {
+      blockedStep = step;
+      lastError = error;
+      transition(StageState.BLOCKED, "BLOCKED at " + step + ": " + error);
+    }
+
+    @Override
+    public void unblocked(String step, boolean skip, String reason) {
+      blockedStep = null;
+      if (skip) {
+        skipped.add(new SkippedStep(name, step, reason, now()));
+      }
+      transition(StageState.RUNNING, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void pausedChanged(boolean paused, String reason) {
+      transition(state, (paused ? "paused" : "resumed") + (reason == null ? "" : ": " + reason));
+    }
+  }, true);
+
+  private String name;
+  private String fleetWorkflowId;
+  private StageState state = StageState.PENDING;
+  private String step;
+  private String blockedStep;
+  private String lastError;
+  private final List<MemberStatus> members = new ArrayList<>();
+  private NodeConvergence nodes = NodeConvergence.UNKNOWN;
+  private HealthReport lastHealth;
+  private final List<SkippedStep> skipped = new ArrayList<>();
+  private Instant startedAt;
+  private Instant finishedAt;
+  private long sequence;
+  private String publishedState;
+  private int platformNodes;
+  private int rebootDone = -1;
+  private boolean rebootProgressPending;
+  private RollingRebootWorkflow rebootChild;
+
+  @Override
+  public StageStatus run(StageAssignment assignment) {
+    StagePlan plan = assignment.plan();
+    name = plan.name();
+    fleetWorkflowId = assignment.fleetWorkflowId();
+    startedAt = now();
+    try {
+      StageInventory found = runner.run(Steps.PREFLIGHT, () -> preflight(assignment)).orElseThrow();
+      if (UpgradePolicy.decide(found.clusterVersion(), assignment.target().kubernetes()).isNoOp()
+          && alreadyConverged(assignment)) {
+        finish(StageState.ALREADY_AT_TARGET, "already at " + assignment.target().kubernetes()
+            + " and healthy: nothing to do");
+        return status();
+      }
+      for (ControlPlaneMember member : found.members()) {
+        upgradeMember(member, assignment);
+      }
+      enter(Steps.NODE_TOOLING);
+      runner.run(Steps.NODE_TOOLING, () -> tooling.upgradeVirtualNodes(name, assignment.target()))
+          .ifPresent(this::toolingDone);
+      enter(Steps.IMAGE_BUILD);
+      runner.run(Steps.IMAGE_BUILD, () -> images.awaitBuild(images.triggerBuild(name, assignment.target())))
+          .ifPresent(build -> record("images built: " + build.ref() + " (" + build.buildId() + ")"));
+      enter(Steps.REBOOT);
+      runner.run(Steps.REBOOT, () -> rollingReboot(found, assignment))
+          .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
+              + summary.alreadyAtTarget() + " already at target, " + summary.waves() + " waves"));
+      enter(Steps.HEALTH);
+      runner.run(Steps.HEALTH, () -> awaitConvergence(assignment))
+          .ifPresent(report -> record("converged: " + report.summary()));
+      finish(StageState.DONE, "stage done");
+    } catch (UpgradeAborted aborted) {
+      finish(StageState.ABORTED, "aborted: " + aborted.getMessage());
+    }
+    return status();
+  }
+
+  private StageInventory preflight(StageAssignment assignment) {
+    transition(StageState.RUNNING, "preflight");
+    step = Steps.PREFLIGHT;
+    StageInventory found = inventory.inventory(name);
+    UpgradeDecision decision = UpgradePolicy.decide(found.clusterVersion(), assignment.target().kubernetes());
+    if (!decision.allowed()) {
+      throw ApplicationFailure.newNonRetryableFailure(decision.reason(), "UpgradePathRejected");
+    }
+    members.clear();
+    for (ControlPlaneMember m : found.members()) {
+      members.add(new MemberStatus(m.name(), m.zone(), MemberPhase.PENDING, null));
+    }
+    platformNodes = found.platformNodes().size();
+    nodes = new NodeConvergence(0, found.platformNodes().size() + found.virtualNodes().size() + found.members().size());
+    record("preflight: " + decision.reason() + "; " + found.members().size() + " control-plane members, "
+        + found.platformNodes().size() + " platform nodes, " + found.virtualNodes().size() + " virtual nodes");
+    return found;
+  }
+
+  private boolean alreadyConverged(StageAssignment assignment) {
+    HealthReport report = health.check(name, assignment.target().kubernetes());
+    observe(report);
+    return report.converged();
+  }
+
+  private void upgradeMember(ControlPlaneMember member, StageAssignment assignment) {
+    String m = member.name();
+    memberPhase(m, MemberPhase.DRAINING, "drain");
+    runner.run(Steps.member("drain", m), () -> controlPlane.drain(name, member))
+        .ifPresent(d -> record(m + " drained: " + d.evicted() + " pods evicted"));
+    memberPhase(m, MemberPhase.UPGRADING, "upgrade");
+    runner.run(Steps.member("upgrade", m), () -> controlPlane.upgrade(name, member, assignment.target()))
+        .ifPresent(r -> memberUpgraded(m, r));
+    // Verified before uncordon: a member that did not come up at the target takes no workloads.
+    memberPhase(m, MemberPhase.VERIFYING, "verify");
+    runner.run(Steps.member("verify", m), () -> verification.verify(name, member, assignment.target()))
+        .ifPresent(v -> record(m + " verified: " + v.checks().size() + " checks passed"));
+    memberPhase(m, MemberPhase.UNCORDONING, "uncordon");
+    runner.runStep(Steps.member("uncordon", m), () -> controlPlane.uncordon(name, member));
+    memberPhase(m, MemberPhase.DONE, null);
+  }
+
+  private void memberUpgraded(String member, MemberUpgradeResult result) {
+    String mode = result.mode().name().toLowerCase().replace('_', '-');
+    replaceMember(member, ms -> ms.withMode(mode));
+    record(member + " upgraded (" + (result.mode() == UpgradeMode.ALREADY_AT_TARGET ? "already at target" : "kubeadm upgrade " + mode)
+        + ")" + (result.note() == null || result.note().isEmpty() ? "" : ": " + result.note()));
+  }
+
+  private void toolingDone(ToolingResult result) {
+    record("node tooling: " + result.upgraded().size() + " virtual nodes upgraded, "
+        + result.alreadyAtTarget().size() + " already at target");
+  }
+
+  private RebootSummary rollingReboot(StageInventory found, StageAssignment assignment) {
+    StagePlan plan = assignment.plan();
+    List<List<String>> waves = WavePlanner.plan(found.platformNodes(), plan.reboot());
+    record("rolling reboot: " + found.platformNodes().size() + " platform nodes in " + waves.size()
+        + " waves (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
+    String selfId = Workflow.getInfo().getWorkflowId();
+    RollingRebootWorkflow child = Workflow.newChildWorkflowStub(RollingRebootWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(selfId + "/reboot")
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
+        .setCancellationType(ChildWorkflowCancellationType.TRY_CANCEL)
+        .setStaticSummary("Rolling reboot of " + name + " into " + assignment.target().kubernetes())
+        .build());
+    boolean pausedAtStart = runner.paused();
+    Promise<RebootSummary> done = Async.function(child::run, new RollingReboot(name,
+        assignment.target().kubernetes(), plan.reboot().waveTimeout(), waves, 0, 0, 0, selfId, pausedAtStart));
+    // Pause and resume are forwarded only to a started child; catch up on one that came meanwhile.
+    Workflow.getWorkflowExecution(child).get();
+    rebootChild = child;
+    if (runner.paused() != pausedAtStart) {
+      Async.procedure(child::setPaused, runner.paused());
+    }
+    try {
+      while (true) {
+        Workflow.await(() -> done.isCompleted() || rebootProgressPending);
+        if (rebootProgressPending) {
+          rebootProgressPending = false;
+          record("rebooted " + rebootDone + "/" + platformNodes + " platform nodes");
+        }
+        if (done.isCompleted()) {
+          return done.get();
+        }
+      }
+    } finally {
+      rebootChild = null;
+    }
+  }
+
+  private HealthReport awaitConvergence(StageAssignment assignment) {
+    Instant deadline = now().plus(assignment.plan().convergenceDeadline());
+    Duration wait = FIRST_HEALTH_POLL;
+    while (true) {
+      HealthReport report = health.check(name, assignment.target().kubernetes());
+      observe(report);
+      if (report.converged()) {
+        return report;
+      }
+      if (now().plus(wait).isAfter(deadline)) {
+        throw ApplicationFailure.newNonRetryableFailure("not converged within "
+            + assignment.plan().convergenceDeadline() + ": " + report.summary(), "NotConverged");
+      }
+      runner.await(wait, () -> false);
+      wait = wait.multipliedBy(2).compareTo(MAX_HEALTH_POLL) > 0 ? MAX_HEALTH_POLL : wait.multipliedBy(2);
+    }
+  }
+
+  private void observe(HealthReport report) {
+    lastHealth = report;
+    NodeConvergence seen = new NodeConvergence(report.nodesAtTarget(), report.nodesTotal());
+    if (!seen.equals(nodes)) {
+      nodes = seen;
+      record("health: " + report.summary());
+    }
+  }
+
+  // ---- operator input, forwarded by the fleet workflow after validation ----
+
+  @Override
+  public void operator(OperatorCommand command) {
+    // The fleet workflow validated this against its mirror; re-validate here, because the mirror
+    // may be one transition behind. Invalid commands are logged and dropped, never half-applied.
+    try {
+      switch (command.kind()) {
+        case PAUSE -> {
+          runner.validatePause();
+          runner.pause(command.reason());
+          if (rebootChild != null) {
+            Async.procedure(rebootChild::setPaused, true);
+          }
+        }
+        case RESUME -> {
+          runner.validateResume();
+          runner.resume(command.reason());
+          if (rebootChild != null) {
+            Async.procedure(rebootChild::setPaused, false);
+          }
+        }
+        case RETRY -> {
+          runner.validateRetry();
+          runner.retry(command.reason());
+        }
+        case SKIP -> {
+          runner.validateSkip(command.step(), command.reason());
+          runner.skip(command.step(), command.reason());
+        }
+        case ABORT -> {
+          runner.validateAbort(command.reason());
+          runner.abort(command.reason());
+        }
+      }
+    } catch (IllegalStateException | IllegalArgumentException rejected) {
+      log.warn("stage {}: ignored {}: {}", name, command.kind(), rejected.getMessage());
+    }
+  }
+
+  @Override
+  public void rebootProgress(int done, int total) {
+    if (done > rebootDone) {
+      rebootDone = done;
+      rebootProgressPending = true;
+      // Platform nodes only move to the target by rebooting: members and virtual nodes are
+      // counted as converged by now, the health check that follows confirms it.
+      nodes = new NodeConvergence(Math.max(nodes.atTarget(), nodes.total() - total + done), nodes.total());
+    }
+  }
+
+  @Override
+  public StageStatus status() {
+    StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
+    return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
+        startedAt, finishedAt);
+  }
+
+  // ---- transitions ----
+
+  private void enter(String newStep) {
+    step = newStep;
+    record(newStep);
+  }
+
+  private void memberPhase(String member, MemberPhase phase, String action) {
+    step = action == null ? null : Steps.member(action, member);
+    replaceMember(member, ms -> ms.with(phase));
+    record(action == null ? member + " done" : member + ": " + action);
+  }
+
+  private void replaceMember(String member, java.util.function.UnaryOperator<MemberStatus> change) {
+    for (int i = 0; i < members.size(); i++) {
+      if (members.get(i).name().equals(member)) {
+        members.set(i, change.apply(members.get(i)));
+      }
+    }
+  }
+
+  private void finish(StageState finalState, String event) {
+    step = null;
+    finishedAt = now();
+    transition(finalState, event);
+  }
+
+  private void record(String event) {
+    transition(state, event);
+  }
+
+  private void transition(StageState newState, String event) {
+    state = newState;
+    StageStatus snapshot = status();
+    TimelineEntry entry = new TimelineEntry(now(), name, event);
+    log.info("stage {}: {}", name, event);
+    String shownState = snapshot.state().name();
+    if (!shownState.equals(publishedState)) {
+      publishedState = shownState;
+      Workflow.upsertTypedSearchAttributes(
+          SearchAttributes.STAGE.valueSet(name), SearchAttributes.STATE.valueSet(shownState));
+    }
+    Workflow.setCurrentDetails(StatusMarkdown.stage(snapshot, event));
+    if (fleetWorkflowId != null) {
+      FleetUpgradeWorkflow fleet = Workflow.newExternalWorkflowStub(FleetUpgradeWorkflow.class, fleetWorkflowId);
+      Async.procedure(fleet::stageProgress, new StageProgress(++sequence, snapshot, entry));
+    }
+  }
+
+  private static Instant now() {
+    return Instant.ofEpochMilli(Workflow.currentTimeMillis());
+  }
+}

@@ -1,0 +1,56 @@
+package org.fleetupgrade.upgrade;
+
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GateStatus;
+import org.fleetupgrade.status.MemberStatus;
+import org.fleetupgrade.status.StageStatus;
+
+/** Renders a snapshot as the Markdown the Temporal web UI shows as a workflow's current details. */
+public final class StatusMarkdown {
+
+  private StatusMarkdown() {}
+
+  public static String fleet(FleetStatus status, String lastEvent) {
+    StringBuilder md = new StringBuilder();
+    md.append("## Upgrade to ").append(status.target().kubernetes()).append(": **").append(status.state()).append("**\n\n");
+    md.append("CNI ").append(status.target().cni()).append(", crictl ").append(status.target().crictl()).append("\n\n");
+    md.append("| stage | state | step | nodes at target |\n|---|---|---|---|\n");
+    for (StageStatus s : status.stages()) {
+      md.append("| ").append(s.name()).append(" | ").append(s.state()).append(" | ")
+          .append(s.step() == null ? "" : s.step()).append(" | ").append(s.nodes()).append(" |\n");
+    }
+    GateStatus gate = status.gate();
+    if (gate != null) {
+      md.append("\n**Gate** ").append(gate.stage()).append(" -> ").append(gate.next()).append(": ")
+          .append(gate.phase()).append(gate.until() == null ? "" : " until " + gate.until())
+          .append(" (").append(gate.detail()).append(")\n");
+    }
+    if (status.blockedStep() != null) {
+      md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError())
+          .append("\n\nretry, skip (with a reason) or abort.\n");
+    }
+    md.append("\nLast: ").append(lastEvent).append('\n');
+    return md.toString();
+  }
+
+  public static String stage(StageStatus status, String lastEvent) {
+    StringBuilder md = new StringBuilder();
+    md.append("## Stage ").append(status.name()).append(": **").append(status.state()).append("**\n\n");
+    if (status.step() != null) {
+      md.append("Step: `").append(status.step()).append("`\n\n");
+    }
+    if (!status.members().isEmpty()) {
+      md.append("| member | zone | phase | mode |\n|---|---|---|---|\n");
+      for (MemberStatus m : status.members()) {
+        md.append("| ").append(m.name()).append(" | ").append(m.zone()).append(" | ").append(m.phase())
+            .append(" | ").append(m.mode() == null ? "" : m.mode()).append(" |\n");
+      }
+    }
+    md.append("\nNodes at target: ").append(status.nodes()).append('\n');
+    if (status.blockedStep() != null) {
+      md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError()).append('\n');
+    }
+    md.append("\nLast: ").append(lastEvent).append('\n');
+    return md.toString();
+  }
+}

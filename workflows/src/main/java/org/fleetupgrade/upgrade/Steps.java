@@ -1,0 +1,30 @@
+package org.fleetupgrade.upgrade;
+
+/** Names of the steps, as shown in status and given to {@code skip}. */
+final class Steps {
+
+  static final String CHANGELOG = "changelog-review";
+  static final String PREFLIGHT = "preflight";
+  static final String NODE_TOOLING = "node-tooling";
+  static final String IMAGE_BUILD = "image-build";
+  static final String REBOOT = "reboot";
+  static final String HEALTH = "health";
+
+  private Steps() {}
+
+  static String member(String action, String member) {
+    return action + ":" + member;
+  }
+
+  static String promotionHealth(String stage) {
+    return "promotion-health:" + stage;
+  }
+
+  /**
+   * Preflight cannot be skipped: every later step needs its inventory and its version check.
+   * Everything else can, with a reason, because an operator may have done it by hand.
+   */
+  static boolean skippable(String step) {
+    return !PREFLIGHT.equals(step);
+  }
+}
