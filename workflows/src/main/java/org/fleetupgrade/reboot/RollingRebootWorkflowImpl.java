@@ -3,6 +3,7 @@ package org.fleetupgrade.reboot;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.List;
@@ -47,18 +48,22 @@ public class RollingRebootWorkflowImpl implements RollingRebootWorkflow {
       int now = percent(rebooted + already, total);
       if (now - lastReported >= REPORT_EVERY_PERCENT || wave == waves.size() - 1) {
         lastReported = now;
-        report(input.progressTo(), rebooted + already, total);
+        Promise<Void> sent = report(input.progressTo(), rebooted + already, total);
+        if (wave == waves.size() - 1) {
+          // A signal still in flight when the workflow completes is lost: send the last one first.
+          sent.get();
+        }
       }
     }
     return new RebootSummary(rebooted, already, waves.size());
   }
 
-  private static void report(String stageWorkflowId, int done, int total) {
+  private static Promise<Void> report(String stageWorkflowId, int done, int total) {
     if (stageWorkflowId == null) {
-      return;
+      return Workflow.newPromise(null);
     }
     StageUpgradeWorkflow stage = Workflow.newExternalWorkflowStub(StageUpgradeWorkflow.class, stageWorkflowId);
-    Async.procedure(stage::rebootProgress, done, total);
+    return Async.procedure(stage::rebootProgress, done, total);
   }
 
   private static int percent(int done, int total) {

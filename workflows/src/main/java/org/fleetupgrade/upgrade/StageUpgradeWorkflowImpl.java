@@ -143,6 +143,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private int rebootDone = -1;
   private boolean rebootProgressPending;
   private RollingRebootWorkflow rebootChild;
+  private Promise<Void> lastReport;
 
   @Override
   public StageStatus run(StageAssignment assignment) {
@@ -156,6 +157,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
           && alreadyConverged(assignment)) {
         finish(StageState.ALREADY_AT_TARGET, "already at " + assignment.target().kubernetes()
             + " and healthy: nothing to do");
+        awaitLastReport();
         return status();
       }
       for (ControlPlaneMember member : found.members()) {
@@ -178,7 +180,19 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     } catch (UpgradeAborted aborted) {
       finish(StageState.ABORTED, "aborted: " + aborted.getMessage());
     }
+    awaitLastReport();
     return status();
+  }
+
+  /** A signal still in flight when a workflow completes is lost: the fleet must see the final state. */
+  private void awaitLastReport() {
+    if (lastReport != null) {
+      try {
+        lastReport.get();
+      } catch (RuntimeException e) {
+        log.warn("stage {}: last report to {} failed: {}", name, fleetWorkflowId, e.getMessage());
+      }
+    }
   }
 
   private StageInventory preflight(StageAssignment assignment) {
@@ -402,7 +416,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     Workflow.setCurrentDetails(StatusMarkdown.stage(snapshot, event));
     if (fleetWorkflowId != null) {
       FleetUpgradeWorkflow fleet = Workflow.newExternalWorkflowStub(FleetUpgradeWorkflow.class, fleetWorkflowId);
-      Async.procedure(fleet::stageProgress, new StageProgress(++sequence, snapshot, entry));
+      lastReport = Async.procedure(fleet::stageProgress, new StageProgress(++sequence, snapshot, entry));
     }
   }
 

@@ -1,0 +1,60 @@
+package org.fleetupgrade.simulated;
+
+import io.temporal.failure.ApplicationFailure;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.fleetupgrade.controlplane.ControlPlaneActivities;
+import org.fleetupgrade.controlplane.DrainResult;
+import org.fleetupgrade.controlplane.MemberUpgradeResult;
+import org.fleetupgrade.controlplane.MemberVerification;
+import org.fleetupgrade.controlplane.UpgradeMode;
+import org.fleetupgrade.fleet.ControlPlaneMember;
+import org.fleetupgrade.version.TargetVersions;
+
+public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
+
+  private final SimulatedFleet fleet;
+
+  public SimulatedControlPlaneActivities(SimulatedFleet fleet) {
+    this.fleet = fleet;
+  }
+
+  @Override
+  public DrainResult drain(String stage, ControlPlaneMember member) {
+    fleet.maybeFail("drain", stage, member.name());
+    SimulatedWork.take(fleet.timing().drain(), "draining " + member.name());
+    int evicted = fleet.cluster(stage).drain(member.name());
+    return new DrainResult(member.name(), evicted, List.of("kube-system/kube-proxy (DaemonSet)"));
+  }
+
+  @Override
+  public MemberUpgradeResult upgrade(String stage, ControlPlaneMember member, TargetVersions target) {
+    fleet.maybeFail("upgrade", stage, member.name());
+    SimulatedWork.take(fleet.timing().memberUpgrade(), "upgrading " + member.name() + " to " + target.kubernetes());
+    UpgradeMode mode = fleet.cluster(stage).upgrade(member.name(), target.kubernetes());
+    String note = switch (mode) {
+      case APPLY -> "kubeadm upgrade apply " + target.kubernetes() + " --force --certificate-renewal=true";
+      case NODE -> "kubeadm upgrade node";
+      case ALREADY_AT_TARGET -> "kubelet and static pods already at " + target.kubernetes() + ": nothing done";
+    };
+    return new MemberUpgradeResult(member.name(), mode, note);
+  }
+
+  @Override
+  public MemberVerification verify(String stage, ControlPlaneMember member, TargetVersions target) {
+    fleet.maybeFail("verify", stage, member.name());
+    MemberVerification result = fleet.cluster(stage).verify(member.name(), target.kubernetes());
+    if (!result.passed()) {
+      throw ApplicationFailure.newFailure(member.name() + " does not run " + target.kubernetes() + ": "
+          + result.failures().stream().map(Object::toString).collect(Collectors.joining("; ")),
+          VERIFICATION_MISMATCH, result);
+    }
+    return result;
+  }
+
+  @Override
+  public void uncordon(String stage, ControlPlaneMember member) {
+    fleet.maybeFail("uncordon", stage, member.name());
+    fleet.cluster(stage).uncordon(member.name());
+  }
+}

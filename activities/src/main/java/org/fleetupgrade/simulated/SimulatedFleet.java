@@ -1,0 +1,308 @@
+package org.fleetupgrade.simulated;
+
+import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.fleetupgrade.controlplane.ControlPlaneActivities;
+import org.fleetupgrade.controlplane.MemberVerification;
+import org.fleetupgrade.controlplane.UpgradeMode;
+import org.fleetupgrade.controlplane.VerificationCheck;
+import org.fleetupgrade.fleet.ControlPlaneMember;
+import org.fleetupgrade.fleet.PlatformNode;
+import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.preflight.StageInventory;
+import org.fleetupgrade.version.ReleaseVersion;
+
+/**
+ * An in-memory fleet that models state, not answers: a node's kubelet version changes only when
+ * it reboots into an image built for the new version; a member's static pods only when it is
+ * upgraded; kubeadm-config only by the first member's {@code apply}. The simulated adapters are
+ * thin shells around it. Thread-safe: activities run on several worker threads.
+ */
+public final class SimulatedFleet {
+
+  private static final String[] SITE_CODES = {
+    "lga", "ams", "syd", "nrt", "gru", "jnb", "bom", "fra", "lhr", "mad", "ord", "sea", "yyz", "mia", "den"
+  };
+
+  private final Map<String, Cluster> clusters = new LinkedHashMap<>();
+  private final List<SimulatedFault> faults;
+  private final Map<SimulatedFault, AtomicInteger> fired = new ConcurrentHashMap<>();
+  private final SimulatedTiming timing;
+
+  public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
+    this.timing = timing;
+    this.faults = List.copyOf(faults);
+    for (SimulatedStage stage : stages) {
+      clusters.put(stage.name(), new Cluster(stage));
+    }
+  }
+
+  public SimulatedTiming timing() {
+    return timing;
+  }
+
+  // ---- faults ----
+
+  /** Throws the configured failure if a fault matches and has not fired its number of times yet. */
+  void maybeFail(String step, String stage, String target) {
+    for (SimulatedFault f : faults) {
+      boolean matches = f.step().equals(step)
+          && (f.stage() == null || f.stage().equals(stage))
+          && (f.target() == null || f.target().equals(target));
+      if (matches && fired.computeIfAbsent(f, k -> new AtomicInteger()).getAndIncrement() < f.times()) {
+        String message = "simulated fault at " + step + (target == null ? "" : " on " + target) + ": " + f.error();
+        throw f.retryable()
+            ? ApplicationFailure.newFailure(message, "SimulatedFault")
+            : ApplicationFailure.newNonRetryableFailure(message, "SimulatedFault");
+      }
+    }
+  }
+
+  /** How many times faults fired at {@code step} so far: lets tests and the demo show the retry. */
+  public int faultsFired(String step) {
+    return fired.entrySet().stream().filter(e -> e.getKey().step().equals(step))
+        .mapToInt(e -> Math.min(e.getValue().get(), e.getKey().times())).sum();
+  }
+
+  // ---- the model ----
+
+  Cluster cluster(String stage) {
+    Cluster c = clusters.get(stage);
+    if (c == null) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "stage '" + stage + "' is not part of the simulated fleet (known: " + clusters.keySet() + ")", "UnknownStage");
+    }
+    return c;
+  }
+
+  public StageInventory inventory(String stage) {
+    return cluster(stage).inventory();
+  }
+
+  public ReleaseVersion clusterVersion(String stage) {
+    return cluster(stage).kubeadmConfigVersion();
+  }
+
+  public HealthReport health(String stage, ReleaseVersion target) {
+    return cluster(stage).health(target);
+  }
+
+  /** Versions of every platform node, for tests: name -> kubelet version. */
+  public Map<String, ReleaseVersion> platformKubelets(String stage) {
+    return cluster(stage).platformKubelets();
+  }
+
+  /** One instance of every simulated adapter, ready to register with a worker. */
+  public List<Object> activities() {
+    return List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
+        new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
+        new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this));
+  }
+
+  public int rebootCount(String stage) {
+    return cluster(stage).reboots.get();
+  }
+
+  static final class Member {
+    final String name;
+    final String zone;
+    final String internalIp;
+    final String externalIp;
+    ReleaseVersion kubelet;
+    ReleaseVersion staticPods;
+    boolean cordoned;
+
+    Member(String name, String zone, String internalIp, String externalIp, ReleaseVersion version) {
+      this.name = name;
+      this.zone = zone;
+      this.internalIp = internalIp;
+      this.externalIp = externalIp;
+      this.kubelet = version;
+      this.staticPods = version;
+    }
+  }
+
+  static final class Node {
+    final String name;
+    final String site;
+    ReleaseVersion kubelet;
+    boolean ready = true;
+
+    Node(String name, String site, ReleaseVersion kubelet) {
+      this.name = name;
+      this.site = site;
+      this.kubelet = kubelet;
+    }
+  }
+
+  final class Cluster {
+    final SimulatedStage spec;
+    final List<Member> members = new ArrayList<>();
+    final Map<String, Node> platform = new LinkedHashMap<>();
+    final Map<String, Node> virtual = new LinkedHashMap<>();
+    final Map<String, String> builds = new LinkedHashMap<>();
+    final AtomicInteger reboots = new AtomicInteger();
+    ReleaseVersion kubeadmConfig;
+    /** The version the stage's boot images carry: what a rebooting node comes back with. */
+    ReleaseVersion bootImage;
+
+    Cluster(SimulatedStage spec) {
+      this.spec = spec;
+      this.kubeadmConfig = spec.currentVersion();
+      this.bootImage = spec.currentVersion();
+      int octet = 10;
+      for (String zone : spec.zones()) {
+        String name = spec.memberNamePattern().replace("{region}", spec.region()).replace("{zone}", zone);
+        members.add(new Member(name, spec.region() + "-" + zone, "10.0.0." + octet, "203.0.113." + octet,
+            spec.currentVersion()));
+        octet++;
+      }
+      String domain = spec.project() + ".measurement-lab.org";
+      for (int s = 0; s < spec.sites(); s++) {
+        String site = SITE_CODES[s % SITE_CODES.length] + String.format("%02d", s / SITE_CODES.length + 1);
+        for (int n = 1; n <= spec.nodesPerSite(); n++) {
+          String name = "mlab" + n + "-" + site + "." + domain;
+          platform.put(name, new Node(name, site, spec.currentVersion()));
+        }
+      }
+      for (int v = 1; v <= spec.virtualNodes(); v++) {
+        String name = "vm-" + v + "." + domain;
+        virtual.put(name, new Node(name, "cloud", spec.currentVersion()));
+      }
+    }
+
+    synchronized StageInventory inventory() {
+      List<ControlPlaneMember> found = members.stream()
+          .map(m -> new ControlPlaneMember(m.name, m.zone, m.internalIp, m.externalIp, m.kubelet)).toList();
+      List<PlatformNode> nodes = platform.values().stream().map(n -> new PlatformNode(n.name, n.site)).toList();
+      return new StageInventory(kubeadmConfig, found, nodes, new ArrayList<>(virtual.keySet()));
+    }
+
+    synchronized ReleaseVersion kubeadmConfigVersion() {
+      return kubeadmConfig;
+    }
+
+    synchronized Member member(String name) {
+      return members.stream().filter(m -> m.name.equals(name)).findFirst().orElseThrow(() ->
+          ApplicationFailure.newNonRetryableFailure("no control-plane member " + name + " in " + spec.name(), "UnknownMember"));
+    }
+
+    synchronized int drain(String name) {
+      Member m = member(name);
+      m.cordoned = true;
+      return 3;
+    }
+
+    synchronized void uncordon(String name) {
+      member(name).cordoned = false;
+    }
+
+    /** kubeadm's rule: apply while the cluster configuration is not yet at the target, node after. */
+    synchronized UpgradeMode upgrade(String name, ReleaseVersion target) {
+      Member m = member(name);
+      if (m.kubelet.equals(target) && m.staticPods.equals(target)) {
+        return UpgradeMode.ALREADY_AT_TARGET;
+      }
+      if (!m.cordoned) {
+        throw ApplicationFailure.newNonRetryableFailure(
+            "refusing to upgrade " + name + ": it is not drained (cordoned)", "NotDrained");
+      }
+      UpgradeMode mode = kubeadmConfig.equals(target) ? UpgradeMode.NODE : UpgradeMode.APPLY;
+      if (mode == UpgradeMode.APPLY) {
+        kubeadmConfig = target;
+      }
+      m.staticPods = target;
+      m.kubelet = target;
+      return mode;
+    }
+
+    synchronized MemberVerification verify(String name, ReleaseVersion target) {
+      Member m = member(name);
+      String want = target.toString();
+      List<VerificationCheck> checks = List.of(
+          new VerificationCheck("kube-apiserver-" + name + " image tag", want, m.staticPods.toString()),
+          new VerificationCheck("kube-controller-manager-" + name + " image tag", want, m.staticPods.toString()),
+          new VerificationCheck("kube-scheduler-" + name + " image tag", want, m.staticPods.toString()),
+          new VerificationCheck("node " + name + " kubeletVersion", want, m.kubelet.toString()),
+          new VerificationCheck("kubeadm-config kubernetesVersion", want, kubeadmConfig.toString()));
+      return new MemberVerification(name, checks);
+    }
+
+    synchronized boolean upgradeVirtual(String name, ReleaseVersion target) {
+      Node n = virtual.get(name);
+      if (n.kubelet.equals(target)) {
+        return false;
+      }
+      n.kubelet = target;
+      return true;
+    }
+
+    synchronized String recordBuild(String ref, ReleaseVersion target) {
+      return builds.computeIfAbsent(ref + "@" + target, k -> "sim-build-" + spec.name() + "-" + target);
+    }
+
+    synchronized void imageBuilt(ReleaseVersion version) {
+      bootImage = version;
+    }
+
+    synchronized Node platformNode(String name) {
+      Node n = platform.get(name);
+      if (n == null) {
+        throw ApplicationFailure.newNonRetryableFailure("no platform node " + name + " in " + spec.name(), "UnknownNode");
+      }
+      return n;
+    }
+
+    /** Writes kured's sentinel, in effect: the node goes down and boots whatever image the stage has. */
+    synchronized void startReboot(Node n) {
+      n.ready = false;
+      reboots.incrementAndGet();
+    }
+
+    synchronized void finishReboot(Node n) {
+      n.kubelet = bootImage;
+      n.ready = true;
+    }
+
+    synchronized ReleaseVersion bootImage() {
+      return bootImage;
+    }
+
+    synchronized HealthReport health(ReleaseVersion target) {
+      int total = 0;
+      int ready = 0;
+      int atTarget = 0;
+      List<String> problems = new ArrayList<>();
+      for (Member m : members) {
+        total++;
+        ready++;
+        atTarget += m.kubelet.equals(target) ? 1 : 0;
+      }
+      for (Node n : platform.values()) {
+        total++;
+        ready += n.ready ? 1 : 0;
+        atTarget += n.ready && n.kubelet.equals(target) ? 1 : 0;
+        if (!n.ready && problems.size() < HealthReport.MAX_PROBLEMS) {
+          problems.add("node " + n.name + " NotReady");
+        }
+      }
+      for (Node n : virtual.values()) {
+        total++;
+        ready++;
+        atTarget += n.kubelet.equals(target) ? 1 : 0;
+      }
+      return new HealthReport(total, ready, atTarget, problems);
+    }
+
+    synchronized Map<String, ReleaseVersion> platformKubelets() {
+      Map<String, ReleaseVersion> versions = new LinkedHashMap<>();
+      platform.values().forEach(n -> versions.put(n.name, n.kubelet));
+      return versions;
+    }
+  }
+}

@@ -1,0 +1,387 @@
+package org.fleetupgrade.upgrade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.TARGET;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.plan;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.request;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.simulated;
+
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.sdk.v1.WorkflowMetadata;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowExecutionDescription;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.promotion.WeeklyWindow;
+import org.fleetupgrade.simulated.SimulatedFault;
+import org.fleetupgrade.simulated.SimulatedStage;
+import org.fleetupgrade.status.FleetState;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GatePhase;
+import org.fleetupgrade.status.MemberPhase;
+import org.fleetupgrade.status.SearchAttributes;
+import org.fleetupgrade.status.StageState;
+import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.TimelineEntry;
+import org.junit.jupiter.api.Test;
+
+class FleetUpgradeWorkflowTest {
+
+  private static final String MEMBER_C = "api-platform-cluster-us-east1-c";
+
+  private static List<SimulatedStage> threeStages() {
+    return List.of(simulated("sandbox", 2, 2), simulated("staging", 3, 2), simulated("production", 5, 4));
+  }
+
+  private static UpgradeRequest threeStages(PromotionPolicy sandboxGate, PromotionPolicy stagingGate) {
+    return request(plan("sandbox", sandboxGate), plan("staging", stagingGate),
+        plan("production", PromotionPolicy.auto(Duration.ZERO)));
+  }
+
+  private static UpgradeRequest autoThreeStages() {
+    return threeStages(PromotionPolicy.auto(Duration.ofHours(1)), PromotionPolicy.auto(Duration.ofDays(7)));
+  }
+
+  private static SimulatedFault permanentFault(String step, String stage, String target, int times) {
+    return new SimulatedFault(step, stage, target, times, "kubeadm preflight failed", false);
+  }
+
+  @Test
+  void happyPathUpgradesEveryStageInOrder() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetStatus result = t.result(t.start(autoThreeStages()));
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.stages()).extracting(StageStatus::state).containsOnly(StageState.DONE);
+      StageStatus production = result.stage("production");
+      assertThat(production.members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
+      assertThat(production.members()).extracting(m -> m.phase()).containsOnly(MemberPhase.DONE);
+      assertThat(production.nodes()).hasToString("24/24");
+      assertThat(t.fleet.platformKubelets("production").values()).containsOnly(TARGET.kubernetes());
+      assertThat(t.fleet.clusterVersion("staging")).isEqualTo(TARGET.kubernetes());
+      // Stages ran strictly one after another.
+      assertThat(result.stage("staging").startedAt()).isAfter(result.stage("sandbox").finishedAt());
+      assertThat(result.stage("production").startedAt()).isAfter(result.stage("staging").finishedAt());
+    }
+  }
+
+  @Test
+  void membersAreUpgradedOneAtATimeDrainUpgradeVerifyUncordon() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 1, 1)), List.of())) {
+      FleetStatus result = t.result(t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO)))));
+
+      List<String> memberEvents = result.timeline().stream().map(TimelineEntry::event)
+          .filter(e -> e.matches("api-platform-cluster-\\S+: \\w+")).toList();
+      assertThat(memberEvents).containsExactly(
+          "api-platform-cluster-us-east1-b: drain", "api-platform-cluster-us-east1-b: upgrade",
+          "api-platform-cluster-us-east1-b: verify", "api-platform-cluster-us-east1-b: uncordon",
+          "api-platform-cluster-us-east1-c: drain", "api-platform-cluster-us-east1-c: upgrade",
+          "api-platform-cluster-us-east1-c: verify", "api-platform-cluster-us-east1-c: uncordon",
+          "api-platform-cluster-us-east1-d: drain", "api-platform-cluster-us-east1-d: upgrade",
+          "api-platform-cluster-us-east1-d: verify", "api-platform-cluster-us-east1-d: uncordon");
+    }
+  }
+
+  @Test
+  void sevenDaySoakHoldsProductionForAWeek() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+
+      FleetStatus soaking = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().stage().equals("staging"));
+      assertThat(soaking.state()).isEqualTo(FleetState.GATE);
+      assertThat(soaking.gate().phase()).isEqualTo(GatePhase.SOAKING);
+      Instant soakEnds = soaking.gate().until();
+      assertThat(Duration.between(soaking.stage("staging").finishedAt(), soakEnds))
+          .isBetween(Duration.ofDays(7), Duration.ofDays(7).plusMinutes(1));
+
+      FleetStatus result = t.result(upgrade);
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.stage("production").startedAt()).isAfterOrEqualTo(soakEnds);
+    }
+  }
+
+  @Test
+  void approvalGateRejectsEarlyOrWrongApprovalsAndPromotesOnApprove() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(threeStages(PromotionPolicy.auto(Duration.ZERO),
+          new PromotionPolicy(Duration.ofDays(7), PromotionMode.APPROVAL, null)));
+
+      FleetStatus soaking = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().stage().equals("staging"));
+      assertThat(soaking.gate().phase()).isEqualTo(GatePhase.SOAKING);
+      assertThatThrownBy(() -> upgrade.approve("staging", "looks fine"))
+          .isInstanceOf(WorkflowUpdateException.class)
+          .rootCause().hasMessageContaining("staging is not waiting for approval: it is SOAKING until");
+      assertThatThrownBy(() -> upgrade.approve("sandbox", "looks fine"))
+          .rootCause().hasMessageContaining("sandbox is not at a promotion gate");
+      assertThatThrownBy(() -> upgrade.approve("prod", "looks fine"))
+          .rootCause().hasMessageContaining("unknown stage 'prod': stages are sandbox, staging, production");
+
+      FleetStatus waiting = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_APPROVAL);
+      assertThatThrownBy(() -> upgrade.approve("staging", " "))
+          .rootCause().hasMessageContaining("approve needs a reason");
+      t.env.sleep(Duration.ofDays(3));
+      assertThat(upgrade.status().stage("production").state())
+          .as("production waits for approval however long it takes").isEqualTo(StageState.PENDING);
+
+      assertThat(upgrade.approve("staging", "no alerts in staging for a week"))
+          .isEqualTo("approved: staging will be promoted to production");
+
+      FleetStatus result = t.result(upgrade);
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.approvals()).containsExactly("staging: no alerts in staging for a week");
+      assertThat(waiting.gate().detail()).contains("fleet-upgrade approve fleet-upgrade-v1.31.2 staging");
+    }
+  }
+
+  @Test
+  void windowGatePromotesAtTheNextWeeklyWindow() {
+    WeeklyWindow tuesday = new WeeklyWindow(DayOfWeek.TUESDAY, LocalTime.of(15, 0), Duration.ofHours(4));
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(threeStages(PromotionPolicy.auto(Duration.ZERO),
+          new PromotionPolicy(Duration.ofDays(1), PromotionMode.WINDOW, tuesday)));
+
+      FleetStatus waiting = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_WINDOW);
+      // The test starts on Wednesday 2026-11-25; one day of soak, then the next Tuesday 15:00 UTC.
+      assertThat(waiting.gate().until()).isEqualTo(Instant.parse("2026-12-01T15:00:00Z"));
+
+      FleetStatus result = t.result(upgrade);
+      Instant productionStart = result.stage("production").startedAt();
+      assertThat(productionStart).isAfterOrEqualTo(Instant.parse("2026-12-01T15:00:00Z"));
+      assertThat(productionStart.atZone(ZoneOffset.UTC).getDayOfWeek()).isEqualTo(DayOfWeek.TUESDAY);
+    }
+  }
+
+  @Test
+  void pauseHoldsTheUpgradeUntilResume() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+      t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().stage().equals("sandbox"));
+      assertThatThrownBy(() -> upgrade.resume("nothing to resume"))
+          .rootCause().hasMessageContaining("not paused");
+
+      assertThat(upgrade.pause("investigating an alert")).startsWith("paused");
+      assertThatThrownBy(() -> upgrade.pause("again")).rootCause().hasMessageContaining("already paused");
+      t.env.sleep(Duration.ofDays(2));
+      FleetStatus paused = upgrade.status();
+      assertThat(paused.state()).isEqualTo(FleetState.PAUSED);
+      assertThat(paused.stage("staging").state()).as("no new stage starts while paused").isEqualTo(StageState.PENDING);
+
+      upgrade.resume("alert was unrelated");
+      FleetStatus result = t.result(upgrade);
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("paused: investigating an alert", "resumed: alert was unrelated");
+    }
+  }
+
+  @Test
+  void pauseReachesTheRunningStage() {
+    // The second member's upgrade blocks, so the stage is mid-way when the pause arrives.
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(permanentFault("upgrade", "sandbox", MEMBER_C, 1)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      upgrade.pause("hold everything");
+      upgrade.retry("fixed the host");
+      t.env.sleep(Duration.ofHours(1));
+      StageStatus held = upgrade.status().stage("sandbox");
+      assertThat(held.state()).isEqualTo(StageState.PAUSED);
+      assertThat(held.step()).isEqualTo("upgrade:" + MEMBER_C);
+      assertThat(t.fleet.faultsFired("upgrade")).as("the retry waits for resume").isEqualTo(1);
+      assertThat(t.fleet.inventory("sandbox").members().get(1).kubeletVersion()).isEqualTo(FleetTestEnvironment.CURRENT);
+
+      upgrade.resume("go on");
+      assertThat(t.result(upgrade).state()).isEqualTo(FleetState.COMPLETED);
+    }
+  }
+
+  @Test
+  void aStepThatKeepsFailingBlocksTheStageUntilRetry() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(),
+        List.of(permanentFault("upgrade", "production", MEMBER_C, 1)))) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+      assertThatThrownBy(() -> upgrade.retry("early")).rootCause().hasMessageContaining("nothing is blocked");
+
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      assertThat(blocked.currentStage()).isEqualTo("production");
+      assertThat(blocked.blockedStep()).isEqualTo("upgrade:" + MEMBER_C);
+      assertThat(blocked.lastError()).contains("kubeadm preflight failed");
+      StageStatus production = blocked.stage("production");
+      assertThat(production.state()).isEqualTo(StageState.BLOCKED);
+      assertThat(production.members()).extracting(m -> m.phase())
+          .containsExactly(MemberPhase.DONE, MemberPhase.UPGRADING, MemberPhase.PENDING);
+
+      assertThat(upgrade.retry("host repaired")).isEqualTo("retrying upgrade:" + MEMBER_C);
+      FleetStatus result = t.result(upgrade);
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.stage("production").state()).isEqualTo(StageState.DONE);
+      assertThat(result.stage("production").lastError()).contains("kubeadm preflight failed");
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("retrying upgrade:" + MEMBER_C + ": host repaired");
+    }
+  }
+
+  @Test
+  void aTransientFaultIsRetriedWithoutBlocking() {
+    SimulatedFault flaky = new SimulatedFault("upgrade", "staging", MEMBER_C, 2, "connection reset by peer", true);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of(flaky))) {
+      FleetStatus result = t.result(t.start(autoThreeStages()));
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.faultsFired("upgrade")).isEqualTo(2);
+      assertThat(result.timeline()).extracting(TimelineEntry::event).noneMatch(e -> e.startsWith("BLOCKED"));
+    }
+  }
+
+  @Test
+  void skipNeedsTheBlockedStepAndAReasonAndIsRecorded() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(permanentFault("verify", "sandbox", MEMBER_C, 100)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      assertThat(blocked.blockedStep()).isEqualTo("verify:" + MEMBER_C);
+
+      assertThatThrownBy(() -> upgrade.skip("node-tooling", "wrong step"))
+          .rootCause().hasMessageContaining("step 'node-tooling' is not the blocked step 'verify:" + MEMBER_C + "'");
+      assertThatThrownBy(() -> upgrade.skip("verify:" + MEMBER_C, ""))
+          .rootCause().hasMessageContaining("skip needs a reason");
+      assertThat(upgrade.status().state()).as("rejected updates change nothing").isEqualTo(FleetState.BLOCKED);
+
+      upgrade.skip("verify:" + MEMBER_C, "checked the static pods by hand");
+      FleetStatus result = t.result(upgrade);
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.stage("sandbox").skipped()).singleElement()
+          .satisfies(s -> {
+            assertThat(s.step()).isEqualTo("verify:" + MEMBER_C);
+            assertThat(s.reason()).isEqualTo("checked the static pods by hand");
+          });
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("skipped verify:" + MEMBER_C + ": checked the static pods by hand");
+    }
+  }
+
+  @Test
+  void skippingAStepTheFleetNeedsIsCaughtByHealthVerification() {
+    // Skipping node tooling leaves the virtual node on the old kubelet: the stage does not
+    // converge, and says so, instead of reporting success.
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(permanentFault("node-tooling", "sandbox", null, 100)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> "node-tooling".equals(s.blockedStep()));
+      upgrade.skip("node-tooling", "will do it later");
+
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> "health".equals(s.blockedStep()));
+      assertThat(blocked.lastError()).contains("not converged within PT2H: 7/8 nodes at target");
+    }
+  }
+
+  @Test
+  void preflightCannotBeSkipped() {
+    SimulatedStage alreadyNewer = new SimulatedStage("sandbox", "mlab-sandbox", "us-west2", List.of("a"),
+        "api-platform-cluster-{region}-{zone}", org.fleetupgrade.version.ReleaseVersion.parse("v1.32.0"), 1, 1, 0);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(alreadyNewer), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+
+      assertThat(blocked.blockedStep()).isEqualTo("preflight");
+      assertThat(blocked.lastError()).contains("v1.31.2 is older than the running v1.32.0");
+      assertThatThrownBy(() -> upgrade.skip("preflight", "I know better"))
+          .rootCause().hasMessageContaining("cannot be skipped");
+      upgrade.abort("wrong target");
+      assertThat(t.result(upgrade).state()).isEqualTo(FleetState.ABORTED);
+    }
+  }
+
+  @Test
+  void abortStopsTheUpgradeAndLeavesLaterStagesUntouched() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(),
+        List.of(permanentFault("reboot", "staging", null, 100)))) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+      t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      assertThatThrownBy(() -> upgrade.abort(null)).rootCause().hasMessageContaining("abort needs a reason");
+
+      upgrade.abort("images are bad, rolling back by hand");
+      FleetStatus result = t.result(upgrade);
+
+      assertThat(result.state()).isEqualTo(FleetState.ABORTED);
+      assertThat(result.stage("staging").state()).isEqualTo(StageState.ABORTED);
+      assertThat(result.stage("production").state()).isEqualTo(StageState.PENDING);
+      assertThat(t.fleet.clusterVersion("production")).isEqualTo(FleetTestEnvironment.CURRENT);
+      assertThatThrownBy(() -> upgrade.pause("too late")).as("a finished upgrade takes no more input")
+          .isInstanceOf(RuntimeException.class);
+    }
+  }
+
+  @Test
+  void startingTheSameVersionAgainFindsTheRunningUpgrade() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow first = t.start(autoThreeStages());
+      WorkflowExecution running = WorkflowStub.fromTyped(first).getExecution();
+
+      FleetUpgradeWorkflow second = t.client.newWorkflowStub(FleetUpgradeWorkflow.class, WorkflowOptions.newBuilder()
+          .setWorkflowId(autoThreeStages().workflowId()).setTaskQueue(FleetWorkflows.TASK_QUEUE).build());
+      assertThatThrownBy(() -> WorkflowClient.start(second::run, autoThreeStages()))
+          .isInstanceOfSatisfying(WorkflowExecutionAlreadyStarted.class,
+              e -> assertThat(e.getExecution().getRunId()).isEqualTo(running.getRunId()));
+    }
+  }
+
+  @Test
+  void aStageAlreadyAtTheTargetIsVerifiedAndLeftAlone() {
+    SimulatedStage done = new SimulatedStage("sandbox", "mlab-sandbox", "us-west2", List.of("a"),
+        "api-platform-cluster-{region}-{zone}", TARGET.kubernetes(), 2, 2, 1);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(done), List.of())) {
+      FleetStatus result = t.result(t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO)))));
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.stage("sandbox").state()).isEqualTo(StageState.ALREADY_AT_TARGET);
+      assertThat(t.fleet.rebootCount("sandbox")).isZero();
+    }
+  }
+
+  @Test
+  void statusQueryWebUiDetailsAndSearchAttributesTellWhereItStands() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+      FleetStatus gate = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().stage().equals("staging"));
+
+      assertThat(gate.upgradeId()).isEqualTo("fleet-upgrade-v1.31.2");
+      assertThat(gate.target()).isEqualTo(TARGET);
+      assertThat(gate.currentStage()).isEqualTo("staging");
+      assertThat(gate.gate().next()).isEqualTo("production");
+      assertThat(gate.gate().until()).isAfter(t.now());
+      StageStatus staging = gate.stage("staging");
+      assertThat(staging.members()).hasSize(3).allSatisfy(m -> assertThat(m.phase()).isEqualTo(MemberPhase.DONE));
+      assertThat(staging.nodes().atTarget()).isEqualTo(staging.nodes().total()).isEqualTo(3 + 6 + 1);
+      assertThat(staging.lastHealth().converged()).isTrue();
+      assertThat(gate.stage("production").state()).isEqualTo(StageState.PENDING);
+      assertThat(gate.timeline()).isSortedAccordingTo((a, b) -> a.at().compareTo(b.at()));
+      assertThat(gate.timeline()).extracting(TimelineEntry::event)
+          .contains("rebooted 6/6 platform nodes", "gate staging -> production: SOAKING until " + gate.gate().until()
+              + " (soak PT168H)");
+
+      WorkflowStub stub = WorkflowStub.fromTyped(upgrade);
+      WorkflowExecutionDescription description = t.client.newUntypedWorkflowStub(stub.getExecution(), java.util.Optional.empty()).describe();
+      assertThat(description.getTypedSearchAttributes().get(SearchAttributes.VERSION)).isEqualTo("v1.31.2");
+      assertThat(description.getTypedSearchAttributes().get(SearchAttributes.STAGE)).isEqualTo("staging");
+      assertThat(description.getTypedSearchAttributes().get(SearchAttributes.STATE)).isEqualTo("GATE");
+      WorkflowMetadata metadata = stub.query("__temporal_workflow_metadata", WorkflowMetadata.class);
+      assertThat(metadata.getCurrentDetails()).contains("## Upgrade to v1.31.2: **GATE**")
+          .contains("**Gate** staging -> production: SOAKING");
+    }
+  }
+}
