@@ -1,0 +1,54 @@
+package org.fleetupgrade.upgrade;
+
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.plan;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.request;
+import static org.fleetupgrade.upgrade.FleetTestEnvironment.simulated;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.simulated.SimulatedFault;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Records the histories {@link ReplayTest} replays. Run it only when a workflow's shape changes on
+ * purpose (behind {@code Workflow.getVersion}), and commit the new files beside the old ones:
+ * {@code ./mvnw -B -pl activities -am test -Dtest=RecordReplayHistories -Drecord.histories=true -Dsurefire.failIfNoSpecifiedTests=false}
+ */
+@EnabledIfSystemProperty(named = "record.histories", matches = "true")
+class RecordReplayHistories {
+
+  static final Path DIRECTORY = Path.of("src/test/resources/histories");
+
+  @Test
+  void recordHappyPathWithApprovalRetryAndSkip() throws IOException {
+    SimulatedFault flaky = new SimulatedFault("upgrade", "staging", "api-platform-cluster-us-east1-c", 1,
+        "connection reset by peer", false);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(
+        List.of(simulated("sandbox", 2, 2), simulated("staging", 3, 2)), List.of(flaky))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(
+          plan("sandbox", new PromotionPolicy(Duration.ofDays(1), PromotionMode.APPROVAL, null)),
+          plan("staging", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase().name().equals("WAITING_APPROVAL"));
+      upgrade.approve("sandbox", "recorded for the replay test");
+      t.awaitStatus(upgrade, s -> s.blockedStep() != null);
+      upgrade.retry("recorded for the replay test");
+      t.result(upgrade);
+
+      Files.createDirectories(DIRECTORY);
+      String id = "fleet-upgrade-v1.31.2";
+      write(t, id, "fleet-upgrade.json");
+      write(t, id + "/staging", "stage-upgrade.json");
+      write(t, id + "/staging/reboot", "rolling-reboot.json");
+    }
+  }
+
+  private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
+    Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
+  }
+}

@@ -1,0 +1,47 @@
+package org.fleetupgrade.upgrade;
+
+import io.temporal.common.WorkflowExecutionHistory;
+import io.temporal.testing.WorkflowReplayer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.fleetupgrade.reboot.RollingRebootWorkflowImpl;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replays recorded histories against today's workflow code: a change that would break running
+ * upgrades (a non-deterministic change without {@code Workflow.getVersion}) fails the build here.
+ * The histories come from {@link RecordReplayHistories}: an approval gate, a blocked step and a
+ * retry, child stages and a rolling reboot.
+ */
+class ReplayTest {
+
+  private static final String FLEET_ID = "fleet-upgrade-v1.31.2";
+
+  @Test
+  void fleetUpgradeHistoryReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void stageUpgradeHistoryReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade.json", FLEET_ID + "/staging"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void rollingRebootHistoryReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("rolling-reboot.json", FLEET_ID + "/staging/reboot"),
+        RollingRebootWorkflowImpl.class);
+  }
+
+  /** The workflow id matters: child workflow ids are derived from it, and replay compares them. */
+  private static WorkflowExecutionHistory history(String file, String workflowId) throws IOException {
+    try (InputStream in = ReplayTest.class.getResourceAsStream("/histories/" + file)) {
+      if (in == null) {
+        throw new IOException("missing recorded history " + file);
+      }
+      return WorkflowExecutionHistory.fromJson(new String(in.readAllBytes(), StandardCharsets.UTF_8), workflowId);
+    }
+  }
+}
