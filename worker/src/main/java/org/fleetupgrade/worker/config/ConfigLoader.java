@@ -1,0 +1,276 @@
+package org.fleetupgrade.worker.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.fleetupgrade.fleet.RebootBudget;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.simulated.SimulatedFault;
+import org.fleetupgrade.simulated.SimulatedTiming;
+import org.fleetupgrade.upgrade.FleetWorkflows;
+import org.fleetupgrade.version.ReleaseVersion;
+import org.fleetupgrade.worker.config.FleetConfig.ControlPlane;
+import org.fleetupgrade.worker.config.FleetConfig.Health;
+import org.fleetupgrade.worker.config.FleetConfig.Images;
+import org.fleetupgrade.worker.config.FleetConfig.SimulatedShape;
+import org.fleetupgrade.worker.config.FleetConfig.Simulation;
+import org.fleetupgrade.worker.config.FleetConfig.Ssh;
+import org.fleetupgrade.worker.config.FleetConfig.Stage;
+import org.fleetupgrade.worker.config.FleetConfig.Temporal;
+import org.fleetupgrade.worker.config.FleetConfig.Versions;
+import org.fleetupgrade.worker.config.FleetConfig.Window;
+
+/**
+ * Reads a fleet config. Every optional field has the default written next to it below (and in
+ * README.md); a file with errors is rejected with all of them, never half-loaded.
+ */
+public final class ConfigLoader {
+
+  /** Bundled with the jar, so `demo` and `dev` work from anywhere. */
+  public static final String DEMO_RESOURCE = "/demo.yaml";
+
+  static final Pattern STAGE_NAME = Pattern.compile("[a-z]([a-z0-9-]{0,30}[a-z0-9])?");
+  static final Pattern PROJECT = Pattern.compile("[a-z][a-z0-9-]{4,28}[a-z0-9]");
+  static final Pattern REGION = Pattern.compile("[a-z]+-[a-z]+[0-9]");
+  static final Pattern ZONE = Pattern.compile("[a-z]");
+  static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.-]+:[0-9]{1,5}");
+  static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
+  static final Pattern LABEL_SELECTOR = Pattern.compile("[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?");
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private ConfigLoader() {}
+
+  public static FleetConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(List.of(file + ": no such file"));
+    } catch (IOException e) {
+      throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+    }
+    return parse(text, file);
+  }
+
+  /** The demo config bundled in the jar (a copy of config/demo.yaml). */
+  public static FleetConfig demo() throws ConfigException {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(DEMO_RESOURCE)) {
+      if (in == null) {
+        throw new ConfigException(List.of("demo.yaml is missing from the jar"));
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), Path.of("demo.yaml (bundled)"));
+    } catch (IOException e) {
+      throw new ConfigException(List.of("demo.yaml (bundled): cannot read: " + e.getMessage()));
+    }
+  }
+
+  static FleetConfig parse(String text, Path file) throws ConfigException {
+    String name = file.toString();
+    JsonNode root;
+    try {
+      root = YAML.readTree(text);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? ""
+          : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+      throw new ConfigException(List.of(name + ": " + where + "not valid YAML: " + e.getOriginalMessage()));
+    }
+    if (root == null || root.isMissingNode() || !root.isObject()) {
+      throw new ConfigException(List.of(name + ": must be a YAML mapping with at least 'stages'"));
+    }
+    List<String> errors = new ArrayList<>();
+    ConfigNode top = new ConfigNode(root, "", name, errors);
+    top.allowOnly("temporal", "versions", "controlPlane", "images", "health", "reboot", "stages", "simulation");
+
+    Temporal temporal = temporal(top.child("temporal"));
+    Versions versions = versions(top.child("versions"));
+    ControlPlane controlPlane = controlPlane(top.child("controlPlane"));
+    Images images = images(top.child("images"));
+    Health health = health(top.child("health"));
+    RebootBudget reboot = reboot(top.child("reboot"), new RebootBudget(20, 1, Duration.ofMinutes(30)));
+    Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
+    List<Stage> stages = stages(top, reboot, health, simulation.isPresent());
+    simulation.ifPresent(sim -> {
+      for (int i = 0; i < sim.faults().size(); i++) {
+        String stage = sim.faults().get(i).stage();
+        if (stage != null && stages.stream().noneMatch(s -> stage.equals(s.name()))) {
+          errors.add(name + ": simulation.faults[" + i + "].stage: unknown stage '" + stage + "'");
+        }
+      }
+    });
+
+    if (!errors.isEmpty()) {
+      throw new ConfigException(errors);
+    }
+    return new FleetConfig(file, temporal, versions, controlPlane, images, health, stages, simulation);
+  }
+
+  private static Temporal temporal(ConfigNode n) {
+    n.allowOnly("address", "namespace", "taskQueue");
+    return new Temporal(
+        n.matching("address", "localhost:7233", HOST_PORT, "a host:port", false),
+        n.matching("namespace", "default", NAMESPACE, "a Temporal namespace name", false),
+        n.matching("taskQueue", FleetWorkflows.TASK_QUEUE, NAMESPACE, "a task queue name", false));
+  }
+
+  private static Versions versions(ConfigNode n) {
+    n.allowOnly("cni", "crictl");
+    String cni = n.parsed("cni", null, t -> ReleaseVersion.parse(t).toString(), false);
+    String crictl = n.parsed("crictl", null, t -> ReleaseVersion.parse(t).toString(), false);
+    return new Versions(cni, crictl);
+  }
+
+  private static ControlPlane controlPlane(ConfigNode n) {
+    n.allowOnly("namePattern", "ssh");
+    String pattern = n.string("namePattern", "api-platform-cluster-{region}-{zone}");
+    if (!pattern.contains("{zone}")) {
+      n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
+    }
+    ConfigNode s = n.child("ssh");
+    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout");
+    Ssh ssh = new Ssh(s.string("user", "fleet-upgrade"), s.string("privateKeyPath", null),
+        s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true));
+    return new ControlPlane(pattern, ssh);
+  }
+
+  private static Images images(ConfigNode n) {
+    n.allowOnly("repository", "configFile", "sandboxBranchPrefix", "buildTimeout");
+    return new Images(n.string("repository", null), n.string("configFile", "config.sh"),
+        n.string("sandboxBranchPrefix", "sandbox-"), n.duration("buildTimeout", Duration.ofHours(3), true));
+  }
+
+  private static Health health(ConfigNode n) {
+    n.allowOnly("convergenceDeadline", "virtualNodeSelector");
+    return new Health(n.duration("convergenceDeadline", Duration.ofHours(2), true),
+        n.matching("virtualNodeSelector", "mlab/type=virtual", LABEL_SELECTOR, "a label selector (key or key=value)", false));
+  }
+
+  private static RebootBudget reboot(ConfigNode n, RebootBudget defaults) {
+    n.allowOnly("maxUnavailable", "maxPerSite", "waveTimeout");
+    return new RebootBudget(n.integer("maxUnavailable", defaults.maxUnavailable(), 1),
+        n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true));
+  }
+
+  private static List<Stage> stages(ConfigNode top, RebootBudget reboot, Health health, boolean simulation) {
+    if (!top.has("stages")) {
+      top.error("stages", "is required: list the stages in promotion order");
+      return List.of();
+    }
+    List<ConfigNode> items = top.list("stages");
+    if (items.isEmpty()) {
+      top.error("stages", "must list at least one stage");
+    }
+    List<Stage> stages = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (ConfigNode s : items) {
+      s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
+          "convergenceDeadline", "simulated");
+      String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
+      if (name != null && !names.add(name)) {
+        s.error("name", "duplicate stage '" + name + "'");
+      }
+      String project = s.matching("project", null, PROJECT, "a GCP project id", true);
+      String region = s.matching("region", null, REGION, "a GCP region (e.g. us-east1)", true);
+      List<String> zones = s.strings("zones");
+      if (!s.has("zones") || zones.isEmpty()) {
+        s.error("zones", "must list the zones of the control-plane members (e.g. [b, c, d])");
+      }
+      for (String zone : zones) {
+        if (!ZONE.matcher(zone).matches()) {
+          s.error("zones", "'" + zone + "' is not a zone letter (e.g. b for us-east1-b)");
+        }
+      }
+      if (new HashSet<>(zones).size() != zones.size()) {
+        s.error("zones", "lists a zone twice");
+      }
+      Duration soak = s.duration("soak", Duration.ZERO, false);
+      PromotionMode mode = s.enumValue("promotion", PromotionMode.class, PromotionMode.AUTO);
+      Window window = window(s, mode);
+      RebootBudget budget = s.has("reboot") ? reboot(s.child("reboot"), reboot) : reboot;
+      Duration deadline = s.duration("convergenceDeadline", health.convergenceDeadline(), true);
+      Optional<SimulatedShape> shape = Optional.empty();
+      if (s.has("simulated")) {
+        if (!simulation) {
+          s.error("simulated", "needs a top-level 'simulation' section (timing and faults)");
+        }
+        shape = Optional.of(simulatedShape(s.child("simulated")));
+      } else if (simulation) {
+        s.error("simulated", "is required when the config has a 'simulation' section");
+      }
+      stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape));
+    }
+    return stages;
+  }
+
+  private static Window window(ConfigNode stage, PromotionMode mode) {
+    if (!stage.has("window")) {
+      if (mode == PromotionMode.WINDOW) {
+        stage.error("window", "is required when promotion is window (e.g. {day: tuesday, time: \"15:00\"})");
+      }
+      return null;
+    }
+    ConfigNode w = stage.child("window");
+    w.allowOnly("day", "time", "length");
+    DayOfWeek day = w.enumValue("day", DayOfWeek.class, null);
+    if (!w.has("day")) {
+      w.error("day", "is required (e.g. tuesday)");
+    }
+    LocalTime time = w.parsed("time", null, t -> {
+      try {
+        return LocalTime.parse(t);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("'" + t + "' is not a UTC time of day (HH:MM)");
+      }
+    }, true);
+    Duration length = w.duration("length", Duration.ofHours(4), true);
+    if (length.compareTo(Duration.ofDays(7)) >= 0) {
+      w.error("length", "must be shorter than a week");
+      length = Duration.ofHours(4);
+    }
+    return day == null || time == null ? null : new Window(day, time, length);
+  }
+
+  private static SimulatedShape simulatedShape(ConfigNode n) {
+    n.allowOnly("currentVersion", "sites", "nodesPerSite", "virtualNodes");
+    String current = n.parsed("currentVersion", null, t -> ReleaseVersion.parse(t).toString(), true);
+    return new SimulatedShape(current, n.integer("sites", 1, 0), n.integer("nodesPerSite", 4, 0),
+        n.integer("virtualNodes", 0, 0));
+  }
+
+  private static Simulation simulation(ConfigNode n) {
+    n.allowOnly("timing", "faults");
+    ConfigNode t = n.child("timing");
+    t.allowOnly("drain", "memberUpgrade", "nodeTooling", "imageBuild", "nodeReboot");
+    SimulatedTiming timing = new SimulatedTiming(t.duration("drain", Duration.ZERO, false),
+        t.duration("memberUpgrade", Duration.ZERO, false), t.duration("nodeTooling", Duration.ZERO, false),
+        t.duration("imageBuild", Duration.ZERO, false), t.duration("nodeReboot", Duration.ZERO, false));
+    List<SimulatedFault> faults = new ArrayList<>();
+    for (ConfigNode f : n.list("faults")) {
+      f.allowOnly("step", "stage", "target", "times", "error", "retryable");
+      String step = f.requiredString("step");
+      if (step != null && !SimulatedFault.STEPS.contains(step)) {
+        f.error("step", "'" + step + "' is not one of " + SimulatedFault.STEPS);
+      }
+      faults.add(new SimulatedFault(step, f.string("stage", null), f.string("target", null),
+          f.integer("times", 1, 1), f.string("error", "injected fault"), f.bool("retryable", true)));
+    }
+    return new Simulation(timing, faults);
+  }
+}

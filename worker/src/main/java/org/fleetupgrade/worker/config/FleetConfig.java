@@ -1,0 +1,110 @@
+package org.fleetupgrade.worker.config;
+
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.List;
+import java.util.Optional;
+import org.fleetupgrade.fleet.RebootBudget;
+import org.fleetupgrade.fleet.StagePlan;
+import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.promotion.WeeklyWindow;
+import org.fleetupgrade.simulated.SimulatedFault;
+import org.fleetupgrade.simulated.SimulatedStage;
+import org.fleetupgrade.simulated.SimulatedTiming;
+import org.fleetupgrade.version.TargetVersions;
+
+/**
+ * The whole fleet as config/fleet.yaml describes it, resolved with every default. Secrets are only
+ * ever paths here; {@link ConfigLoader} documents each field and its default.
+ */
+public record FleetConfig(
+    Path source,
+    Temporal temporal,
+    Versions versions,
+    ControlPlane controlPlane,
+    Images images,
+    Health health,
+    List<Stage> stages,
+    Optional<Simulation> simulation) {
+
+  public FleetConfig {
+    stages = List.copyOf(stages);
+  }
+
+  /** Connection defaults; --address/--namespace and TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE override them. */
+  public record Temporal(String address, String namespace, String taskQueue) {}
+
+  /** Default CNI plugins and crictl versions for `start` (the Kubernetes target is always given). */
+  public record Versions(String cni, String crictl) {}
+
+  public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout) {}
+
+  public record ControlPlane(String namePattern, Ssh ssh) {}
+
+  /** The epoxy-images pipeline: where the versions are written and how each stage's build is triggered. */
+  public record Images(String repository, String configFile, String sandboxBranchPrefix, Duration buildTimeout) {}
+
+  public record Health(Duration convergenceDeadline, String virtualNodeSelector) {}
+
+  public record Window(DayOfWeek day, LocalTime time, Duration length) {
+    WeeklyWindow weekly() {
+      return new WeeklyWindow(day, time, length);
+    }
+  }
+
+  /** A simulated stage's shape: present only in demo configs. */
+  public record SimulatedShape(String currentVersion, int sites, int nodesPerSite, int virtualNodes) {}
+
+  public record Stage(
+      String name,
+      String project,
+      String region,
+      List<String> zones,
+      Duration soak,
+      PromotionMode promotion,
+      Window window,
+      RebootBudget reboot,
+      Duration convergenceDeadline,
+      Optional<SimulatedShape> simulated) {
+
+    public Stage {
+      zones = List.copyOf(zones);
+    }
+
+    public StagePlan plan() {
+      return new StagePlan(name, project, region, zones, convergenceDeadline, reboot,
+          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()));
+    }
+  }
+
+  public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults) {}
+
+  public List<String> stageNames() {
+    return stages.stream().map(Stage::name).toList();
+  }
+
+  public boolean simulated() {
+    return simulation.isPresent();
+  }
+
+  /** The request `start` sends: {@code only} narrows the stages (keeping their order) when not empty. */
+  public UpgradeRequest request(TargetVersions target, List<String> only) {
+    return new UpgradeRequest(target, stages.stream()
+        .filter(s -> only.isEmpty() || only.contains(s.name()))
+        .map(Stage::plan).toList());
+  }
+
+  /** The simulated fleet's stages, for `demo`, `dev` and a worker on a demo config. */
+  public List<SimulatedStage> simulatedStages() {
+    return stages.stream().filter(s -> s.simulated().isPresent()).map(s -> {
+      SimulatedShape shape = s.simulated().get();
+      return new SimulatedStage(s.name(), s.project(), s.region(), s.zones(), controlPlane.namePattern(),
+          org.fleetupgrade.version.ReleaseVersion.parse(shape.currentVersion()), shape.sites(), shape.nodesPerSite(),
+          shape.virtualNodes());
+    }).toList();
+  }
+}
