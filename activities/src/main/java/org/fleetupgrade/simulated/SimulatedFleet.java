@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.MemberVerification;
 import org.fleetupgrade.controlplane.UpgradeMode;
@@ -33,10 +34,18 @@ public final class SimulatedFleet {
   private final List<SimulatedFault> faults;
   private final Map<SimulatedFault, AtomicInteger> fired = new ConcurrentHashMap<>();
   private final SimulatedTiming timing;
+  private final Consumer<String> faultListener;
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
+    this(stages, timing, faults, message -> { });
+  }
+
+  /** {@code faultListener} hears each injected failure, so the demo can show the retry it causes. */
+  public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults,
+      Consumer<String> faultListener) {
     this.timing = timing;
     this.faults = List.copyOf(faults);
+    this.faultListener = faultListener;
     for (SimulatedStage stage : stages) {
       clusters.put(stage.name(), new Cluster(stage));
     }
@@ -56,6 +65,7 @@ public final class SimulatedFleet {
           && (f.target() == null || f.target().equals(target));
       if (matches && fired.computeIfAbsent(f, k -> new AtomicInteger()).getAndIncrement() < f.times()) {
         String message = "simulated fault at " + step + (target == null ? "" : " on " + target) + ": " + f.error();
+        faultListener.accept(message + (f.retryable() ? " (retryable)" : " (not retryable)"));
         throw f.retryable()
             ? ApplicationFailure.newFailure(message, "SimulatedFault")
             : ApplicationFailure.newNonRetryableFailure(message, "SimulatedFault");

@@ -371,8 +371,8 @@ class FleetUpgradeWorkflowTest {
       assertThat(gate.stage("production").state()).isEqualTo(StageState.PENDING);
       assertThat(gate.timeline()).isSortedAccordingTo((a, b) -> a.at().compareTo(b.at()));
       assertThat(gate.timeline()).extracting(TimelineEntry::event)
-          .contains("rebooted 6/6 platform nodes", "gate staging -> production: SOAKING until " + gate.gate().until()
-              + " (soak PT168H)");
+          .contains("rebooted 6/6 platform nodes", "gate staging -> production: SOAKING until "
+              + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak PT168H)");
 
       WorkflowStub stub = WorkflowStub.fromTyped(upgrade);
       WorkflowExecutionDescription description = t.client.newUntypedWorkflowStub(stub.getExecution(), java.util.Optional.empty()).describe();

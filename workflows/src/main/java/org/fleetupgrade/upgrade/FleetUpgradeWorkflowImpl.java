@@ -186,7 +186,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private void setGate(GateStatus newGate) {
     gate = newGate;
     record(null, "gate " + newGate.stage() + " -> " + newGate.next() + ": " + newGate.phase()
-        + (newGate.until() == null ? "" : " until " + newGate.until()) + " (" + newGate.detail() + ")");
+        + (newGate.until() == null ? "" : " until " + newGate.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        + " (" + newGate.detail() + ")");
   }
 
   // ---- operator updates ----

@@ -51,7 +51,7 @@ public record FleetConfig(
   public record Health(Duration convergenceDeadline, String virtualNodeSelector) {}
 
   public record Window(DayOfWeek day, LocalTime time, Duration length) {
-    WeeklyWindow weekly() {
+    public WeeklyWindow weekly() {
       return new WeeklyWindow(day, time, length);
     }
   }

@@ -1,0 +1,46 @@
+package org.fleetupgrade.worker.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.fleetupgrade.worker.config.ConfigException;
+import org.fleetupgrade.worker.config.ConfigLoader;
+import org.fleetupgrade.worker.config.FleetConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "config", description = "Work with config files.", subcommands = ConfigCommand.Check.class,
+    mixinStandardHelpOptions = true)
+public class ConfigCommand implements Runnable {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Loads a config, failing with every error in it. Shared by every command that takes --config. */
+  static FleetConfig load(Path file) {
+    try {
+      return ConfigLoader.load(file);
+    } catch (ConfigException e) {
+      throw new BadInputException("invalid config:\n  " + String.join("\n  ", e.errors()));
+    }
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = "Print the resolved config (every default filled in), or every error in it (exit 2).")
+  static class Check implements Callable<Integer> {
+
+    @Parameters(paramLabel = "FILE", description = "config file, e.g. config/fleet.yaml")
+    Path file;
+
+    @Override
+    public Integer call() {
+      FleetConfig config = load(file);
+      System.out.print(ConfigPrinter.print(config));
+      return Main.OK;
+    }
+  }
+}

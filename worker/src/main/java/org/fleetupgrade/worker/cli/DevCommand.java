@@ -1,0 +1,61 @@
+package org.fleetupgrade.worker.cli;
+
+import io.temporal.worker.WorkerFactory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.fleetupgrade.worker.config.ConfigException;
+import org.fleetupgrade.worker.config.ConfigLoader;
+import org.fleetupgrade.worker.config.FleetConfig;
+import org.fleetupgrade.worker.engine.DevServer;
+import org.fleetupgrade.worker.engine.FleetActivities;
+import org.fleetupgrade.worker.engine.FleetWorker;
+import org.fleetupgrade.worker.engine.TemporalConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dev", mixinStandardHelpOptions = true,
+    description = "Embedded Temporal engine on a port plus a worker over a simulated fleet; stays up until Ctrl-C.")
+public class DevCommand implements Callable<Integer> {
+
+  @Option(names = "--port", defaultValue = "7233", description = "port of the embedded engine (default ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "a simulated fleet config (default: the bundled demo.yaml)")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    FleetConfig fleet = load();
+    List<Object> activities = FleetActivities.forConfig(fleet, fault -> System.out.println("injected: " + fault));
+    DevServer server = DevServer.start(port);
+    TemporalConnection temporal = TemporalConnection.open(server.address(), "default", TemporalConnection.Tls.NONE);
+    WorkerFactory factory = WorkerFactory.newInstance(temporal.client());
+    FleetWorker.register(factory, fleet.temporal().taskQueue(), activities);
+    factory.start();
+    System.out.println("fleet-upgrade dev: Temporal on " + server.address() + " (namespace default), worker on task queue "
+        + fleet.temporal().taskQueue() + ", simulated fleet " + fleet.stageNames() + " from " + fleet.source());
+    System.out.println("try: fleet-upgrade start --config config/demo.yaml --kubernetes v1.31.2");
+    System.out.println("stop with Ctrl-C or SIGTERM");
+    System.out.flush();
+    WorkerCommand.awaitShutdown(() -> {
+      factory.shutdown();
+      factory.awaitTermination(10, TimeUnit.SECONDS);
+      temporal.close();
+      server.close();
+    });
+    return Main.OK;
+  }
+
+  private FleetConfig load() {
+    if (config != null) {
+      return ConfigCommand.load(config);
+    }
+    try {
+      return ConfigLoader.demo();
+    } catch (ConfigException e) {
+      throw new OperationFailedException(String.join("\n", e.errors()));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package org.fleetupgrade.worker.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * fleet-upgrade: start, steer and watch staged Kubernetes fleet upgrades on Temporal. Exit codes:
+ * 0 ok, 1 the operation failed, 2 bad input (nothing was started or changed).
+ */
+@Command(name = "fleet-upgrade", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Staged, durable Kubernetes fleet upgrades on Temporal (sandbox -> staging -> production).",
+    subcommands = {
+      DemoCommand.class, DevCommand.class, WorkerCommand.class, StartCommand.class, StatusCommand.class,
+      ListCommand.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
+      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ConfigCommand.class
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:ok", "1:the operation failed", "2:bad input: nothing was started or changed"})
+public class Main implements Runnable {
+
+  public static final int OK = 0;
+  public static final int FAILED = 1;
+  public static final int BAD_INPUT = 2;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PrintWriter err = commandLine.getErr();
+      if (e instanceof BadInputException) {
+        err.println("fleet-upgrade: " + e.getMessage());
+        return BAD_INPUT;
+      }
+      if (e instanceof OperationFailedException) {
+        err.println("fleet-upgrade: " + e.getMessage());
+        return FAILED;
+      }
+      err.println("fleet-upgrade: " + e);
+      e.printStackTrace(err);
+      return FAILED;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  static class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"fleet-upgrade " + (v == null ? "dev" : v)};
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package org.fleetupgrade.worker.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.worker.engine.TemporalConnection;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Show where an upgrade stands: stages, node convergence, gate and deadline, what blocks it.")
+public class StatusCommand implements Callable<Integer> {
+
+  static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Mixin
+  GlobalOptions global;
+
+  @Parameters(paramLabel = "ID", description = "upgrade id (fleet-upgrade-v1.31.2) or just the version (v1.31.2)")
+  String id;
+
+  @Option(names = "--json", description = "the full snapshot as JSON, for scripts")
+  boolean json;
+
+  @Option(names = "--watch", description = "refresh until the upgrade finishes")
+  boolean watch;
+
+  @Option(names = "--interval", defaultValue = "5s", paramLabel = "DURATION", description = "refresh interval for --watch (default ${DEFAULT-VALUE})")
+  String interval;
+
+  @Option(names = "--events", defaultValue = "10", description = "how many recent events to show (default ${DEFAULT-VALUE})")
+  int events;
+
+  @Override
+  public Integer call() throws Exception {
+    String workflowId = Upgrades.workflowId(id);
+    Duration every = DurationOption.parse("--interval", interval);
+    try (TemporalConnection temporal = global.connect()) {
+      while (true) {
+        FleetStatus status = Upgrades.status(temporal.client(), workflowId);
+        if (json) {
+          System.out.println(JSON.writeValueAsString(status));
+        } else {
+          System.out.print(StatusTable.render(status, Instant.now(), events));
+        }
+        if (!watch || status.state().finished()) {
+          return Main.OK;
+        }
+        System.out.println("-- refreshing every " + every.toSeconds() + "s; Ctrl-C to stop watching (the upgrade goes on) --\n");
+        TimeUnit.MILLISECONDS.sleep(every.toMillis());
+      }
+    }
+  }
+}

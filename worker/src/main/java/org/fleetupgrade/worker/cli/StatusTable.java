@@ -1,0 +1,91 @@
+package org.fleetupgrade.worker.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GateStatus;
+import org.fleetupgrade.status.MemberStatus;
+import org.fleetupgrade.status.NodeConvergence;
+import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.TimelineEntry;
+
+/** The human view of a status snapshot: stages, progress bars, the gate and its deadline, what blocks. */
+final class StatusTable {
+
+  static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
+  private static final int BAR = 20;
+
+  private StatusTable() {}
+
+  static String render(FleetStatus s, Instant now, int events) {
+    StringBuilder out = new StringBuilder();
+    out.append(s.upgradeId()).append("  ").append(s.target()).append('\n');
+    out.append("state: ").append(s.state()).append(s.currentStage() == null ? "" : " (" + s.currentStage() + ")")
+        .append(s.paused() ? "  [paused]" : "").append("\n\n");
+    out.append(String.format("%-12s %-18s %-44s %s%n", "STAGE", "STATE", "STEP", "NODES AT TARGET"));
+    for (StageStatus stage : s.stages()) {
+      out.append(String.format("%-12s %-18s %-44s %s%n", stage.name(), stage.state(),
+          stage.step() == null ? "" : truncate(stage.step(), 44), bar(stage.nodes())));
+    }
+    StageStatus current = s.currentStage() == null ? null : s.stage(s.currentStage());
+    if (current != null && !current.members().isEmpty() && !current.state().finished()) {
+      out.append("\ncontrol plane of ").append(current.name()).append(":\n");
+      for (MemberStatus m : current.members()) {
+        out.append(String.format("  %-44s %-12s %-12s %s%n", m.name(), m.zone(), m.phase(), m.mode() == null ? "" : m.mode()));
+      }
+    }
+    GateStatus gate = s.gate();
+    if (gate != null) {
+      out.append("\ngate: ").append(gate.stage()).append(" -> ").append(gate.next()).append("  ").append(gate.phase());
+      if (gate.until() != null) {
+        out.append(" until ").append(TIME.format(gate.until())).append(" (").append(relative(now, gate.until())).append(')');
+      }
+      out.append("\n      ").append(gate.detail()).append('\n');
+    }
+    if (s.blockedStep() != null) {
+      out.append("\nBLOCKED at ").append(s.blockedStep()).append(": ").append(s.lastError()).append('\n');
+      out.append("  fleet-upgrade retry ").append(s.upgradeId()).append("\n  fleet-upgrade skip ").append(s.upgradeId())
+          .append(' ').append(s.blockedStep()).append(" --reason \"...\"\n  fleet-upgrade abort ").append(s.upgradeId())
+          .append(" --reason \"...\"\n");
+    } else if (s.lastError() != null) {
+      out.append("\nlast error: ").append(s.lastError()).append('\n');
+    }
+    for (StageStatus stage : s.stages()) {
+      stage.skipped().forEach(k -> out.append("skipped ").append(stage.name()).append('/').append(k.step())
+          .append(": ").append(k.reason()).append('\n'));
+    }
+    List<TimelineEntry> timeline = s.timeline();
+    if (events > 0 && !timeline.isEmpty()) {
+      out.append("\nlast events:\n");
+      timeline.subList(Math.max(0, timeline.size() - events), timeline.size()).forEach(e -> out.append(event(e)).append('\n'));
+    }
+    return out.toString();
+  }
+
+  static String event(TimelineEntry e) {
+    return "  " + TIME.format(e.at()) + "  " + String.format("%-11s", e.stage() == null ? "" : e.stage()) + " " + e.event();
+  }
+
+  static String bar(NodeConvergence n) {
+    if (n.total() == 0) {
+      return "";
+    }
+    int filled = (int) ((long) BAR * n.atTarget() / n.total());
+    return "[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + n + " " + n.percent() + "%";
+  }
+
+  static String relative(Instant now, Instant then) {
+    Duration d = Duration.between(now, then);
+    String text = (d.isNegative() ? d.negated() : d).toDays() + "d " + (d.isNegative() ? d.negated() : d).toHoursPart() + "h "
+        + (d.isNegative() ? d.negated() : d).toMinutesPart() + "m";
+    text = text.replaceFirst("^0d ", "").replaceFirst("^0h ", "");
+    return d.isNegative() ? text + " ago" : "in " + text;
+  }
+
+  private static String truncate(String s, int n) {
+    return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+  }
+}
