@@ -39,6 +39,8 @@ public class ListCommand implements Callable<Integer> {
       runs.addAll(service.listClosedWorkflowExecutions(
           ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(temporal.namespace()).setTypeFilter(type)
               .setMaximumPageSize(100).build()).getExecutionsList());
+      // The embedded server ignores the type filter: filter here too.
+      runs.removeIf(r -> !r.getType().getName().equals(TYPE));
       if (runs.isEmpty()) {
         System.out.println("no fleet upgrades in namespace " + temporal.namespace());
         return Main.OK;

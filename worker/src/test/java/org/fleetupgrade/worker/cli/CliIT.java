@@ -1,0 +1,242 @@
+package org.fleetupgrade.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.fleetupgrade.worker.cli.JarProcess.Result;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real jar against a real `dev` process: bad input exits 2 with a clear message and starts
+ * nothing; then start, status, approve and the rest drive an upgrade to completion.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliIT {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String ID = "fleet-upgrade-v1.31.2";
+
+  @TempDir
+  static Path dir;
+
+  static Process dev;
+  static Path devOut;
+  static Path config;
+  static String address;
+
+  @BeforeAll
+  static void startDevServer() throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    address = "localhost:" + port;
+    config = dir.resolve("fleet.yaml");
+    // A small simulated fleet with no soaks, so the whole flow runs in seconds of real time.
+    Files.writeString(config, """
+        temporal: {address: "%s"}
+        versions: {cni: v1.6.2, crictl: v1.31.1}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: auto,
+             simulated: {currentVersion: v1.30.5, sites: 2, nodesPerSite: 2, virtualNodes: 1}}
+          - {name: staging, project: mlab-staging, region: us-central1, zones: [a, b, c], promotion: approval,
+             simulated: {currentVersion: v1.30.5, sites: 3, nodesPerSite: 2, virtualNodes: 1}}
+          - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
+             simulated: {currentVersion: v1.30.5, sites: 4, nodesPerSite: 4, virtualNodes: 1}}
+        simulation: {timing: {}}
+        """.formatted(address));
+    devOut = dir.resolve("dev.out");
+    dev = JarProcess.builder("dev", "--port", String.valueOf(port), "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(devOut.toFile()).start();
+    awaitOutput(devOut, "fleet-upgrade dev:", Duration.ofSeconds(60));
+  }
+
+  @AfterAll
+  static void stopDevServer() throws Exception {
+    if (dev != null) {
+      dev.destroy();
+      assertThat(dev.waitFor(30, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
+      assertThat(Files.readString(devOut)).contains("stopped");
+    }
+  }
+
+  private static void awaitOutput(Path file, String text, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains(text)) {
+        return;
+      }
+      if (!dev.isAlive()) {
+        throw new AssertionError("dev exited: " + Files.readString(file));
+      }
+      dev.waitFor(200, TimeUnit.MILLISECONDS);
+    }
+    throw new AssertionError("no '" + text + "' from dev within " + timeout + ": " + Files.readString(file));
+  }
+
+  private static Result cli(String... args) {
+    return JarProcess.run(args);
+  }
+
+  private static Result start(String... extra) {
+    String[] base = {"start", "--config", config.toString(), "--address", address};
+    String[] all = new String[base.length + extra.length];
+    System.arraycopy(base, 0, all, 0, base.length);
+    System.arraycopy(extra, 0, all, base.length, extra.length);
+    return cli(all);
+  }
+
+  private static void assertBadInput(Result result, String message) {
+    assertThat(result.exit()).as(result.all()).isEqualTo(2);
+    assertThat(result.err()).contains(message);
+    assertThat(result.err()).doesNotContain("\tat ");
+  }
+
+  private static JsonNode status() throws IOException {
+    Result result = cli("status", ID, "--json", "--address", address);
+    assertThat(result.exit()).as(result.all()).isZero();
+    return JSON.readTree(result.out());
+  }
+
+  private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    JsonNode last = null;
+    while (System.nanoTime() < deadline) {
+      last = status();
+      if (condition.test(last)) {
+        return last;
+      }
+    }
+    throw new AssertionError("status never matched: " + last);
+  }
+
+  @Test
+  @Order(1)
+  void helpAndConfigCheck() {
+    Result help = cli("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("demo", "dev", "worker", "start", "status", "approve", "abort", "Exit codes");
+
+    Result fleet = cli("config", "check", "config/fleet.yaml");
+    assertThat(fleet.exit()).as(fleet.all()).isZero();
+    assertThat(fleet.out()).contains("config/fleet.yaml: ok", "production: project mlab-oti, us-east1 zones [b, c, d]",
+        "then soak PT168H and promote window at Tue 15:00 UTC for PT4H to production");
+    assertThat(cli("config", "check", "config/demo.yaml").exit()).isZero();
+  }
+
+  @Test
+  @Order(2)
+  void aBadConfigListsEveryErrorWithFileFieldAndReason() throws IOException {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, """
+        stages:
+          - name: sandbox
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a]
+            soak: -1d
+            colour: blue
+        """);
+    Result check = cli("config", "check", bad.toString());
+    assertBadInput(check, bad + ": stages[0].soak: must not be negative (got -1d)");
+    assertThat(check.err()).contains(bad + ": stages[0].colour: unknown field (known: ");
+
+    assertBadInput(cli("config", "check", "no/such.yaml"), "no/such.yaml: no such file");
+    assertBadInput(cli("start", "--config", bad.toString(), "--kubernetes", "v1.31.2", "--address", address),
+        "stages[0].colour: unknown field");
+    assertBadInput(cli("start", "--config", "no/such.yaml", "--kubernetes", "v1.31.2", "--address", address),
+        "no such file");
+  }
+
+  @Test
+  @Order(3)
+  void badVersionsAndStagesAreRejectedBeforeAnythingStarts() {
+    assertBadInput(start("--kubernetes", "1.31"), "'1.31' is not a release version: expected vMAJOR.MINOR.PATCH");
+    assertBadInput(start("--kubernetes", "v1.31.2", "--cni", "v1.6"), "cni version: 'v1.6' is not a release version");
+    assertBadInput(start("--kubernetes", "v1.31.2", "--stages", "sandbox,prod"),
+        "unknown stage 'prod': stages in " + config + " are sandbox, staging, production");
+    assertBadInput(start("--kubernetes", "v1.32.1"), "skips minor 1.31: kubeadm upgrades one minor at a time");
+    assertBadInput(start("--kubernetes", "v1.29.9"), "v1.29.9 is older than the running v1.30.5: kubeadm does not downgrade");
+  }
+
+  @Test
+  @Order(4)
+  void anUnreachableServerIsAMessageNotAStackTrace() {
+    Result result = cli("start", "--config", config.toString(), "--kubernetes", "v1.31.2", "--address", "127.0.0.1:1");
+    assertBadInput(result, "cannot reach Temporal at 127.0.0.1:1");
+    assertBadInput(cli("status", ID, "--address", "127.0.0.1:1"), "cannot reach Temporal at 127.0.0.1:1");
+  }
+
+  @Test
+  @Order(5)
+  void nothingWasStartedByBadInput() {
+    Result list = cli("list", "--address", address);
+    assertThat(list.exit()).as(list.all()).isZero();
+    assertThat(list.out()).contains("no fleet upgrades");
+    assertBadInput(cli("status", ID, "--address", address), "no upgrade with id '" + ID + "'");
+  }
+
+  @Test
+  @Order(6)
+  void dryRunPrintsThePlanAndStartsNothing() {
+    Result dry = start("--kubernetes", "v1.31.2", "--dry-run");
+    assertThat(dry.exit()).as(dry.all()).isZero();
+    assertThat(dry.out()).contains("sandbox", "v1.30.5 -> v1.31.2", "--dry-run: nothing started");
+    assertThat(cli("list", "--address", address).out()).contains("no fleet upgrades");
+  }
+
+  @Test
+  @Order(7)
+  void startStatusApproveRunAnUpgradeToCompletion() throws Exception {
+    Result started = start("--kubernetes", "v1.31.2");
+    assertThat(started.exit()).as(started.all()).isZero();
+    assertThat(started.out()).contains("started " + ID);
+
+    Result again = start("--kubernetes", "v1.31.2");
+    assertThat(again.exit()).as(again.all()).isZero();
+    assertThat(again.out()).contains(ID + " is already running");
+
+    JsonNode waiting = awaitStatus(s -> s.path("gate").path("phase").asText().equals("WAITING_APPROVAL"));
+    assertThat(waiting.path("gate").path("stage").asText()).isEqualTo("staging");
+    assertThat(waiting.path("stages").get(0).path("state").asText()).isEqualTo("DONE");
+
+    Result table = cli("status", "v1.31.2", "--address", address);
+    assertThat(table.exit()).isZero();
+    assertThat(table.out()).contains("state: GATE (staging)", "staging -> production  WAITING_APPROVAL",
+        "[####################] 8/8 100%");
+
+    assertBadInput(cli("approve", ID, "production", "--reason", "too early", "--address", address),
+        "rejected: production is not at a promotion gate");
+    assertBadInput(cli("resume", ID, "--address", address), "rejected: not paused");
+    assertThat(cli("approve", ID, "staging", "--address", address).exit()).as("--reason is required").isEqualTo(2);
+
+    Result approved = cli("approve", ID, "staging", "--reason", "staging quiet", "--address", address);
+    assertThat(approved.exit()).as(approved.all()).isZero();
+    assertThat(approved.out()).contains("approved: staging will be promoted to production");
+
+    JsonNode done = awaitStatus(s -> s.path("state").asText().equals("COMPLETED"));
+    assertThat(done.path("stages").findValuesAsText("state")).containsOnly("DONE");
+
+    Result list = cli("list", "--address", address);
+    assertThat(list.out()).contains(ID, "completed");
+    Result watch = cli("status", ID, "--watch", "--address", address);
+    assertThat(watch.exit()).as("--watch returns once the upgrade is done").isZero();
+    assertThat(watch.out()).contains("state: COMPLETED");
+    assertBadInput(cli("abort", ID, "--reason", "too late", "--address", address), "is not running");
+  }
+}

@@ -1,0 +1,56 @@
+package org.fleetupgrade.worker.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real fleet-upgrade.jar as an operator would, in its own JVM. */
+final class JarProcess {
+
+  static final Path JAR = Path.of(System.getProperty("fleetupgrade.jar", "target/fleet-upgrade.jar"));
+  static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
+
+  record Result(int exit, String out, String err) {
+    String all() {
+      return out + err;
+    }
+  }
+
+  private JarProcess() {}
+
+  static ProcessBuilder builder(String... args) {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile());
+    builder.environment().remove("TEMPORAL_ADDRESS");
+    builder.environment().remove("TEMPORAL_NAMESPACE");
+    return builder;
+  }
+
+  static Result run(String... args) {
+    try {
+      Path out = Files.createTempFile("fleet-upgrade-out", ".txt");
+      Path err = Files.createTempFile("fleet-upgrade-err", ".txt");
+      Process process = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("fleet-upgrade " + String.join(" ", args) + " did not finish in 120 s");
+      }
+      Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
+      Files.delete(out);
+      Files.delete(err);
+      return result;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}

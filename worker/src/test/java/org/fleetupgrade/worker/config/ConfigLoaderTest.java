@@ -1,0 +1,135 @@
+package org.fleetupgrade.worker.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.LocalTime;
+import org.fleetupgrade.promotion.PromotionMode;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+
+  private static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
+
+  private static ConfigException errors(String yaml) {
+    try {
+      ConfigLoader.parse(yaml, Path.of("test.yaml"));
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("expected errors in:\n" + yaml);
+  }
+
+  @Test
+  void fleetYamlDescribesTheThreeRealEnvironments() throws ConfigException {
+    FleetConfig config = ConfigLoader.load(REPO.resolve("config/fleet.yaml"));
+
+    assertThat(config.stageNames()).containsExactly("sandbox", "staging", "production");
+    assertThat(config.stages()).extracting(FleetConfig.Stage::project).containsExactly("mlab-sandbox", "mlab-staging", "mlab-oti");
+    assertThat(config.stages()).extracting(FleetConfig.Stage::region).containsExactly("us-west2", "us-central1", "us-east1");
+    assertThat(config.stages().get(2).zones()).containsExactly("b", "c", "d");
+    assertThat(config.controlPlane().namePattern()).isEqualTo("api-platform-cluster-{region}-{zone}");
+    FleetConfig.Stage staging = config.stages().get(1);
+    assertThat(staging.soak()).isEqualTo(Duration.ofDays(7));
+    assertThat(staging.promotion()).isEqualTo(PromotionMode.WINDOW);
+    assertThat(staging.window().day()).isEqualTo(DayOfWeek.TUESDAY);
+    assertThat(staging.window().time()).isEqualTo(LocalTime.of(15, 0));
+    assertThat(config.stages().get(2).reboot().maxUnavailable()).isEqualTo(50);
+    assertThat(config.stages().get(1).reboot().maxUnavailable()).as("the global default").isEqualTo(20);
+    assertThat(config.simulated()).isFalse();
+  }
+
+  @Test
+  void demoYamlIsASimulatedFleetOfTheRequiredShape() throws ConfigException {
+    FleetConfig demo = ConfigLoader.load(REPO.resolve("config/demo.yaml"));
+
+    assertThat(demo.simulatedStages()).extracting(s -> s.sites() * s.nodesPerSite()).containsExactly(20, 40, 600);
+    assertThat(demo.simulatedStages()).allSatisfy(s -> assertThat(s.zones()).hasSize(3));
+    assertThat(demo.simulation().orElseThrow().faults()).singleElement()
+        .satisfies(f -> assertThat(f.times()).isEqualTo(2));
+  }
+
+  @Test
+  void defaultsFillEverythingOptional() throws ConfigException {
+    FleetConfig minimal = ConfigLoader.parse("""
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}
+        """, Path.of("minimal.yaml"));
+
+    assertThat(minimal.temporal().address()).isEqualTo("localhost:7233");
+    assertThat(minimal.temporal().taskQueue()).isEqualTo("fleet-upgrade");
+    assertThat(minimal.stages().get(0).soak()).isZero();
+    assertThat(minimal.stages().get(0).promotion()).isEqualTo(PromotionMode.AUTO);
+    assertThat(minimal.stages().get(0).convergenceDeadline()).isEqualTo(Duration.ofHours(2));
+    assertThat(minimal.stages().get(0).reboot().maxPerSite()).isEqualTo(1);
+    assertThat(minimal.health().virtualNodeSelector()).isEqualTo("mlab/type=virtual");
+  }
+
+  @Test
+  void everyErrorIsReportedWithFileFieldAndReason() {
+    ConfigException e = errors("""
+        temporal: {adress: x}
+        stages:
+          - name: Sandbox
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a, a]
+            soak: -1d
+            promotion: sometimes
+          - name: staging
+            project: p
+            region: us-central1
+            zones: []
+            promotion: window
+            convergenceDeadline: soon
+        """);
+
+    assertThat(e.errors()).containsExactlyInAnyOrder(
+        "test.yaml: temporal.adress: unknown field (known: address, namespace, taskQueue)",
+        "test.yaml: stages[0].name: 'Sandbox' is not a stage name (lower-case letters, digits, '-')",
+        "test.yaml: stages[0].zones: lists a zone twice",
+        "test.yaml: stages[0].soak: must not be negative (got -1d)",
+        "test.yaml: stages[0].promotion: 'sometimes' is not one of [auto, approval, window]",
+        "test.yaml: stages[1].project: 'p' is not a GCP project id",
+        "test.yaml: stages[1].zones: must list the zones of the control-plane members (e.g. [b, c, d])",
+        "test.yaml: stages[1].window: is required when promotion is window (e.g. {day: tuesday, time: \"15:00\"})",
+        "test.yaml: stages[1].convergenceDeadline: 'soon' is not a duration (e.g. 90s, 30m, 2h, 7d, 1h30m)");
+  }
+
+  @Test
+  void structuralProblemsAreClear() {
+    assertThat(errors("stages: []").errors()).containsExactly("test.yaml: stages: must list at least one stage");
+    assertThat(errors("temporal: {}").errors()).containsExactly("test.yaml: stages: is required: list the stages in promotion order");
+    assertThat(errors("stages: [\n  - {name: a").getMessage()).startsWith("test.yaml: line ").contains("not valid YAML");
+    assertThat(errors("- a\n- b").getMessage()).isEqualTo("test.yaml: must be a YAML mapping with at least 'stages'");
+    assertThat(errors("""
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30}}
+        simulation: {faults: [{step: reboot, stage: nowhere}, {step: explode}]}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: stages[0].simulated.currentVersion: 'v1.30' is not a release version: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2",
+        "test.yaml: simulation.faults[1].step: 'explode' is not one of [changelog, inventory, drain, upgrade, verify,"
+            + " uncordon, node-tooling, image-build, reboot, health]",
+        "test.yaml: simulation.faults[0].stage: unknown stage 'nowhere'");
+  }
+
+  @Test
+  void durationsInOperatorForm() {
+    assertThat(ConfigNode.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
+    assertThat(ConfigNode.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(ConfigNode.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(ConfigNode.parseDuration("PT2H")).isEqualTo(Duration.ofHours(2));
+    assertThat(ConfigNode.parseDuration("2w")).isEqualTo(Duration.ofDays(14));
+    assertThat(ConfigNode.parseDuration("7 days")).isNull();
+    assertThat(ConfigNode.parseDuration("h")).isNull();
+  }
+
+  @Test
+  void missingFileIsNamed() {
+    assertThatThrownBy(() -> ConfigLoader.load(Path.of("nowhere.yaml")))
+        .isInstanceOf(ConfigException.class).hasMessage("nowhere.yaml: no such file");
+  }
+}
