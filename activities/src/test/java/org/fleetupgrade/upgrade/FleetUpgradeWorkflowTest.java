@@ -140,7 +140,10 @@ class FleetUpgradeWorkflowTest {
 
       FleetStatus result = t.result(upgrade);
       assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
-      assertThat(result.approvals()).containsExactly("staging: no alerts in staging for a week");
+      assertThat(result.approvals()).singleElement().satisfies(a -> {
+        assertThat(a.stage()).isEqualTo("staging");
+        assertThat(a.reason()).isEqualTo("no alerts in staging for a week");
+      });
       assertThat(waiting.gate().detail()).contains("fleet-upgrade approve fleet-upgrade-v1.31.2 staging");
     }
   }

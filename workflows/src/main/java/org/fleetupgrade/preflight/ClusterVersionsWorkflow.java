@@ -12,5 +12,5 @@ import java.util.List;
 public interface ClusterVersionsWorkflow {
 
   @WorkflowMethod
-  List<StageVersion> survey(List<String> stages);
+  ClusterVersions survey(List<String> stages);
 }

@@ -17,7 +17,7 @@ public class ClusterVersionsWorkflowImpl implements ClusterVersionsWorkflow {
           .build());
 
   @Override
-  public List<StageVersion> survey(List<String> stages) {
+  public ClusterVersions survey(List<String> stages) {
     List<StageVersion> found = new ArrayList<>();
     for (String stage : stages) {
       try {
@@ -27,6 +27,6 @@ public class ClusterVersionsWorkflowImpl implements ClusterVersionsWorkflow {
         found.add(new StageVersion(stage, null, cause.getMessage()));
       }
     }
-    return found;
+    return new ClusterVersions(found);
   }
 }

@@ -19,7 +19,7 @@ public record FleetStatus(
     String lastError,
     ChangelogReview review,
     List<StageStatus> stages,
-    List<String> approvals,
+    List<Approval> approvals,
     List<TimelineEntry> timeline,
     int timelineDropped) {
 

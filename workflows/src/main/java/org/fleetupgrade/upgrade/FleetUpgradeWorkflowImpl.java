@@ -25,6 +25,7 @@ import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.status.Approval;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GatePhase;
@@ -76,7 +77,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private List<StagePlan> plans = List.of();
   private final Map<String, StageStatus> stages = new LinkedHashMap<>();
   private final Map<String, Long> stageSequence = new LinkedHashMap<>();
-  private final List<String> approvals = new ArrayList<>();
+  private final List<Approval> approvals = new ArrayList<>();
   private final Deque<TimelineEntry> timeline = new ArrayDeque<>();
   private int timelineDropped;
   private ChangelogReview review;
@@ -162,7 +163,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     if (policy.mode() == PromotionMode.APPROVAL) {
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_APPROVAL, null,
           "approve with: fleet-upgrade approve " + upgradeId + " " + from.name() + " --reason ..."));
-      runner.await(() -> approvals.stream().anyMatch(a -> a.startsWith(from.name() + ":")));
+      runner.await(() -> approvals.stream().anyMatch(a -> a.stage().equals(from.name())));
     } else if (policy.mode() == PromotionMode.WINDOW) {
       Instant opening = policy.window().nextOpening(now());
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_WINDOW, opening, "window " + policy.window()));
@@ -215,7 +216,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
 
   @Override
   public String approve(String stage, String reason) {
-    approvals.add(stage + ": " + reason);
+    approvals.add(new Approval(stage, reason, now()));
     record(null, "approved promotion of " + stage + ": " + reason);
     return "approved: " + stage + " will be promoted to " + gate.next();
   }
@@ -249,7 +250,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   @Override
   public void validateRetry(String reason) {
     requireRunning();
-    if (runner.blockedStep() == null && activeBlockedStep() == null) {
+    if (blockedStep() == null) {
       throw new IllegalStateException("nothing is blocked: retry applies only to a BLOCKED step (the upgrade is at "
           + describeWhere() + ")");
     }
@@ -270,21 +271,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   @Override
   public void validateSkip(String step, String reason) {
     requireRunning();
-    if (runner.blockedStep() != null) {
-      runner.validateSkip(step, reason);
-      return;
-    }
-    StepRunner.requireReason(reason, "skip");
-    String blocked = activeBlockedStep();
-    if (blocked == null) {
-      throw new IllegalStateException("nothing is blocked: skip applies only to a BLOCKED step");
-    }
-    if (!blocked.equals(step)) {
-      throw new IllegalArgumentException("step '" + step + "' is not the blocked step '" + blocked + "'");
-    }
-    if (!Steps.skippable(step)) {
-      throw new IllegalArgumentException("step '" + step + "' cannot be skipped: later steps depend on it; retry or abort");
-    }
+    StepRunner.checkSkip(blockedStep(), step, reason);
   }
 
   @Override
@@ -343,6 +330,14 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     if (finalState != null) {
       throw new IllegalStateException("the upgrade is " + finalState);
     }
+    if (runner.aborted()) {
+      throw new IllegalStateException("the upgrade is being aborted");
+    }
+  }
+
+  /** The blocked step, whether the fleet's own (a promotion health check) or the running stage's. */
+  private String blockedStep() {
+    return runner.blockedStep() != null ? runner.blockedStep() : activeBlockedStep();
   }
 
   private void requireKnownStage(String stage) {
@@ -367,7 +362,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     if (finalState != null) {
       return finalState;
     }
-    if (runner.blockedStep() != null || activeBlockedStep() != null) {
+    if (blockedStep() != null) {
       return FleetState.BLOCKED;
     }
     if (runner.paused()) {
@@ -381,8 +376,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
 
   @Override
   public FleetStatus status() {
-    String blocked = runner.blockedStep() != null ? runner.blockedStep() : activeBlockedStep();
-    return new FleetStatus(upgradeId, target, state(), runner.paused(), currentStage, gate, blocked, lastError,
+    return new FleetStatus(upgradeId, target, state(), runner.paused(), currentStage, gate, blockedStep(), lastError,
         review, new ArrayList<>(stages.values()), approvals, new ArrayList<>(timeline), timelineDropped);
   }
 

@@ -181,6 +181,11 @@ final class StepRunner {
 
   void validateSkip(String step, String reason) {
     requireNotAborted();
+    checkSkip(blockedStep, step, reason);
+  }
+
+  /** Skip names the blocked step (so the wrong one is never skipped) and gives a reason. */
+  static void checkSkip(String blockedStep, String step, String reason) {
     requireReason(reason, "skip");
     if (blockedStep == null) {
       throw new IllegalStateException("nothing is blocked: skip applies only to a BLOCKED step");

@@ -29,6 +29,18 @@ public class ConfigCommand implements Runnable {
     }
   }
 
+  /** {@code file}, or the demo config bundled in the jar when none is given (`demo`, `dev`). */
+  static FleetConfig loadOrDemo(Path file) {
+    if (file != null) {
+      return load(file);
+    }
+    try {
+      return ConfigLoader.demo();
+    } catch (ConfigException e) {
+      throw new OperationFailedException(String.join("\n", e.errors()));
+    }
+  }
+
   @Command(name = "check", mixinStandardHelpOptions = true,
       description = "Print the resolved config (every default filled in), or every error in it (exit 2).")
   static class Check implements Callable<Integer> {

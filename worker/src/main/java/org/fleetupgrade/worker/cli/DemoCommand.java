@@ -2,7 +2,6 @@ package org.fleetupgrade.worker.cli;
 
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.nio.file.Path;
@@ -18,11 +17,10 @@ import org.fleetupgrade.status.GatePhase;
 import org.fleetupgrade.status.SearchAttributes;
 import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
 import org.fleetupgrade.version.TargetVersions;
-import org.fleetupgrade.worker.config.ConfigException;
-import org.fleetupgrade.worker.config.ConfigLoader;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.FleetActivities;
 import org.fleetupgrade.worker.engine.FleetWorker;
+import org.fleetupgrade.worker.engine.UpgradeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -48,7 +46,7 @@ public class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    FleetConfig fleet = load();
+    FleetConfig fleet = ConfigCommand.loadOrDemo(config);
     TargetVersions target = targetVersions(fleet);
     SimulatedFleet simulated = FleetActivities.simulatedFleet(fleet,
         fault -> System.out.println("  !! " + fault + ": Temporal retries the activity"));
@@ -63,7 +61,7 @@ public class DemoCommand implements Callable<Integer> {
           + simulated.inventory(fleet.stageNames().get(fleet.stageNames().size() - 1)).platformNodes().size()
           + " platform nodes in the last stage), embedded engine with time skipping\n");
       FleetUpgradeWorkflow upgrade = env.getWorkflowClient().newWorkflowStub(FleetUpgradeWorkflow.class,
-          WorkflowOptions.newBuilder().setWorkflowId(request.workflowId()).setTaskQueue(fleet.temporal().taskQueue()).build());
+          UpgradeOptions.of(request, fleet.temporal().taskQueue()));
       WorkflowClient.start(upgrade::run, request);
       FleetStatus last = follow(env, upgrade, wallStart);
       System.out.println("\n" + StatusTable.render(last, Instant.ofEpochMilli(env.currentTimeMillis()), 0));
@@ -100,17 +98,6 @@ public class DemoCommand implements Callable<Integer> {
         throw new OperationFailedException("the demo did not finish within " + WALL_LIMIT.toMinutes() + " minutes");
       }
       env.sleep(status.gate() != null ? WHILE_WAITING : WHILE_RUNNING);
-    }
-  }
-
-  private FleetConfig load() {
-    if (config != null) {
-      return ConfigCommand.load(config);
-    }
-    try {
-      return ConfigLoader.demo();
-    } catch (ConfigException e) {
-      throw new OperationFailedException(String.join("\n", e.errors()));
     }
   }
 

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import org.fleetupgrade.worker.config.ConfigException;
-import org.fleetupgrade.worker.config.ConfigLoader;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.DevServer;
 import org.fleetupgrade.worker.engine.FleetActivities;
@@ -27,7 +25,7 @@ public class DevCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FleetConfig fleet = load();
+    FleetConfig fleet = ConfigCommand.loadOrDemo(config);
     List<Object> activities = FleetActivities.forConfig(fleet, fault -> System.out.println("injected: " + fault));
     DevServer server = DevServer.start(port);
     TemporalConnection temporal = TemporalConnection.open(server.address(), "default", TemporalConnection.Tls.NONE);
@@ -48,14 +46,4 @@ public class DevCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  private FleetConfig load() {
-    if (config != null) {
-      return ConfigCommand.load(config);
-    }
-    try {
-      return ConfigLoader.demo();
-    } catch (ConfigException e) {
-      throw new OperationFailedException(String.join("\n", e.errors()));
-    }
-  }
 }

@@ -7,7 +7,6 @@ import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowFailedException;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
-import io.temporal.common.SearchAttributes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,12 +15,11 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.preflight.ClusterVersions;
 import org.fleetupgrade.preflight.ClusterVersionsWorkflow;
 import org.fleetupgrade.preflight.StageVersion;
-import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
 import org.fleetupgrade.version.InvalidVersionException;
 import org.fleetupgrade.version.ReleaseVersion;
@@ -30,6 +28,7 @@ import org.fleetupgrade.version.UpgradeDecision;
 import org.fleetupgrade.version.UpgradePolicy;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.TemporalConnection;
+import org.fleetupgrade.worker.engine.UpgradeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -141,10 +140,7 @@ public class StartCommand implements Callable<Integer> {
     WorkflowClient.start(survey::survey, names);
     WorkflowStub stub = WorkflowStub.fromTyped(survey);
     try {
-      @SuppressWarnings("unchecked")
-      List<StageVersion> found = stub.getResultAsync(List.class, StageVersionList.TYPE)
-          .get(SURVEY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      return found;
+      return stub.getResultAsync(ClusterVersions.class).get(SURVEY_TIMEOUT.toSeconds(), TimeUnit.SECONDS).stages();
     } catch (TimeoutException e) {
       stub.terminate("no worker answered within " + SURVEY_TIMEOUT);
       throw new OperationFailedException("no worker answered on task queue '" + taskQueue + "' within "
@@ -192,17 +188,7 @@ public class StartCommand implements Callable<Integer> {
 
   private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request) {
     String id = request.workflowId();
-    String stages = request.stages().stream().map(StagePlan::name).collect(Collectors.joining(" -> "));
-    FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(id)
-        .setTaskQueue(taskQueue)
-        .setTypedSearchAttributes(SearchAttributes.newBuilder()
-            .set(org.fleetupgrade.status.SearchAttributes.VERSION, request.target().kubernetes().toString())
-            .set(org.fleetupgrade.status.SearchAttributes.STATE, FleetState.REVIEWING.name())
-            .build())
-        .setStaticSummary("Kubernetes " + request.target().kubernetes() + ": " + stages)
-        .setStaticDetails("Upgrade to " + request.target() + ", stages " + stages)
-        .build());
+    FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, UpgradeOptions.of(request, taskQueue));
     try {
       WorkflowClient.start(upgrade::run, request);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -212,27 +198,5 @@ public class StartCommand implements Callable<Integer> {
     System.out.println("\nstarted " + id);
     System.out.println("  fleet-upgrade status " + id + " --watch");
     return Main.OK;
-  }
-
-  /** Jackson's view of List<StageVersion>, so the survey result deserializes into records. */
-  static final class StageVersionList {
-    static final java.lang.reflect.Type TYPE = new java.lang.reflect.ParameterizedType() {
-      @Override
-      public java.lang.reflect.Type[] getActualTypeArguments() {
-        return new java.lang.reflect.Type[] {StageVersion.class};
-      }
-
-      @Override
-      public java.lang.reflect.Type getRawType() {
-        return List.class;
-      }
-
-      @Override
-      public java.lang.reflect.Type getOwnerType() {
-        return null;
-      }
-    };
-
-    private StageVersionList() {}
   }
 }

@@ -77,11 +77,12 @@ final class StatusTable {
     return "[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + n + " " + n.percent() + "%";
   }
 
+  /** "in 6d 23h 5m" or "12m ago": how far a deadline is from now. */
   static String relative(Instant now, Instant then) {
     Duration d = Duration.between(now, then);
-    String text = (d.isNegative() ? d.negated() : d).toDays() + "d " + (d.isNegative() ? d.negated() : d).toHoursPart() + "h "
-        + (d.isNegative() ? d.negated() : d).toMinutesPart() + "m";
-    text = text.replaceFirst("^0d ", "").replaceFirst("^0h ", "");
+    Duration abs = d.abs();
+    String text = (abs.toDays() > 0 ? abs.toDays() + "d " : "") + (abs.toHours() > 0 ? abs.toHoursPart() + "h " : "")
+        + abs.toMinutesPart() + "m";
     return d.isNegative() ? text + " ago" : "in " + text;
   }
 

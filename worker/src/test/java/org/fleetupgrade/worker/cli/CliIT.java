@@ -184,6 +184,29 @@ class CliIT {
 
   @Test
   @Order(5)
+  void aWorkerForRealStagesSaysWhatItLacksAndASimulatedOneRunsUntilSigterm() throws Exception {
+    assertBadInput(cli("worker", "--config", "config/fleet.yaml", "--address", address),
+        "need the real adapters (Kubernetes, Compute Engine and SSH, changelog, image pipeline)");
+
+    Path out = dir.resolve("worker.out");
+    Process worker = JarProcess.builder("worker", "--config", config.toString(), "--address", address)
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    try {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!Files.readString(out).contains("worker on " + address) && System.nanoTime() < deadline && worker.isAlive()) {
+        worker.waitFor(200, TimeUnit.MILLISECONDS);
+      }
+      assertThat(Files.readString(out)).contains("worker on " + address + ", namespace default, task queue fleet-upgrade");
+      worker.destroy();
+      assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(Files.readString(out)).contains("stopped");
+    } finally {
+      worker.destroyForcibly();
+    }
+  }
+
+  @Test
+  @Order(6)
   void nothingWasStartedByBadInput() {
     Result list = cli("list", "--address", address);
     assertThat(list.exit()).as(list.all()).isZero();
@@ -192,7 +215,7 @@ class CliIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void dryRunPrintsThePlanAndStartsNothing() {
     Result dry = start("--kubernetes", "v1.31.2", "--dry-run");
     assertThat(dry.exit()).as(dry.all()).isZero();
@@ -201,7 +224,7 @@ class CliIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void startStatusApproveRunAnUpgradeToCompletion() throws Exception {
     Result started = start("--kubernetes", "v1.31.2");
     assertThat(started.exit()).as(started.all()).isZero();
@@ -238,5 +261,17 @@ class CliIT {
     assertThat(watch.exit()).as("--watch returns once the upgrade is done").isZero();
     assertThat(watch.out()).contains("state: COMPLETED");
     assertBadInput(cli("abort", ID, "--reason", "too late", "--address", address), "is not running");
+  }
+
+  @Test
+  @Order(9)
+  void demoRunsTheWholeCadenceAndExitsZero() {
+    Result demo = cli("demo");
+    assertThat(demo.exit()).as(demo.all()).isZero();
+    assertThat(demo.out())
+        .contains("gate staging -> production: SOAKING", "WAITING_APPROVAL", "$ fleet-upgrade approve")
+        .contains("simulated fault at upgrade on api-platform-cluster-us-central1-b: ssh: connection reset by peer")
+        .contains("rolling reboot: 600 platform nodes", "upgrade to v1.31.2 completed")
+        .contains("production   DONE", "606/606 100%", "injected faults fired: 2");
   }
 }
