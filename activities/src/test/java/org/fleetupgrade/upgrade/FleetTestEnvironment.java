@@ -43,10 +43,14 @@ final class FleetTestEnvironment implements AutoCloseable {
   final SimulatedFleet fleet;
 
   FleetTestEnvironment(List<SimulatedStage> stages, List<SimulatedFault> faults) {
+    this(stages, faults, SimulatedTiming.INSTANT);
+  }
+
+  FleetTestEnvironment(List<SimulatedStage> stages, List<SimulatedFault> faults, SimulatedTiming timing) {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder().setInitialTime(START);
     SearchAttributes.ALL.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     env = TestWorkflowEnvironment.newInstance(options.build());
-    fleet = new SimulatedFleet(stages, SimulatedTiming.INSTANT, faults);
+    fleet = new SimulatedFleet(stages, timing, faults);
     Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
     worker.registerActivitiesImplementations(fleet.activities().toArray());
@@ -102,6 +106,23 @@ final class FleetTestEnvironment implements AutoCloseable {
         throw new AssertionError("status never matched; last: " + status + "\n" + env.getDiagnostics());
       }
       env.sleep(POLL_STEP);
+    }
+  }
+
+  /**
+   * Polls the status query without moving test time, for progress that activities make in wall
+   * time (a rolling reboot under way); each query is the wait between two looks.
+   */
+  FleetStatus awaitProgress(FleetUpgradeWorkflow upgrade, Predicate<FleetStatus> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      FleetStatus status = upgrade.status();
+      if (condition.test(status)) {
+        return status;
+      }
+      if (status.state().finished() || System.nanoTime() > deadline) {
+        throw new AssertionError("progress never matched; last: " + status);
+      }
     }
   }
 

@@ -14,7 +14,9 @@ import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.status.FleetState;
+import org.fleetupgrade.simulated.SimulatedTiming;
 import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.StageState;
 import org.junit.jupiter.api.Test;
 
 /** Per-node work must never grow one history without bound: 600 nodes, one at a time, is the worst case. */
@@ -36,6 +38,33 @@ class HistoryBoundTest {
       assertThat(events.keySet()).as("the rolling reboot continued as new")
           .filteredOn(k -> k.startsWith("fleet-upgrade-v1.31.2/production/reboot")).hasSizeGreaterThan(1);
       assertThat(events).allSatisfy((run, length) -> assertThat(length).as(run).isLessThan(MAX_EVENTS));
+    }
+  }
+
+  @Test
+  void pauseReachesARollingRebootThatContinuedAsNew() {
+    // One node per wave: 150 waves, so the reboot continues as new after 100 and the pause must
+    // reach the new run. Each reboot takes a little wall time so the pause lands mid-way.
+    SimulatedTiming slowReboots = new SimulatedTiming(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
+        Duration.ofMillis(20));
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("production", 150, 1)), List.of(),
+        slowReboots)) {
+      StagePlan oneAtATime = new StagePlan("production", "mlab-oti", "us-east1", List.of("b", "c", "d"),
+          Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)), PromotionPolicy.auto(Duration.ZERO));
+      FleetUpgradeWorkflow upgrade = t.start(request(oneAtATime));
+      t.awaitProgress(upgrade, s -> s.stage("production").nodes().atTarget() > 3 + 1 + 110);
+
+      upgrade.pause("checking a site");
+      t.awaitProgress(upgrade, s -> s.stage("production").state() == StageState.PAUSED);
+      t.env.sleep(Duration.ofMinutes(1));
+      int rebootsWhenPaused = t.fleet.rebootCount("production");
+      t.env.sleep(Duration.ofHours(6));
+      assertThat(t.fleet.rebootCount("production")).as("no new wave while paused").isEqualTo(rebootsWhenPaused);
+      assertThat(rebootsWhenPaused).isBetween(101, 149);
+
+      upgrade.resume("site fine");
+      assertThat(t.result(upgrade).state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.rebootCount("production")).isEqualTo(150);
     }
   }
 

@@ -142,7 +142,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private int platformNodes;
   private int rebootDone = -1;
   private boolean rebootProgressPending;
-  private RollingRebootWorkflow rebootChild;
+  /** The running rolling reboot's workflow id: signalled by id, because it continues as new. */
+  private String rebootWorkflowId;
   private Promise<Void> lastReport;
 
   @Override
@@ -255,8 +256,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     record("rolling reboot: " + found.platformNodes().size() + " platform nodes in " + waves.size()
         + " waves (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
     String selfId = Workflow.getInfo().getWorkflowId();
+    String childId = selfId + "/reboot";
     RollingRebootWorkflow child = Workflow.newChildWorkflowStub(RollingRebootWorkflow.class, ChildWorkflowOptions.newBuilder()
-        .setWorkflowId(selfId + "/reboot")
+        .setWorkflowId(childId)
         .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
         .setCancellationType(ChildWorkflowCancellationType.TRY_CANCEL)
         .setStaticSummary("Rolling reboot of " + name + " into " + assignment.target().kubernetes())
@@ -266,9 +268,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         assignment.target().kubernetes(), plan.reboot().waveTimeout(), waves, 0, 0, 0, selfId, pausedAtStart));
     // Pause and resume are forwarded only to a started child; catch up on one that came meanwhile.
     Workflow.getWorkflowExecution(child).get();
-    rebootChild = child;
+    rebootWorkflowId = childId;
     if (runner.paused() != pausedAtStart) {
-      Async.procedure(child::setPaused, runner.paused());
+      forwardPause(runner.paused());
     }
     try {
       while (true) {
@@ -282,7 +284,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         }
       }
     } finally {
-      rebootChild = null;
+      rebootWorkflowId = null;
     }
   }
 
@@ -324,16 +326,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         case PAUSE -> {
           runner.validatePause();
           runner.pause(command.reason());
-          if (rebootChild != null) {
-            Async.procedure(rebootChild::setPaused, true);
-          }
+          forwardPause(true);
         }
         case RESUME -> {
           runner.validateResume();
           runner.resume(command.reason());
-          if (rebootChild != null) {
-            Async.procedure(rebootChild::setPaused, false);
-          }
+          forwardPause(false);
         }
         case RETRY -> {
           runner.validateRetry();
@@ -350,6 +348,14 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       }
     } catch (IllegalStateException | IllegalArgumentException rejected) {
       log.warn("stage {}: ignored {}: {}", name, command.kind(), rejected.getMessage());
+    }
+  }
+
+  /** A running rolling reboot pauses too: the wave in flight finishes, no new wave starts. */
+  private void forwardPause(boolean paused) {
+    if (rebootWorkflowId != null) {
+      RollingRebootWorkflow reboot = Workflow.newExternalWorkflowStub(RollingRebootWorkflow.class, rebootWorkflowId);
+      Async.procedure(reboot::setPaused, paused);
     }
   }
 
