@@ -35,16 +35,21 @@ public final class SimulatedFleet {
   private final Map<SimulatedFault, AtomicInteger> fired = new ConcurrentHashMap<>();
   private final SimulatedTiming timing;
   private final Consumer<String> faultListener;
+  private final List<String> changelogNotes;
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
-    this(stages, timing, faults, message -> { });
+    this(stages, timing, faults, List.of(), message -> { });
   }
 
-  /** {@code faultListener} hears each injected failure, so the demo can show the retry it causes. */
+  /**
+   * @param changelogNotes urgent upgrade notes the simulated changelog reports (none: no acknowledge gate)
+   * @param faultListener hears each injected failure, so the demo can show the retry it causes
+   */
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults,
-      Consumer<String> faultListener) {
+      List<String> changelogNotes, Consumer<String> faultListener) {
     this.timing = timing;
     this.faults = List.copyOf(faults);
+    this.changelogNotes = List.copyOf(changelogNotes);
     this.faultListener = faultListener;
     for (SimulatedStage stage : stages) {
       clusters.put(stage.name(), new Cluster(stage));
@@ -53,6 +58,10 @@ public final class SimulatedFleet {
 
   public SimulatedTiming timing() {
     return timing;
+  }
+
+  List<String> changelogNotes() {
+    return changelogNotes;
   }
 
   // ---- faults ----

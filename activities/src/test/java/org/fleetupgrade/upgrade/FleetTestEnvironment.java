@@ -47,10 +47,16 @@ final class FleetTestEnvironment implements AutoCloseable {
   }
 
   FleetTestEnvironment(List<SimulatedStage> stages, List<SimulatedFault> faults, SimulatedTiming timing) {
+    this(stages, faults, timing, List.of());
+  }
+
+  /** {@code urgentNotes}: what the simulated changelog reports; any makes the upgrade wait for acknowledge. */
+  FleetTestEnvironment(List<SimulatedStage> stages, List<SimulatedFault> faults, SimulatedTiming timing,
+      List<String> urgentNotes) {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder().setInitialTime(START);
     SearchAttributes.ALL.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     env = TestWorkflowEnvironment.newInstance(options.build());
-    fleet = new SimulatedFleet(stages, timing, faults);
+    fleet = new SimulatedFleet(stages, timing, faults, urgentNotes, message -> { });
     Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
     worker.registerActivitiesImplementations(fleet.activities().toArray());

@@ -293,14 +293,18 @@ class FleetUpgradeWorkflowTest {
   }
 
   @Test
-  void preflightCannotBeSkipped() {
+  void aRejectedPathBlocksBeforeAnyStageAndPreflightCannotBeSkipped() {
     SimulatedStage alreadyNewer = new SimulatedStage("sandbox", "mlab-sandbox", "us-west2", List.of("a"),
         "api-platform-cluster-{region}-{zone}", org.fleetupgrade.version.ReleaseVersion.parse("v1.32.0"), 1, 1, 0);
     try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(alreadyNewer), List.of())) {
       FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
-      FleetStatus blocked = t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      FleetStatus review = t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
+      assertThat(review.blockedStep()).isEqualTo("changelog-review");
+      assertThat(review.lastError()).contains("v1.31.2 is older than the running v1.32.0");
+      assertThat(review.stage("sandbox").state()).isEqualTo(StageState.PENDING);
 
-      assertThat(blocked.blockedStep()).isEqualTo("preflight");
+      upgrade.skip("changelog-review", "read it by hand");
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> "preflight".equals(s.blockedStep()));
       assertThat(blocked.lastError()).contains("v1.31.2 is older than the running v1.32.0");
       assertThatThrownBy(() -> upgrade.skip("preflight", "I know better"))
           .rootCause().hasMessageContaining("cannot be skipped");
@@ -385,6 +389,61 @@ class FleetUpgradeWorkflowTest {
       WorkflowMetadata metadata = stub.query("__temporal_workflow_metadata", WorkflowMetadata.class);
       assertThat(metadata.getCurrentDetails()).contains("## Upgrade to v1.31.2: **GATE**")
           .contains("**Gate** staging -> production: SOAKING");
+    }
+  }
+
+  @Test
+  void urgentNotesWaitForAnAcknowledgementBeforeAnyStage() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)), List.of(),
+        org.fleetupgrade.simulated.SimulatedTiming.INSTANT, List.of("kubelet flag --keep-terminated-pod-volumes was removed"))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+
+      FleetStatus waiting = t.awaitStatus(upgrade, s -> s.gate() != null);
+      assertThat(waiting.state()).isEqualTo(FleetState.GATE);
+      assertThat(waiting.gate().phase()).isEqualTo(GatePhase.WAITING_ACKNOWLEDGEMENT);
+      assertThat(waiting.gate().next()).isEqualTo("sandbox");
+      assertThat(waiting.review().urgentNotes()).extracting(n -> n.release() + ": " + n.text())
+          .containsExactly("v1.31.0: kubelet flag --keep-terminated-pod-volumes was removed");
+      assertThat(waiting.review().path()).extracting(Object::toString).containsExactly("v1.30.5", "v1.31.2");
+      t.env.sleep(Duration.ofDays(2));
+      assertThat(upgrade.status().stage("sandbox").state()).as("nothing is touched before acknowledge")
+          .isEqualTo(StageState.PENDING);
+      assertThat(t.fleet.clusterVersion("sandbox")).isEqualTo(FleetTestEnvironment.CURRENT);
+      assertThatThrownBy(() -> upgrade.acknowledge("")).rootCause().hasMessageContaining("acknowledge needs a reason");
+
+      assertThat(upgrade.acknowledge("read the 1.31 urgent notes; no terminated-pod volumes here"))
+          .isEqualTo("acknowledged: the upgrade goes on with sandbox");
+      FleetStatus result = t.result(upgrade);
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("review acknowledged: read the 1.31 urgent notes; no terminated-pod volumes here");
+    }
+  }
+
+  @Test
+  void acknowledgeIsRejectedWhenNothingWaitsForIt() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(autoThreeStages());
+      t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().stage().equals("sandbox"));
+      assertThatThrownBy(() -> upgrade.acknowledge("read it"))
+          .rootCause().hasMessageContaining("nothing to acknowledge: the upgrade is at GATE in sandbox");
+    }
+  }
+
+  @Test
+  void startAcknowledgedPassesTheGateAndSaysSo() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 1, 1)), List.of(),
+        org.fleetupgrade.simulated.SimulatedTiming.INSTANT, List.of("an urgent note"))) {
+      UpgradeRequest acknowledged = new UpgradeRequest(TARGET,
+          List.of(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))), true, false);
+
+      FleetStatus result = t.result(t.start(acknowledged));
+
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("review acknowledged at start (start --acknowledge)")
+          .noneMatch(e -> e.contains("WAITING_ACKNOWLEDGEMENT"));
     }
   }
 }

@@ -48,6 +48,20 @@ class RecordReplayHistories {
     }
   }
 
+  /** Since the acknowledge gate (change "review-path-and-acknowledge"): review with versions, gate, acknowledge. */
+  @Test
+  void recordAcknowledgeGate() throws IOException {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)), List.of(),
+        org.fleetupgrade.simulated.SimulatedTiming.INSTANT, List.of("an urgent note"))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> s.gate() != null);
+      upgrade.acknowledge("recorded for the replay test");
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2", "fleet-upgrade-acknowledge.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * Replays recorded histories against today's workflow code: a change that would break running
  * upgrades (a non-deterministic change without {@code Workflow.getVersion}) fails the build here.
  * The histories come from {@link RecordReplayHistories}: an approval gate, a blocked step and a
- * retry, child stages and a rolling reboot.
+ * retry, child stages and a rolling reboot (recorded before the acknowledge gate existed, so they
+ * also guard its {@code Workflow.getVersion}), and the acknowledge gate itself.
  */
 class ReplayTest {
 
@@ -21,6 +22,12 @@ class ReplayTest {
   @Test
   void fleetUpgradeHistoryReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void fleetUpgradeWithAcknowledgeGateReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-acknowledge.json", FLEET_ID),
+        FleetUpgradeWorkflowImpl.class);
   }
 
   @Test

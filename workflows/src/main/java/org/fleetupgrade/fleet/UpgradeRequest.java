@@ -4,8 +4,17 @@ import java.util.List;
 import java.util.Objects;
 import org.fleetupgrade.version.TargetVersions;
 
-/** What {@code start} asks for: the target versions and the stages in promotion order. */
-public record UpgradeRequest(TargetVersions target, List<StagePlan> stages) {
+/**
+ * What {@code start} asks for: the target versions and the stages in promotion order.
+ *
+ * @param acknowledged the operator read the changelog review before starting (start --acknowledge)
+ * @param allowPrerelease a target newer than the latest stable release is allowed
+ */
+public record UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease) {
+
+  public UpgradeRequest(TargetVersions target, List<StagePlan> stages) {
+    this(target, stages, false, false);
+  }
 
   public UpgradeRequest {
     Objects.requireNonNull(target, "target");

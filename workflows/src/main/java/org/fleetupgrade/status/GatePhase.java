@@ -1,6 +1,8 @@
 package org.fleetupgrade.status;
 
 public enum GatePhase {
+  /** Before the first stage: the changelog review has urgent notes or warnings a person must read. */
+  WAITING_ACKNOWLEDGEMENT,
   SOAKING,
   VERIFYING_HEALTH,
   WAITING_APPROVAL,

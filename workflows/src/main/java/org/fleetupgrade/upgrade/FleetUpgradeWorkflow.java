@@ -33,6 +33,13 @@ public interface FleetUpgradeWorkflow {
   @UpdateValidatorMethod(updateName = "approve")
   void validateApprove(String stage, String reason);
 
+  /** Confirm the changelog review was read; the upgrade then starts its first stage. */
+  @UpdateMethod
+  String acknowledge(String reason);
+
+  @UpdateValidatorMethod(updateName = "acknowledge")
+  void validateAcknowledge(String reason);
+
   /** Stop before the next step (a running step finishes; no new reboot wave starts). */
   @UpdateMethod
   String pause(String reason);

@@ -19,10 +19,12 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogReview;
+import org.fleetupgrade.changelog.ReviewRequest;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.status.Approval;
@@ -51,6 +53,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private final ChangelogActivities changelog = Workflow.newActivityStub(ChangelogActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
 
+  private final InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
+
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
 
@@ -72,7 +77,11 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     }
   }, false);
 
+  /** The change id of the review with the fleet's current versions and the acknowledge gate. */
+  static final String REVIEW_CHANGE = "review-path-and-acknowledge";
+
   private String upgradeId;
+  private String acknowledgement;
   private TargetVersions target;
   private List<StagePlan> plans = List.of();
   private final Map<String, StageStatus> stages = new LinkedHashMap<>();
@@ -98,13 +107,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     Workflow.upsertTypedSearchAttributes(SearchAttributes.VERSION.valueSet(target.kubernetes().toString()));
     record(null, "upgrade to " + target + " through " + plans.stream().map(StagePlan::name).collect(Collectors.joining(" -> ")));
     try {
-      reviewing = true;
-      review = runner.run(Steps.CHANGELOG, () -> changelog.review(target)).orElse(null);
-      reviewing = false;
-      if (review != null) {
-        record(null, "changelog reviewed: " + review.urgentNotes().size() + " urgent note(s), "
-            + review.warnings().size() + " warning(s) from " + review.source());
-      }
+      reviewChangelog(request);
       for (int i = 0; i < plans.size(); i++) {
         StageStatus result = runStage(plans.get(i));
         if (result.state() == StageState.ABORTED) {
@@ -123,6 +126,40 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       record(null, "upgrade aborted: " + aborted.getMessage());
     }
     return status();
+  }
+
+  /**
+   * Reads the changelog for the path the fleet is actually on, and waits for an operator to
+   * acknowledge urgent notes or warnings. Histories from before the acknowledge gate replay the
+   * old single review call.
+   */
+  private void reviewChangelog(UpgradeRequest request) {
+    reviewing = true;
+    int version = Workflow.getVersion(REVIEW_CHANGE, Workflow.DEFAULT_VERSION, 1);
+    if (version == Workflow.DEFAULT_VERSION) {
+      review = runner.run(Steps.CHANGELOG, () -> changelog.review(new ReviewRequest(target, List.of(), false))).orElse(null);
+    } else {
+      review = runner.run(Steps.CHANGELOG, () -> changelog.review(new ReviewRequest(target,
+          plans.stream().map(p -> inventory.clusterVersion(p.name())).toList(), request.allowPrerelease()))).orElse(null);
+    }
+    reviewing = false;
+    if (review == null) {
+      return;
+    }
+    record(null, "changelog reviewed (" + review.source() + "): " + review.summary());
+    review.warnings().forEach(w -> record(null, "warning: " + w));
+    if (version != Workflow.DEFAULT_VERSION && review.needsAttention()) {
+      if (request.acknowledged()) {
+        acknowledgement = "acknowledged at start";
+        record(null, "review acknowledged at start (start --acknowledge)");
+        return;
+      }
+      setGate(new GateStatus("changelog", plans.get(0).name(), GatePhase.WAITING_ACKNOWLEDGEMENT, null,
+          "read the review (fleet-upgrade review, or status), then: fleet-upgrade acknowledge " + upgradeId
+              + " --reason ..."));
+      runner.await(() -> acknowledgement != null);
+      gate = null;
+    }
   }
 
   private StageStatus runStage(StagePlan plan) {
@@ -219,6 +256,22 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     approvals.add(new Approval(stage, reason, now()));
     record(null, "approved promotion of " + stage + ": " + reason);
     return "approved: " + stage + " will be promoted to " + gate.next();
+  }
+
+  @Override
+  public void validateAcknowledge(String reason) {
+    requireRunning();
+    StepRunner.requireReason(reason, "acknowledge");
+    if (gate == null || gate.phase() != GatePhase.WAITING_ACKNOWLEDGEMENT) {
+      throw new IllegalStateException("nothing to acknowledge: the upgrade is at " + describeWhere());
+    }
+  }
+
+  @Override
+  public String acknowledge(String reason) {
+    acknowledgement = reason;
+    record(null, "review acknowledged: " + reason);
+    return "acknowledged: the upgrade goes on with " + plans.get(0).name();
   }
 
   @Override

@@ -1,7 +1,7 @@
 package org.fleetupgrade.upgrade;
 
 import java.util.List;
-import org.fleetupgrade.preflight.ClusterVersionsWorkflowImpl;
+import org.fleetupgrade.preflight.UpgradeReviewWorkflowImpl;
 import org.fleetupgrade.reboot.RollingRebootWorkflowImpl;
 
 /** What a fleet-upgrade worker registers, in one place for the worker, `dev`, `demo` and tests. */
@@ -14,7 +14,7 @@ public final class FleetWorkflows {
       FleetUpgradeWorkflowImpl.class,
       StageUpgradeWorkflowImpl.class,
       RollingRebootWorkflowImpl.class,
-      ClusterVersionsWorkflowImpl.class);
+      UpgradeReviewWorkflowImpl.class);
 
   private FleetWorkflows() {}
 

@@ -54,7 +54,7 @@ public class DemoCommand implements Callable<Integer> {
     SearchAttributes.ALL.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     long wallStart = System.nanoTime();
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build())) {
-      FleetWorker.register(env.getWorkerFactory(), fleet.temporal().taskQueue(), simulated.activities());
+      FleetWorker.register(env.getWorkerFactory(), fleet.temporal().taskQueue(), FleetActivities.forFleet(fleet, simulated));
       env.start();
       UpgradeRequest request = fleet.request(target, List.of());
       System.out.println("fleet-upgrade demo: " + target + " across " + fleet.stageNames() + " ("
@@ -83,6 +83,14 @@ public class DemoCommand implements Callable<Integer> {
       printed = status.timeline().size() + status.timelineDropped();
       if (status.state().finished()) {
         return status;
+      }
+      if (status.gate() != null && status.gate().phase() == GatePhase.WAITING_ACKNOWLEDGEMENT) {
+        System.out.println("\n  the changelog review needs a person:");
+        status.review().urgentNotes().forEach(n -> System.out.println("    [" + n.release() + "] " + n.text()));
+        String reason = "demo: urgent notes read, none applies to this fleet";
+        System.out.println("  $ fleet-upgrade acknowledge " + status.upgradeId() + " --reason \"" + reason + "\"");
+        System.out.println("  " + upgrade.acknowledge(reason) + "\n");
+        continue;
       }
       if (status.gate() != null && status.gate().phase() == GatePhase.WAITING_APPROVAL) {
         String reason = "demo: no alerts during the soak";

@@ -11,8 +11,8 @@ import picocli.CommandLine.Command;
 @Command(name = "fleet-upgrade", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Staged, durable Kubernetes fleet upgrades on Temporal (sandbox -> staging -> production).",
     subcommands = {
-      DemoCommand.class, DevCommand.class, WorkerCommand.class, StartCommand.class, StatusCommand.class,
-      ListCommand.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
+      DemoCommand.class, DevCommand.class, WorkerCommand.class, ReviewCommand.class, StartCommand.class,
+      StatusCommand.class, ListCommand.class, OperatorCommands.Acknowledge.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
       OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ConfigCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * approve, pause, resume, retry, skip, abort: each one validated Update to the upgrade workflow.
+ * acknowledge, approve, pause, resume, retry, skip, abort: each one validated Update to the upgrade workflow.
  * A rejected update changed nothing and exits 2 with the workflow's reason.
  */
 final class OperatorCommands {
@@ -48,6 +48,18 @@ final class OperatorCommands {
     @Override
     String send(FleetUpgradeWorkflow upgrade) {
       return upgrade.approve(stage, reason);
+    }
+  }
+
+  @Command(name = "acknowledge", mixinStandardHelpOptions = true,
+      description = "Confirm the changelog review was read (`fleet-upgrade review` or `status`); the first stage then starts.")
+  static class Acknowledge extends OperatorCommand {
+    @Option(names = "--reason", required = true, description = "what was read and why it is fine (recorded)")
+    String reason;
+
+    @Override
+    String send(FleetUpgradeWorkflow upgrade) {
+      return upgrade.acknowledge(reason);
     }
   }
 

@@ -4,28 +4,11 @@ import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowExecutionDescription;
-import io.temporal.client.WorkflowFailedException;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
-import org.fleetupgrade.preflight.ClusterVersions;
-import org.fleetupgrade.preflight.ClusterVersionsWorkflow;
-import org.fleetupgrade.preflight.StageVersion;
+import org.fleetupgrade.preflight.UpgradeReview;
 import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
-import org.fleetupgrade.version.InvalidVersionException;
-import org.fleetupgrade.version.ReleaseVersion;
-import org.fleetupgrade.version.TargetVersions;
-import org.fleetupgrade.version.UpgradeDecision;
-import org.fleetupgrade.version.UpgradePolicy;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.TemporalConnection;
 import org.fleetupgrade.worker.engine.UpgradeOptions;
@@ -35,60 +18,41 @@ import picocli.CommandLine.Option;
 
 /**
  * Starts an upgrade after checking everything that can be checked first: the config, the versions,
- * the stages, the server, and each stage's current version against the upgrade policy (asked of the
- * worker, which holds the clusters' credentials). Starting a version that is already running
- * reports that upgrade instead of starting a second one.
+ * the stages, the server, and the review (each stage's current version and the changelog, asked of
+ * the worker), which rejects a downgrade, a skipped minor (showing the path) or an unreleased
+ * target. Starting a version that is already running reports that upgrade instead of a second one.
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
     description = "Start an upgrade of the fleet to a Kubernetes version, stage by stage.")
 public class StartCommand implements Callable<Integer> {
 
-  /** How long `start` waits for a worker to report the stages' current versions. */
-  static final Duration SURVEY_TIMEOUT = Duration.ofSeconds(30);
-
   @Mixin
   GlobalOptions global;
 
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "fleet config, e.g. config/fleet.yaml")
-  Path config;
+  @Mixin
+  UpgradeArguments upgrade;
 
-  @Option(names = "--kubernetes", required = true, paramLabel = "vX.Y.Z", description = "target Kubernetes version")
-  String kubernetes;
-
-  @Option(names = "--cni", paramLabel = "vX.Y.Z", description = "CNI plugins version (default: versions.cni in the config)")
-  String cni;
-
-  @Option(names = "--crictl", paramLabel = "vX.Y.Z", description = "crictl version (default: versions.crictl in the config)")
-  String crictl;
-
-  @Option(names = "--stages", split = ",", paramLabel = "STAGE", description = "only these stages, in config order")
-  List<String> stages = new ArrayList<>();
+  @Option(names = "--acknowledge", description = "I have read the review (`fleet-upgrade review`): do not wait for acknowledge")
+  boolean acknowledge;
 
   @Option(names = "--dry-run", description = "check everything and print the plan; start nothing")
   boolean dryRun;
 
   @Override
   public Integer call() {
-    FleetConfig fleet = ConfigCommand.load(config);
-    TargetVersions target = targetVersions(fleet);
-    for (String stage : stages) {
-      if (!fleet.stageNames().contains(stage)) {
-        throw new BadInputException("unknown stage '" + stage + "': stages in " + config + " are "
-            + String.join(", ", fleet.stageNames()));
-      }
-    }
-    UpgradeRequest request = fleet.request(target, stages);
+    UpgradeRequest request = upgrade.request(acknowledge);
+    FleetConfig fleet = upgrade.fleet();
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();
-      String id = request.workflowId();
-      if (reportIfRunning(client, id)) {
+      if (reportIfRunning(client, request.workflowId())) {
         return Main.OK;
       }
-      List<StageVersion> current = survey(client, fleet.temporal().taskQueue(), request);
-      boolean nothingToDo = checkPath(current, target.kubernetes());
-      printPlan(request, current, target);
-      if (nothingToDo) {
-        System.out.println("\nevery stage already runs " + target.kubernetes() + ": nothing to upgrade, nothing started");
+      UpgradeReview review = upgrade.review(client, request);
+      System.out.print(ReviewPrinter.print(review));
+      printPlan(request);
+      if (review.review().path().size() == 2 && review.stages().stream()
+          .allMatch(s -> request.target().kubernetes().toString().equals(s.version()))) {
+        System.out.println("\nevery stage already runs " + request.target().kubernetes() + ": nothing to upgrade, nothing started");
         return Main.OK;
       }
       if (dryRun) {
@@ -96,22 +60,6 @@ public class StartCommand implements Callable<Integer> {
         return Main.OK;
       }
       return start(client, fleet.temporal().taskQueue(), request);
-    }
-  }
-
-  private TargetVersions targetVersions(FleetConfig fleet) {
-    String cniVersion = cni != null ? cni : fleet.versions().cni();
-    String crictlVersion = crictl != null ? crictl : fleet.versions().crictl();
-    if (cniVersion == null) {
-      throw new BadInputException("--cni is required (or set versions.cni in " + config + ")");
-    }
-    if (crictlVersion == null) {
-      throw new BadInputException("--crictl is required (or set versions.crictl in " + config + ")");
-    }
-    try {
-      return TargetVersions.parse(kubernetes, cniVersion, crictlVersion);
-    } catch (InvalidVersionException e) {
-      throw new BadInputException(e.getMessage());
     }
   }
 
@@ -131,57 +79,12 @@ public class StartCommand implements Callable<Integer> {
     return true;
   }
 
-  /** Asks the worker for each stage's current version: a short workflow on the same task queue. */
-  private static List<StageVersion> survey(WorkflowClient client, String taskQueue, UpgradeRequest request) {
-    String id = "fleet-upgrade-survey-" + UUID.randomUUID();
-    ClusterVersionsWorkflow survey = client.newWorkflowStub(ClusterVersionsWorkflow.class, WorkflowOptions.newBuilder()
-        .setWorkflowId(id).setTaskQueue(taskQueue).setWorkflowExecutionTimeout(SURVEY_TIMEOUT.plusMinutes(1)).build());
-    List<String> names = request.stages().stream().map(StagePlan::name).toList();
-    WorkflowClient.start(survey::survey, names);
-    WorkflowStub stub = WorkflowStub.fromTyped(survey);
-    try {
-      return stub.getResultAsync(ClusterVersions.class).get(SURVEY_TIMEOUT.toSeconds(), TimeUnit.SECONDS).stages();
-    } catch (TimeoutException e) {
-      stub.terminate("no worker answered within " + SURVEY_TIMEOUT);
-      throw new OperationFailedException("no worker answered on task queue '" + taskQueue + "' within "
-          + SURVEY_TIMEOUT.toSeconds() + "s: start one (`fleet-upgrade worker --config FILE`, or `fleet-upgrade dev`)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new OperationFailedException("interrupted");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new OperationFailedException("cannot read the stages' versions: "
-          + (e.getCause() instanceof WorkflowFailedException f ? Upgrades.rootMessage(f) : e.getCause()));
-    }
-  }
-
-  /** Applies the upgrade policy per stage; true when every stage is already at the target. */
-  private static boolean checkPath(List<StageVersion> current, ReleaseVersion target) {
-    List<String> problems = new ArrayList<>();
-    boolean allThere = true;
-    for (StageVersion stage : current) {
-      if (stage.error() != null) {
-        throw new OperationFailedException("stage " + stage.stage() + ": cannot read its current version: " + stage.error());
-      }
-      UpgradeDecision decision = UpgradePolicy.decide(ReleaseVersion.parse(stage.version()), target);
-      if (!decision.allowed()) {
-        problems.add("stage " + stage.stage() + ": " + decision.reason());
-      }
-      allThere &= decision.isNoOp();
-    }
-    if (!problems.isEmpty()) {
-      throw new BadInputException("upgrade path rejected, nothing started:\n  " + String.join("\n  ", problems));
-    }
-    return allThere;
-  }
-
-  private static void printPlan(UpgradeRequest request, List<StageVersion> current, TargetVersions target) {
-    System.out.println("upgrade to " + target);
-    target.warnings().forEach(w -> System.out.println("warning: " + w));
+  private static void printPlan(UpgradeRequest request) {
+    System.out.println("\nplan: " + request.target());
     for (int i = 0; i < request.stages().size(); i++) {
       StagePlan stage = request.stages().get(i);
-      String version = current.get(i).version();
-      System.out.printf("  %-11s %-14s %s -> %s%s%n", stage.name(), stage.project(), version, target.kubernetes(),
-          i + 1 < request.stages().size() ? "; then soak " + stage.promotion().soak() + ", promote "
+      System.out.printf("  %-11s %-14s%s%n", stage.name(), stage.project(),
+          i + 1 < request.stages().size() ? "then soak " + stage.promotion().soak() + ", promote "
               + stage.promotion().mode().name().toLowerCase() : "");
     }
   }

@@ -6,6 +6,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GatePhase;
 import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
 import org.fleetupgrade.status.NodeConvergence;
@@ -44,6 +45,12 @@ final class StatusTable {
         out.append(" until ").append(TIME.format(gate.until())).append(" (").append(relative(now, gate.until())).append(')');
       }
       out.append("\n      ").append(gate.detail()).append('\n');
+      if (gate.phase() == GatePhase.WAITING_ACKNOWLEDGEMENT && s.review() != null) {
+        out.append("\nchangelog review (").append(s.review().summary()).append("):\n");
+        s.review().urgentNotes().forEach(n -> out.append("  urgent [").append(n.release()).append("] ")
+            .append(n.text().lines().findFirst().orElse("")).append('\n'));
+        s.review().warnings().forEach(w -> out.append("  warning: ").append(w).append('\n'));
+      }
     }
     if (s.blockedStep() != null) {
       out.append("\nBLOCKED at ").append(s.blockedStep()).append(": ").append(s.lastError()).append('\n');

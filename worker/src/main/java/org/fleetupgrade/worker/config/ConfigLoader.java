@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
@@ -97,7 +100,7 @@ public final class ConfigLoader {
     }
     List<String> errors = new ArrayList<>();
     ConfigNode top = new ConfigNode(root, "", name, errors);
-    top.allowOnly("temporal", "versions", "controlPlane", "images", "health", "reboot", "stages", "simulation");
+    top.allowOnly("temporal", "versions", "controlPlane", "images", "health", "reboot", "stages", "changelog", "simulation");
 
     Temporal temporal = temporal(top.child("temporal"));
     Versions versions = versions(top.child("versions"));
@@ -105,6 +108,8 @@ public final class ConfigLoader {
     Images images = images(top.child("images"));
     Health health = health(top.child("health"));
     RebootBudget reboot = reboot(top.child("reboot"), new RebootBudget(20, 1, Duration.ofMinutes(30)));
+    Optional<FleetConfig.Changelog> changelog = top.has("changelog") ? Optional.of(changelog(top.child("changelog")))
+        : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
     List<Stage> stages = stages(top, reboot, health, simulation.isPresent());
     simulation.ifPresent(sim -> {
@@ -119,7 +124,7 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new FleetConfig(file, temporal, versions, controlPlane, images, health, stages, simulation);
+    return new FleetConfig(file, temporal, versions, controlPlane, images, health, stages, changelog, simulation);
   }
 
   private static Temporal temporal(ConfigNode n) {
@@ -154,6 +159,28 @@ public final class ConfigLoader {
     n.allowOnly("repository", "configFile", "sandboxBranchPrefix", "buildTimeout");
     return new Images(n.string("repository", null), n.string("configFile", "config.sh"),
         n.string("sandboxBranchPrefix", "sandbox-"), n.duration("buildTimeout", Duration.ofHours(3), true));
+  }
+
+  private static FleetConfig.Changelog changelog(ConfigNode n) {
+    n.allowOnly("changelogBaseUrl", "releaseBaseUrl", "timeout", "attempts");
+    return new FleetConfig.Changelog(
+        url(n, "changelogBaseUrl", ChangelogSources.DEFAULT_CHANGELOG_BASE),
+        url(n, "releaseBaseUrl", ChangelogSources.DEFAULT_RELEASE_BASE),
+        n.duration("timeout", Duration.ofSeconds(20), true), n.integer("attempts", 3, 1));
+  }
+
+  private static URI url(ConfigNode n, String field, URI defaultValue) {
+    return n.parsed(field, defaultValue, text -> {
+      try {
+        URI uri = new URI(text);
+        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+          throw new IllegalArgumentException("'" + text + "' is not an http(s) URL");
+        }
+        return uri;
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+      }
+    }, false);
   }
 
   private static Health health(ConfigNode n) {
@@ -255,7 +282,7 @@ public final class ConfigLoader {
   }
 
   private static Simulation simulation(ConfigNode n) {
-    n.allowOnly("timing", "faults");
+    n.allowOnly("timing", "faults", "urgentNotes");
     ConfigNode t = n.child("timing");
     t.allowOnly("drain", "memberUpgrade", "nodeTooling", "imageBuild", "nodeReboot");
     SimulatedTiming timing = new SimulatedTiming(t.duration("drain", Duration.ZERO, false),
@@ -271,6 +298,6 @@ public final class ConfigLoader {
       faults.add(new SimulatedFault(step, f.string("stage", null), f.string("target", null),
           f.integer("times", 1, 1), f.string("error", "injected fault"), f.bool("retryable", true)));
     }
-    return new Simulation(timing, faults);
+    return new Simulation(timing, faults, n.strings("urgentNotes"));
   }
 }

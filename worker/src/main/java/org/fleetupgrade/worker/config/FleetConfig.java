@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public record FleetConfig(
     Images images,
     Health health,
     List<Stage> stages,
+    Optional<Changelog> changelog,
     Optional<Simulation> simulation) {
 
   public FleetConfig {
@@ -47,6 +49,12 @@ public record FleetConfig(
 
   /** The epoxy-images pipeline: where the versions are written and how each stage's build is triggered. */
   public record Images(String repository, String configFile, String sandboxBranchPrefix, Duration buildTimeout) {}
+
+  /**
+   * Where the changelog review reads from. Absent in a simulated config: the simulated changelog is
+   * used; present (even in a simulated config): the real files are read over HTTP.
+   */
+  public record Changelog(URI changelogBase, URI releaseBase, Duration timeout, int attempts) {}
 
   public record Health(Duration convergenceDeadline, String virtualNodeSelector) {}
 
@@ -81,7 +89,8 @@ public record FleetConfig(
     }
   }
 
-  public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults) {}
+  /** @param urgentNotes what the simulated changelog reports as urgent (any: the upgrade waits for acknowledge) */
+  public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults, List<String> urgentNotes) {}
 
   public List<String> stageNames() {
     return stages.stream().map(Stage::name).toList();

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +37,7 @@ class CliIT {
   @TempDir
   static Path dir;
 
+  static HttpServer releases;
   static Process dev;
   static Path devOut;
   static Path config;
@@ -46,10 +50,13 @@ class CliIT {
       port = socket.getLocalPort();
     }
     address = "localhost:" + port;
+    String changelogBase = serveReleases();
     config = dir.resolve("fleet.yaml");
-    // A small simulated fleet with no soaks, so the whole flow runs in seconds of real time.
+    // A small simulated fleet with no soaks, so the whole flow runs in seconds of real time; the
+    // changelog is real, read over HTTP from a local server.
     Files.writeString(config, """
         temporal: {address: "%s"}
+        changelog: {changelogBaseUrl: "%s/CHANGELOG/", releaseBaseUrl: "%s/release/", timeout: 5s}
         versions: {cni: v1.6.2, crictl: v1.31.1}
         stages:
           - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: auto,
@@ -59,15 +66,38 @@ class CliIT {
           - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
              simulated: {currentVersion: v1.30.5, sites: 4, nodesPerSite: 4, virtualNodes: 1}}
         simulation: {timing: {}}
-        """.formatted(address));
+        """.formatted(address, changelogBase, changelogBase));
     devOut = dir.resolve("dev.out");
     dev = JarProcess.builder("dev", "--port", String.valueOf(port), "--config", config.toString())
         .redirectErrorStream(true).redirectOutput(devOut.toFile()).start();
     awaitOutput(devOut, "fleet-upgrade dev:", Duration.ofSeconds(60));
   }
 
+  /** The changelog and release channels, in their real formats, on a local HTTP server. */
+  static String serveReleases() throws IOException {
+    Map<String, String> files = Map.of(
+        "/CHANGELOG/CHANGELOG-1.31.md", Files.readString(
+            JarProcess.REPO.resolve("activities/src/test/resources/changelog/CHANGELOG-1.31.md")),
+        "/release/stable.txt", "v1.32.4\n",
+        "/release/stable-1.31.txt", "v1.31.3\n");
+    releases = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    releases.createContext("/", exchange -> {
+      String body = files.get(exchange.getRequestURI().getPath());
+      byte[] bytes = (body == null ? "not found" : body).getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(body == null ? 404 : 200, bytes.length);
+      try (var out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    });
+    releases.start();
+    return "http://127.0.0.1:" + releases.getAddress().getPort();
+  }
+
   @AfterAll
   static void stopDevServer() throws Exception {
+    if (releases != null) {
+      releases.stop(0);
+    }
     if (dev != null) {
       dev.destroy();
       assertThat(dev.waitFor(30, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
@@ -170,7 +200,10 @@ class CliIT {
     assertBadInput(start("--kubernetes", "v1.31.2", "--cni", "v1.6"), "cni version: 'v1.6' is not a release version");
     assertBadInput(start("--kubernetes", "v1.31.2", "--stages", "sandbox,prod"),
         "unknown stage 'prod': stages in " + config + " are sandbox, staging, production");
-    assertBadInput(start("--kubernetes", "v1.32.1"), "skips minor 1.31: kubeadm upgrades one minor at a time");
+    assertBadInput(start("--kubernetes", "v1.32.1"), "skips minor 1.31: kubeadm upgrades one minor at a time;"
+        + " upgrade to the latest 1.31.x first; the path is v1.30.5 -> v1.31.3 -> v1.32.1, one upgrade per step");
+    assertBadInput(start("--kubernetes", "v1.33.0"), "v1.33.0 is newer than the latest stable release v1.32.4 (stable.txt):"
+        + " pass --allow-prerelease");
     assertBadInput(start("--kubernetes", "v1.29.9"), "v1.29.9 is older than the running v1.30.5: kubeadm does not downgrade");
   }
 
@@ -186,7 +219,7 @@ class CliIT {
   @Order(5)
   void aWorkerForRealStagesSaysWhatItLacksAndASimulatedOneRunsUntilSigterm() throws Exception {
     assertBadInput(cli("worker", "--config", "config/fleet.yaml", "--address", address),
-        "need the real adapters (Kubernetes, Compute Engine and SSH, changelog, image pipeline)");
+        "need the real adapters (Kubernetes, Compute Engine and SSH, image pipeline)");
 
     Path out = dir.resolve("worker.out");
     Process worker = JarProcess.builder("worker", "--config", config.toString(), "--address", address)
@@ -216,10 +249,19 @@ class CliIT {
 
   @Test
   @Order(7)
-  void dryRunPrintsThePlanAndStartsNothing() {
+  void reviewPrintsWhatMustBeReadAndStartsNothing() throws IOException {
+    Result review = cli("review", "--config", config.toString(), "--kubernetes", "v1.31.2", "--address", address);
+    assertThat(review.exit()).as(review.all()).isZero();
+    assertThat(review.out()).contains("sandbox      v1.30.5", "path: v1.30.5 -> v1.31.2   (latest stable v1.32.4)",
+        "URGENT UPGRADE NOTES", "[v1.31.0] - Kubelet flag `--keep-terminated-pod-volumes` was removed.",
+        "      Action required for custom scheduler plugin developers:", "Deprecations:", "Security:",
+        "[v1.31.2] - CVE-2024-9486", "kubeadm:", "the upgrade will wait for `fleet-upgrade acknowledge`");
+    Result json = cli("review", "--config", config.toString(), "--kubernetes", "v1.31.2", "--json", "--address", address);
+    assertThat(JSON.readTree(json.out()).path("review").path("urgentNotes").size()).isEqualTo(3);
+
     Result dry = start("--kubernetes", "v1.31.2", "--dry-run");
     assertThat(dry.exit()).as(dry.all()).isZero();
-    assertThat(dry.out()).contains("sandbox", "v1.30.5 -> v1.31.2", "--dry-run: nothing started");
+    assertThat(dry.out()).contains("sandbox", "path: v1.30.5 -> v1.31.2", "--dry-run: nothing started");
     assertThat(cli("list", "--address", address).out()).contains("no fleet upgrades");
   }
 
@@ -233,6 +275,17 @@ class CliIT {
     Result again = start("--kubernetes", "v1.31.2");
     assertThat(again.exit()).as(again.all()).isZero();
     assertThat(again.out()).contains(ID + " is already running");
+
+    JsonNode review = awaitStatus(s -> s.path("gate").path("phase").asText().equals("WAITING_ACKNOWLEDGEMENT"));
+    assertThat(review.path("stages").get(0).path("state").asText()).as("nothing touched").isEqualTo("PENDING");
+    Result shown = cli("status", ID, "--address", address);
+    assertThat(shown.out()).contains("changelog -> sandbox  WAITING_ACKNOWLEDGEMENT",
+        "urgent [v1.31.0] Kubelet flag `--keep-terminated-pod-volumes` was removed.");
+    assertThat(cli("acknowledge", ID, "--address", address).exit()).as("--reason is required").isEqualTo(2);
+    Result acknowledged = cli("acknowledge", ID, "--reason", "read the 1.31 notes", "--address", address);
+    assertThat(acknowledged.exit()).as(acknowledged.all()).isZero();
+    assertThat(acknowledged.out()).contains("acknowledged: the upgrade goes on with sandbox");
+    assertBadInput(cli("acknowledge", ID, "--reason", "again", "--address", address), "rejected: nothing to acknowledge");
 
     JsonNode waiting = awaitStatus(s -> s.path("gate").path("phase").asText().equals("WAITING_APPROVAL"));
     assertThat(waiting.path("gate").path("stage").asText()).isEqualTo("staging");
