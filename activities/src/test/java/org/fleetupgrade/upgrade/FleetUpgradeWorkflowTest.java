@@ -405,6 +405,9 @@ class FleetUpgradeWorkflowTest {
       assertThat(waiting.review().urgentNotes()).extracting(n -> n.release() + ": " + n.text())
           .containsExactly("v1.31.0: kubelet flag --keep-terminated-pod-volumes was removed");
       assertThat(waiting.review().path()).extracting(Object::toString).containsExactly("v1.30.5", "v1.31.2");
+      WorkflowMetadata metadata = WorkflowStub.fromTyped(upgrade).query("__temporal_workflow_metadata", WorkflowMetadata.class);
+      assertThat(metadata.getCurrentDetails()).contains("**Gate** changelog -> sandbox: WAITING_ACKNOWLEDGEMENT",
+          "- urgent [v1.31.0] kubelet flag --keep-terminated-pod-volumes was removed");
       t.env.sleep(Duration.ofDays(2));
       assertThat(upgrade.status().stage("sandbox").state()).as("nothing is touched before acknowledge")
           .isEqualTo(StageState.PENDING);

@@ -1,5 +1,7 @@
 package org.fleetupgrade.upgrade;
 
+import org.fleetupgrade.changelog.ChangelogReview;
+import org.fleetupgrade.changelog.ReleaseNote;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
@@ -29,8 +31,22 @@ public final class StatusMarkdown {
       md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError())
           .append("\n\nretry, skip (with a reason) or abort.\n");
     }
+    review(md, status.review());
     md.append("\nLast: ").append(lastEvent).append('\n');
     return md.toString();
+  }
+
+  /** The review's summary, and what must be read: urgent notes and warnings, first lines only. */
+  private static void review(StringBuilder md, ChangelogReview review) {
+    if (review == null) {
+      return;
+    }
+    md.append("\n**Changelog review** (").append(review.source()).append("): ").append(review.summary()).append('\n');
+    for (ReleaseNote note : review.urgentNotes()) {
+      md.append("\n- urgent [").append(note.release()).append("] ")
+          .append(note.text().lines().findFirst().orElse("")).append('\n');
+    }
+    review.warnings().forEach(w -> md.append("\n- warning: ").append(w).append('\n'));
   }
 
   public static String stage(StageStatus status, String lastEvent) {

@@ -22,6 +22,8 @@ final class ConfigPrinter {
     out.append("images: ").append(orDash(c.images().repository())).append(" (").append(c.images().configFile())
         .append("), sandbox branches ").append(c.images().sandboxBranchPrefix()).append("*, build timeout ")
         .append(c.images().buildTimeout()).append('\n');
+    out.append("changelog: ").append(c.changelog().map(l -> l.changelogBase() + " and " + l.releaseBase() + ", timeout "
+        + l.timeout() + ", " + l.attempts() + " attempts").orElse("simulated")).append('\n');
     out.append("health: converge within ").append(c.health().convergenceDeadline()).append(", virtual nodes ")
         .append(c.health().virtualNodeSelector()).append('\n');
     out.append("stages, in promotion order:\n");

@@ -117,6 +117,23 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void changelogSourcesDefaultToTheOfficialOnesAndMustBeHttpUrls() throws ConfigException {
+    FleetConfig fleet = ConfigLoader.load(REPO.resolve("config/fleet.yaml"));
+    assertThat(fleet.changelog()).hasValueSatisfying(c -> {
+      assertThat(c.changelogBase()).hasToString("https://raw.githubusercontent.com/kubernetes/kubernetes/master/CHANGELOG/");
+      assertThat(c.releaseBase()).hasToString("https://dl.k8s.io/release/");
+      assertThat(c.attempts()).isEqualTo(3);
+    });
+    assertThat(errors("""
+        stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}]
+        changelog: {changelogBaseUrl: "ftp://example.org/", releaseBaseUrl: "not a url", attempts: 0}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: changelog.changelogBaseUrl: 'ftp://example.org/' is not an http(s) URL",
+        "test.yaml: changelog.releaseBaseUrl: 'not a url' is not a URL: Illegal character in path",
+        "test.yaml: changelog.attempts: must be at least 1 (got 0)");
+  }
+
+  @Test
   void durationsInOperatorForm() {
     assertThat(ConfigNode.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(ConfigNode.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
