@@ -1,0 +1,123 @@
+package org.fleetupgrade.controlplane.ssh;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
+import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+
+/**
+ * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file
+ * (an unknown or changed key is refused, never accepted), the script goes to the remote command's
+ * standard input, its output is streamed line by line, and it has a deadline.
+ */
+public final class SshExecutor implements AutoCloseable {
+
+  private final SshSettings settings;
+  private final SshClient client;
+
+  public SshExecutor(SshSettings settings) {
+    this.settings = settings;
+    if (!Files.isReadable(settings.knownHosts())) {
+      throw new IllegalArgumentException("known_hosts file " + settings.knownHosts() + " is not readable: host keys"
+          + " must be pinned before fleet-upgrade connects");
+    }
+    if (!Files.isReadable(settings.privateKey())) {
+      throw new IllegalArgumentException("private key " + settings.privateKey() + " is not readable");
+    }
+    client = SshClient.setUpDefaultClient();
+    client.setServerKeyVerifier(new KnownHostsServerKeyVerifier(RejectAllServerKeyVerifier.INSTANCE, settings.knownHosts()));
+    client.setKeyIdentityProvider(new FileKeyPairProvider(settings.privateKey()));
+    client.start();
+  }
+
+  /**
+   * Runs {@code script} on {@code host}; {@code lines} hears every output line as it comes. Returns
+   * once the script exits, whatever its status; throws when it could not run to its end.
+   */
+  public ScriptRun run(String host, int port, String script, Duration timeout, Consumer<String> lines) throws SshFailure {
+    String where = settings.user() + "@" + host + ":" + port;
+    Deque<String> tail = ScriptOutput.newTail();
+    try (ClientSession session = connect(host, port, where)) {
+      try (ChannelExec channel = session.createExecChannel(settings.remoteCommand());
+           ScriptOutput out = new ScriptOutput(lines, tail)) {
+        channel.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+        channel.setOut(out);
+        channel.setErr(out);
+        channel.open().verify(settings.connectTimeout());
+        Set<ClientChannelEvent> events = channel.waitFor(
+            EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
+        if (events.contains(ClientChannelEvent.TIMEOUT)) {
+          throw new SshFailure(SshFailure.Kind.TIMEOUT, where + ": script still running after " + timeout
+              + " (last step: " + out.step() + ")", null);
+        }
+        channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5));
+        Integer status = channel.getExitStatus();
+        if (status == null) {
+          throw new SshFailure(SshFailure.Kind.CONNECTION, where + ": connection closed before the script exited"
+              + " (last step: " + out.step() + ")", null);
+        }
+        out.close();
+        return new ScriptRun(status, out.step(), ScriptOutput.snapshot(tail));
+      }
+    } catch (SshFailure e) {
+      throw e;
+    } catch (IOException e) {
+      throw classify(where, e);
+    }
+  }
+
+  private ClientSession connect(String host, int port, String where) throws IOException, SshFailure {
+    ClientSession session;
+    try {
+      session = client.connect(settings.user(), host, port).verify(settings.connectTimeout()).getSession();
+    } catch (IOException e) {
+      throw classify(where, e);
+    }
+    try {
+      session.auth().verify(settings.connectTimeout());
+      return session;
+    } catch (IOException e) {
+      session.close(true);
+      throw classify(where, e);
+    }
+  }
+
+  /** Host key and login refusals cannot be retried away; everything else on the wire can. */
+  static SshFailure classify(String where, IOException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("Server key did not validate")) {
+      return new SshFailure(SshFailure.Kind.HOST_KEY, where + ": host key refused: it is not the one pinned in"
+          + " known_hosts (unknown or changed); check the host, then update known_hosts", e);
+    }
+    if (message.contains("No more authentication methods available") || message.contains("authentication")) {
+      return new SshFailure(SshFailure.Kind.AUTHENTICATION, where + ": login refused: " + message, e);
+    }
+    if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
+      return new SshFailure(SshFailure.Kind.CONNECTION, where + ": connection refused", e);
+    }
+    if (e instanceof SshException && message.toLowerCase().contains("timeout")) {
+      return new SshFailure(SshFailure.Kind.TIMEOUT, where + ": " + message, e);
+    }
+    return new SshFailure(SshFailure.Kind.CONNECTION, where + ": " + message, e);
+  }
+
+  @Override
+  public void close() throws IOException {
+    client.stop();
+    client.close();
+  }
+}

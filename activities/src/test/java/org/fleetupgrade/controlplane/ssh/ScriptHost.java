@@ -1,0 +1,169 @@
+package org.fleetupgrade.controlplane.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.auth.pubkey.KeySetPublickeyAuthenticator;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+
+/**
+ * A control-plane host for tests: an SSH server on 127.0.0.1 with a pinned host key, accepting one
+ * client key, that records each command and script it receives and answers as {@link #play} says.
+ */
+final class ScriptHost implements AutoCloseable {
+
+  /** What the host does with a script: print lines, then exit, drop the connection, or hang. */
+  record Reply(List<String> lines, Integer exitStatus, boolean drop, boolean hang) {
+    static Reply exit(int status, String... lines) {
+      return new Reply(List.of(lines), status, false, false);
+    }
+
+    static Reply dropAfter(String... lines) {
+      return new Reply(List.of(lines), null, true, false);
+    }
+
+    static Reply hangAfter(String... lines) {
+      return new Reply(List.of(lines), null, false, true);
+    }
+  }
+
+  interface Behaviour {
+    Reply on(String script, int call);
+  }
+
+  record Received(String command, String script) {}
+
+  final KeyPair hostKey = newKeyPair();
+  final KeyPair clientKey = newKeyPair();
+  final List<Received> received = new CopyOnWriteArrayList<>();
+  final AtomicInteger calls = new AtomicInteger();
+  private final CountDownLatch released = new CountDownLatch(1);
+  private final SshServer server;
+  volatile Behaviour play = (script, call) -> Reply.exit(0);
+
+  ScriptHost() throws IOException {
+    server = SshServer.setUpDefaultServer();
+    server.setHost("127.0.0.1");
+    server.setPort(0);
+    server.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+    server.setPublickeyAuthenticator(new KeySetPublickeyAuthenticator("test", List.of(clientKey.getPublic())));
+    server.setCommandFactory((channel, command) -> new PlayedCommand(command));
+    server.start();
+  }
+
+  int port() {
+    return server.getPort();
+  }
+
+  /** A known_hosts line pinning {@code key} for this host, as ssh-keyscan writes it for a non-22 port. */
+  String knownHostsLine(KeyPair key) {
+    return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(key.getPublic()) + "\n";
+  }
+
+  /** Settings whose known_hosts pins {@code pinned} and whose private key is {@code identity}. */
+  SshSettings settings(Path dir, KeyPair pinned, KeyPair identity, Duration connectTimeout) throws Exception {
+    Path knownHosts = dir.resolve("known_hosts");
+    Files.writeString(knownHosts, pinned == null ? "" : knownHostsLine(pinned));
+    Path key = dir.resolve("id_ecdsa");
+    try (OutputStream out = Files.newOutputStream(key)) {
+      OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(identity, "fleet-upgrade-test", null, out);
+    }
+    return new SshSettings("fleet-upgrade", key, knownHosts, connectTimeout, null);
+  }
+
+  static KeyPair newKeyPair() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+      generator.initialize(new ECGenParameterSpec("secp256r1"));
+      return generator.generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    released.countDown();
+    server.stop(true);
+  }
+
+  private final class PlayedCommand implements Command {
+    private final String command;
+    private InputStream in;
+    private OutputStream out;
+    private ExitCallback exit;
+
+    PlayedCommand(String command) {
+      this.command = command;
+    }
+
+    @Override
+    public void setInputStream(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public void setOutputStream(OutputStream out) {
+      this.out = out;
+    }
+
+    @Override
+    public void setErrorStream(OutputStream err) {}
+
+    @Override
+    public void setExitCallback(ExitCallback callback) {
+      this.exit = callback;
+    }
+
+    @Override
+    public void start(ChannelSession channel, Environment env) {
+      Thread player = new Thread(() -> play(channel), "script-host");
+      player.setDaemon(true);
+      player.start();
+    }
+
+    private void play(ChannelSession channel) {
+      try {
+        String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        received.add(new Received(command, script));
+        Reply reply = ScriptHost.this.play.on(script, calls.incrementAndGet());
+        for (String line : reply.lines()) {
+          out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        out.flush();
+        if (reply.drop()) {
+          channel.getSession().close(true);
+        } else if (reply.hang()) {
+          released.await(30, TimeUnit.SECONDS);
+        } else {
+          exit.onExit(reply.exitStatus());
+        }
+      } catch (IOException | InterruptedException e) {
+        exit.onExit(255, e.toString());
+      }
+    }
+
+    @Override
+    public void destroy(ChannelSession channel) {}
+  }
+}
