@@ -10,11 +10,13 @@ import java.util.function.Consumer;
 
 /**
  * Receives a script's stdout and stderr, splits it into lines, hands each line on, remembers the
- * step the script last announced ({@value #STEP_MARKER} NAME) and keeps only the last lines.
+ * step the script last announced ({@value #STEP_MARKER} NAME) and the decision it reported
+ * ({@value #RESULT_MARKER} WHAT), which may have scrolled out of the tail, and keeps only the last lines.
  */
 final class ScriptOutput extends OutputStream {
 
   static final String STEP_MARKER = "==> step ";
+  static final String RESULT_MARKER = "==> result ";
   static final int TAIL_LINES = 40;
   static final int MAX_LINE = 2000;
 
@@ -22,6 +24,8 @@ final class ScriptOutput extends OutputStream {
   private final Deque<String> tail;
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   private volatile String step;
+  private volatile String result;
+  private volatile RuntimeException listenerFailure;
 
   ScriptOutput(Consumer<String> lines, Deque<String> sharedTail) {
     this.lines = lines;
@@ -60,6 +64,8 @@ final class ScriptOutput extends OutputStream {
     partial.reset();
     if (line.startsWith(STEP_MARKER)) {
       step = line.substring(STEP_MARKER.length()).trim();
+    } else if (line.startsWith(RESULT_MARKER)) {
+      result = line.substring(RESULT_MARKER.length()).trim();
     }
     synchronized (tail) {
       tail.addLast(line);
@@ -67,11 +73,27 @@ final class ScriptOutput extends OutputStream {
         tail.removeFirst();
       }
     }
-    lines.accept(line);
+    try {
+      lines.accept(line);
+    } catch (RuntimeException e) {
+      // A listener that fails must not cut the script's output: the script goes on either way.
+      if (listenerFailure == null) {
+        listenerFailure = e;
+      }
+    }
+  }
+
+  /** The first exception a line listener threw (e.g. a heartbeat of a cancelled activity), if any. */
+  RuntimeException listenerFailure() {
+    return listenerFailure;
   }
 
   String step() {
     return step;
+  }
+
+  String result() {
+    return result;
   }
 
   static List<String> snapshot(Deque<String> tail) {

@@ -71,7 +71,10 @@ public final class SshExecutor implements AutoCloseable {
               + " (last step: " + out.step() + ")", null);
         }
         out.close();
-        return new ScriptRun(status, out.step(), ScriptOutput.snapshot(tail));
+        if (out.listenerFailure() != null) {
+          throw out.listenerFailure();
+        }
+        return new ScriptRun(status, out.step(), out.result(), ScriptOutput.snapshot(tail));
       }
     } catch (SshFailure e) {
       throw e;

@@ -30,38 +30,38 @@ import org.apache.sshd.server.command.Command;
  * A control-plane host for tests: an SSH server on 127.0.0.1 with a pinned host key, accepting one
  * client key, that records each command and script it receives and answers as {@link #play} says.
  */
-final class ScriptHost implements AutoCloseable {
+public final class ScriptHost implements AutoCloseable {
 
   /** What the host does with a script: print lines, then exit, drop the connection, or hang. */
-  record Reply(List<String> lines, Integer exitStatus, boolean drop, boolean hang) {
-    static Reply exit(int status, String... lines) {
+  public record Reply(List<String> lines, Integer exitStatus, boolean drop, boolean hang) {
+    public static Reply exit(int status, String... lines) {
       return new Reply(List.of(lines), status, false, false);
     }
 
-    static Reply dropAfter(String... lines) {
+    public static Reply dropAfter(String... lines) {
       return new Reply(List.of(lines), null, true, false);
     }
 
-    static Reply hangAfter(String... lines) {
+    public static Reply hangAfter(String... lines) {
       return new Reply(List.of(lines), null, false, true);
     }
   }
 
-  interface Behaviour {
+  public interface Behaviour {
     Reply on(String script, int call);
   }
 
-  record Received(String command, String script) {}
+  public record Received(String command, String script) {}
 
-  final KeyPair hostKey = newKeyPair();
-  final KeyPair clientKey = newKeyPair();
-  final List<Received> received = new CopyOnWriteArrayList<>();
+  public final KeyPair hostKey = newKeyPair();
+  public final KeyPair clientKey = newKeyPair();
+  public final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger calls = new AtomicInteger();
   private final CountDownLatch released = new CountDownLatch(1);
   private final SshServer server;
-  volatile Behaviour play = (script, call) -> Reply.exit(0);
+  public volatile Behaviour play = (script, call) -> Reply.exit(0);
 
-  ScriptHost() throws IOException {
+  public ScriptHost() throws IOException {
     server = SshServer.setUpDefaultServer();
     server.setHost("127.0.0.1");
     server.setPort(0);
@@ -71,7 +71,7 @@ final class ScriptHost implements AutoCloseable {
     server.start();
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
@@ -81,7 +81,7 @@ final class ScriptHost implements AutoCloseable {
   }
 
   /** Settings whose known_hosts pins {@code pinned} and whose private key is {@code identity}. */
-  SshSettings settings(Path dir, KeyPair pinned, KeyPair identity, Duration connectTimeout) throws Exception {
+  public SshSettings settings(Path dir, KeyPair pinned, KeyPair identity, Duration connectTimeout) throws Exception {
     Path knownHosts = dir.resolve("known_hosts");
     Files.writeString(knownHosts, pinned == null ? "" : knownHostsLine(pinned));
     Path key = dir.resolve("id_ecdsa");
@@ -91,7 +91,7 @@ final class ScriptHost implements AutoCloseable {
     return new SshSettings("fleet-upgrade", key, knownHosts, connectTimeout, null);
   }
 
-  static KeyPair newKeyPair() {
+  public static KeyPair newKeyPair() {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
       generator.initialize(new ECGenParameterSpec("secp256r1"));

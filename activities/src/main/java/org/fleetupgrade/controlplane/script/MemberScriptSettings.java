@@ -1,0 +1,19 @@
+package org.fleetupgrade.controlplane.script;
+
+/**
+ * A stage's settings for member upgrade scripts: everything besides the target and the member,
+ * from the worker's config.
+ *
+ * @param sshPort the port control-plane hosts listen on (22)
+ * @param adminConfDestination gs:// URL the first member copies admin.conf to
+ */
+public record MemberScriptSettings(
+    String project,
+    String arch,
+    String clusterCidr,
+    String serviceCidr,
+    ReleaseSources sources,
+    String adminConfDestination,
+    String kubeadmTemplate,
+    int readyzTimeoutSeconds,
+    int sshPort) {}
