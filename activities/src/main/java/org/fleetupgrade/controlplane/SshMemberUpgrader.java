@@ -18,18 +18,10 @@ import org.fleetupgrade.version.TargetVersions;
 
 /**
  * Upgrades one control-plane member over SSH: renders its script, runs it with a deadline, reports
- * progress (the step and the last lines) as it goes, and turns the outcome into a result or a typed
- * failure: a checksum mismatch, a kubeadm preflight failure, bad instance metadata, a refused host
- * key or login cannot be fixed by retrying; a dropped connection or a slow apiserver can.
+ * progress (the step and the last lines) as it goes, and turns the outcome into a result or a
+ * {@link ScriptFailures typed failure}.
  */
 public final class SshMemberUpgrader {
-
-  /** Failure types, for retry policies and for operators reading BLOCKED. */
-  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
-  public static final String KUBEADM_PREFLIGHT = "KubeadmPreflightFailed";
-  public static final String SCRIPT_FAILED = "UpgradeScriptFailed";
-  public static final String SSH_REFUSED = "SshRefused";
-  public static final String SSH_UNAVAILABLE = "SshUnavailable";
 
   private static final Duration PROGRESS_EVERY = Duration.ofSeconds(1);
   private static final int PROGRESS_LINES = 5;
@@ -59,13 +51,11 @@ public final class SshMemberUpgrader {
     try {
       run = ssh.run(member.externalIp(), settings.sshPort(), MemberUpgradeScript.render(inputs), timeout, reporter::line);
     } catch (SshFailure e) {
-      throw e.kind().retryable()
-          ? ApplicationFailure.newFailure(e.getMessage(), SSH_UNAVAILABLE)
-          : ApplicationFailure.newNonRetryableFailure(e.getMessage(), SSH_REFUSED);
+      throw ScriptFailures.of(e);
     }
     reporter.flush(run.lastStep());
     if (!run.succeeded()) {
-      throw failure(member.name(), run);
+      throw ScriptFailures.of(member.name(), run);
     }
     UpgradeMode mode = switch (String.valueOf(run.result())) {
       case "apply" -> UpgradeMode.APPLY;
@@ -73,7 +63,7 @@ public final class SshMemberUpgrader {
       case "already-at-target" -> UpgradeMode.ALREADY_AT_TARGET;
       default -> throw ApplicationFailure.newNonRetryableFailure(member.name() + ": the script exited 0 without"
           + " reporting what it did (result " + run.result() + "); output ends:\n" + String.join("\n", run.tail()),
-          SCRIPT_FAILED);
+          ScriptFailures.SCRIPT_FAILED);
     };
     String note = mode == UpgradeMode.ALREADY_AT_TARGET
         ? "kubelet and static pods already at " + target.kubernetes() + ": nothing done twice"
@@ -82,25 +72,8 @@ public final class SshMemberUpgrader {
     return new MemberUpgradeResult(member.name(), mode, note);
   }
 
-  static ApplicationFailure failure(String member, ScriptRun run) {
-    String tail = String.join("\n", run.tail());
-    String what = member + ": upgrade script failed at step " + run.lastStep() + " (exit " + run.exitStatus() + ")";
-    if (run.exitStatus() == MemberUpgradeScript.CHECKSUM_MISMATCH) {
-      return ApplicationFailure.newNonRetryableFailure(what + ": a download does not match its published checksum;"
-          + " output ends:\n" + tail, CHECKSUM_MISMATCH);
-    }
-    if ("kubeadm-upgrade".equals(run.lastStep()) && tail.contains("preflight")) {
-      return ApplicationFailure.newNonRetryableFailure(what + ": kubeadm preflight checks failed; output ends:\n" + tail,
-          KUBEADM_PREFLIGHT);
-    }
-    if (run.exitStatus() == MemberUpgradeScript.BAD_METADATA) {
-      return ApplicationFailure.newNonRetryableFailure(what + "; output ends:\n" + tail, SCRIPT_FAILED);
-    }
-    return ApplicationFailure.newFailure(what + "; output ends:\n" + tail, SCRIPT_FAILED);
-  }
-
   /** Reports on every new step, and otherwise at most once a second, so heartbeats stay cheap. */
-  private static final class ProgressReporter {
+  static final class ProgressReporter {
     private final String member;
     private final Consumer<UpgradeProgress> progress;
     private final Deque<String> last = new ArrayDeque<>();

@@ -103,7 +103,7 @@ class SshMemberUpgradeTest {
 
     assertThatThrownBy(() -> upgrader.upgrade(FIRST, TARGET, p -> { }))
         .isInstanceOfSatisfying(ApplicationFailure.class, e -> {
-          assertThat(e.getType()).isEqualTo(SshMemberUpgrader.SSH_UNAVAILABLE);
+          assertThat(e.getType()).isEqualTo(ScriptFailures.SSH_UNAVAILABLE);
           assertThat(e.isNonRetryable()).as("a dropped connection is retried").isFalse();
         });
     assertThat(upgrader.upgrade(FIRST, TARGET, p -> { }).mode()).isEqualTo(UpgradeMode.NODE);
@@ -126,9 +126,9 @@ class SshMemberUpgradeTest {
 
     assertThatThrownBy(() -> upgrader().upgrade(FIRST, TARGET, p -> { }))
         .isInstanceOfSatisfying(ApplicationFailure.class, e -> {
-          assertThat(e.getType()).isEqualTo(SshMemberUpgrader.CHECKSUM_MISMATCH);
+          assertThat(e.getType()).isEqualTo(ScriptFailures.CHECKSUM_MISMATCH);
           assertThat(e.isNonRetryable()).isTrue();
-          assertThat(e.getOriginalMessage()).contains("failed at step install-cni (exit 42)",
+          assertThat(e.getOriginalMessage()).contains("script failed at step install-cni (exit 42)",
               "checksum mismatch for https://github.com/.../cni-plugins-linux-amd64-v1.6.2.tgz");
         });
   }
@@ -140,7 +140,7 @@ class SshMemberUpgradeTest {
 
     assertThatThrownBy(() -> upgrader().upgrade(FIRST, TARGET, p -> { }))
         .isInstanceOfSatisfying(ApplicationFailure.class, e -> {
-          assertThat(e.getType()).isEqualTo(SshMemberUpgrader.KUBEADM_PREFLIGHT);
+          assertThat(e.getType()).isEqualTo(ScriptFailures.KUBEADM_PREFLIGHT);
           assertThat(e.isNonRetryable()).isTrue();
           assertThat(e.getOriginalMessage()).contains("error execution phase preflight: etcd is not healthy");
         });

@@ -56,29 +56,11 @@ public final class MemberUpgradeScript {
         .append(in.target().kubernetes()).append('\n');
     script.append("set -euo pipefail\n\n");
     values.forEach((name, value) -> script.append(name).append('=').append(quote(value)).append('\n'));
-    script.append(BODY);
+    script.append(ScriptBlocks.FUNCTIONS).append('\n').append(BODY);
     return script.toString();
   }
 
   private static final String BODY = """
-
-      step() { echo "==> step $1"; }
-      result() { echo "==> result $1"; }
-      WORK="$(mktemp -d)"
-      trap 'rm -rf "$WORK"' EXIT
-
-      # Downloads URL to FILE and installs nothing unless it matches the SHA-256 published at URL.sha256.
-      fetch_verified() {
-        local url="$1" file="$2" want got
-        curl -fsSL --retry 3 -o "$file" "$url"
-        want="$(curl -fsSL --retry 3 "${url}.sha256" | awk '{print $1}')"
-        got="$(sha256sum "$file" | awk '{print $1}')"
-        if [ -z "$want" ] || [ "$want" != "$got" ]; then
-          echo "checksum mismatch for ${url}: published ${want:-nothing}, downloaded ${got}" >&2
-          exit 42
-        fi
-      }
-
       wait_readyz() {
         local deadline=$((SECONDS + READYZ_TIMEOUT_SECONDS))
         until curl -fsk --max-time 5 https://localhost:6443/readyz >/dev/null; do
@@ -98,20 +80,7 @@ public final class MemberUpgradeScript {
         exit 0
       fi
 
-      step install-cni
-      fetch_verified "${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz" "$WORK/cni.tgz"
-      mkdir -p /opt/cni/bin
-      tar -C /opt/cni/bin -xzf "$WORK/cni.tgz"
-
-      step install-crictl
-      fetch_verified "${CRICTL_RELEASE_URL}/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${ARCH}.tar.gz" "$WORK/crictl.tgz"
-      mkdir -p /opt/bin
-      tar -C /opt/bin -xzf "$WORK/crictl.tgz"
-
-      step install-kubeadm
-      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm" "$WORK/kubeadm"
-      install -m 0755 "$WORK/kubeadm" /opt/bin/kubeadm
-
+      """ + ScriptBlocks.INSTALL_TOOLS + """
       step render-kubeadm-config
       METADATA=http://metadata.google.internal/computeMetadata/v1
       API_LOAD_BALANCER="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/attributes/lb_dns")"
@@ -158,12 +127,7 @@ public final class MemberUpgradeScript {
       step stop-kubelet
       systemctl stop kubelet
 
-      step install-kubelet-kubectl
-      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
-      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
-      install -m 0755 "$WORK/kubelet" /opt/bin/kubelet
-      install -m 0755 "$WORK/kubectl" /opt/bin/kubectl
-
+      """ + ScriptBlocks.INSTALL_KUBELET_KUBECTL + """
       step manifest-edits
       APISERVER=/etc/kubernetes/manifests/kube-apiserver.yaml
       if grep -q -- "--advertise-address=${EXTERNAL_IP}" "$APISERVER"; then

@@ -1,0 +1,45 @@
+package org.fleetupgrade.controlplane;
+
+import io.temporal.failure.ApplicationFailure;
+import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
+import org.fleetupgrade.controlplane.ssh.ScriptRun;
+import org.fleetupgrade.controlplane.ssh.SshFailure;
+
+/**
+ * Turns what happened to a script into the failure an activity throws: what retrying cannot fix is
+ * non-retryable (a checksum mismatch, a kubeadm preflight failure, bad instance metadata, a refused
+ * host key or login), the rest is retried; every message carries where and the output's tail.
+ */
+public final class ScriptFailures {
+
+  public static final String CHECKSUM_MISMATCH = "ChecksumMismatch";
+  public static final String KUBEADM_PREFLIGHT = "KubeadmPreflightFailed";
+  public static final String SCRIPT_FAILED = "UpgradeScriptFailed";
+  public static final String SSH_REFUSED = "SshRefused";
+  public static final String SSH_UNAVAILABLE = "SshUnavailable";
+
+  private ScriptFailures() {}
+
+  static ApplicationFailure of(SshFailure e) {
+    return e.kind().retryable()
+        ? ApplicationFailure.newFailure(e.getMessage(), SSH_UNAVAILABLE)
+        : ApplicationFailure.newNonRetryableFailure(e.getMessage(), SSH_REFUSED);
+  }
+
+  static ApplicationFailure of(String host, ScriptRun run) {
+    String tail = String.join("\n", run.tail());
+    String what = host + ": script failed at step " + run.lastStep() + " (exit " + run.exitStatus() + ")";
+    if (run.exitStatus() == MemberUpgradeScript.CHECKSUM_MISMATCH) {
+      return ApplicationFailure.newNonRetryableFailure(what + ": a download does not match its published checksum;"
+          + " output ends:\n" + tail, CHECKSUM_MISMATCH);
+    }
+    if ("kubeadm-upgrade".equals(run.lastStep()) && tail.contains("preflight")) {
+      return ApplicationFailure.newNonRetryableFailure(what + ": kubeadm preflight checks failed; output ends:\n" + tail,
+          KUBEADM_PREFLIGHT);
+    }
+    if (run.exitStatus() == MemberUpgradeScript.BAD_METADATA) {
+      return ApplicationFailure.newNonRetryableFailure(what + "; output ends:\n" + tail, SCRIPT_FAILED);
+    }
+    return ApplicationFailure.newFailure(what + "; output ends:\n" + tail, SCRIPT_FAILED);
+  }
+}

@@ -1,0 +1,81 @@
+package org.fleetupgrade.controlplane.script;
+
+import static org.fleetupgrade.controlplane.script.ShellValues.quote;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.fleetupgrade.version.TargetVersions;
+
+/**
+ * The script that brings a cloud virtual node's tooling to the target: CNI plugins, crictl and
+ * kubeadm (checked against their published SHA-256), {@code kubeadm upgrade node}, then kubelet and
+ * kubectl, and kubelet's health endpoint waited for. A node whose kubelet already runs the target
+ * reports {@code already-at-target} and changes nothing.
+ */
+public final class NodeToolingScript {
+
+  private NodeToolingScript() {}
+
+  public static String render(TargetVersions target, String arch, String node, ReleaseSources sources, int healthTimeoutSeconds) {
+    if (!"amd64".equals(arch) && !"arm64".equals(arch)) {
+      throw new IllegalArgumentException("architecture '" + arch + "' is not amd64 or arm64");
+    }
+    ShellValues.dnsName("node name", node);
+    if (healthTimeoutSeconds < 10 || healthTimeoutSeconds > 3600) {
+      throw new IllegalArgumentException("kubelet health timeout " + healthTimeoutSeconds + "s is not between 10 and 3600");
+    }
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("K8S_VERSION", target.kubernetes().toString());
+    values.put("CNI_VERSION", target.cni().toString());
+    values.put("CRICTL_VERSION", target.crictl().toString());
+    values.put("ARCH", arch);
+    values.put("NODE", node);
+    values.put("K8S_RELEASE_URL", sources.kubernetes());
+    values.put("CNI_RELEASE_URL", sources.cniPlugins());
+    values.put("CRICTL_RELEASE_URL", sources.crictl());
+    values.put("HEALTH_TIMEOUT_SECONDS", Integer.toString(healthTimeoutSeconds));
+
+    StringBuilder script = new StringBuilder("#!/bin/bash\n");
+    script.append("# fleet-upgrade: upgrade the tooling of node ").append(node).append(" to ")
+        .append(target.kubernetes()).append('\n');
+    script.append("set -euo pipefail\n\n");
+    values.forEach((name, value) -> script.append(name).append('=').append(quote(value)).append('\n'));
+    return script.append(ScriptBlocks.FUNCTIONS).append('\n').append(BODY).toString();
+  }
+
+  private static final String BODY = """
+      wait_kubelet() {
+        local deadline=$((SECONDS + HEALTH_TIMEOUT_SECONDS))
+        until curl -fs --max-time 5 http://localhost:10248/healthz >/dev/null; do
+          if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "kubelet is not healthy after ${HEALTH_TIMEOUT_SECONDS}s" >&2
+            exit 44
+          fi
+          sleep 5
+        done
+      }
+
+      step check-current
+      if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ]; then
+        result already-at-target
+        exit 0
+      fi
+
+      """ + ScriptBlocks.INSTALL_TOOLS + """
+      step kubeadm-upgrade
+      result node
+      /opt/bin/kubeadm upgrade node
+
+      step stop-kubelet
+      systemctl stop kubelet
+
+      """ + ScriptBlocks.INSTALL_KUBELET_KUBECTL + """
+      step start-kubelet
+      systemctl daemon-reload
+      systemctl start kubelet
+
+      step wait-kubelet
+      wait_kubelet
+      step done
+      """;
+}

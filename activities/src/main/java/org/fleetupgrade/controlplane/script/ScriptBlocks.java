@@ -1,0 +1,59 @@
+package org.fleetupgrade.controlplane.script;
+
+/**
+ * Fixed script text shared by the member and node-tooling scripts. It only references shell
+ * variables set in a script's quoted preamble; nothing is ever spliced into it.
+ */
+final class ScriptBlocks {
+
+  private ScriptBlocks() {}
+
+  /** step/result markers, a work directory, and downloads checked against their published SHA-256. */
+  static final String FUNCTIONS = """
+
+      step() { echo "==> step $1"; }
+      result() { echo "==> result $1"; }
+      WORK="$(mktemp -d)"
+      trap 'rm -rf "$WORK"' EXIT
+
+      # Downloads URL to FILE and installs nothing unless it matches the SHA-256 published at URL.sha256.
+      fetch_verified() {
+        local url="$1" file="$2" want got
+        curl -fsSL --retry 3 -o "$file" "$url"
+        want="$(curl -fsSL --retry 3 "${url}.sha256" | awk '{print $1}')"
+        got="$(sha256sum "$file" | awk '{print $1}')"
+        if [ -z "$want" ] || [ "$want" != "$got" ]; then
+          echo "checksum mismatch for ${url}: published ${want:-nothing}, downloaded ${got}" >&2
+          exit 42
+        fi
+      }
+      """;
+
+  /** CNI plugins into /opt/cni/bin, crictl into /opt/bin, kubeadm into /opt/bin. */
+  static final String INSTALL_TOOLS = """
+      step install-cni
+      fetch_verified "${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz" "$WORK/cni.tgz"
+      mkdir -p /opt/cni/bin
+      tar -C /opt/cni/bin -xzf "$WORK/cni.tgz"
+
+      step install-crictl
+      fetch_verified "${CRICTL_RELEASE_URL}/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${ARCH}.tar.gz" "$WORK/crictl.tgz"
+      mkdir -p /opt/bin
+      tar -C /opt/bin -xzf "$WORK/crictl.tgz"
+
+      step install-kubeadm
+      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm" "$WORK/kubeadm"
+      install -m 0755 "$WORK/kubeadm" /opt/bin/kubeadm
+
+      """;
+
+  /** kubelet and kubectl into /opt/bin: the caller stops kubelet first. */
+  static final String INSTALL_KUBELET_KUBECTL = """
+      step install-kubelet-kubectl
+      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
+      fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
+      install -m 0755 "$WORK/kubelet" /opt/bin/kubelet
+      install -m 0755 "$WORK/kubectl" /opt/bin/kubectl
+
+      """;
+}
