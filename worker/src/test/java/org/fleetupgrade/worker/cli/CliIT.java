@@ -187,6 +187,7 @@ class CliIT {
     assertThat(check.err()).contains(bad + ": stages[0].colour: unknown field (known: ");
 
     assertBadInput(cli("config", "check", "no/such.yaml"), "no/such.yaml: no such file");
+    assertBadInput(cli("config", "check", dir.toString()), dir + ": cannot read: ");
     assertBadInput(cli("start", "--config", bad.toString(), "--kubernetes", "v1.31.2", "--address", address),
         "stages[0].colour: unknown field");
     assertBadInput(cli("start", "--config", "no/such.yaml", "--kubernetes", "v1.31.2", "--address", address),
