@@ -45,7 +45,8 @@ public final class StageCluster implements AutoCloseable {
     return new StageCluster(stage, new KubernetesClientBuilder().withConfig(config).build());
   }
 
-  static StageCluster of(String stage, KubernetesClient client) {
+  /** A stage on an existing client (in-cluster wiring, tests). */
+  public static StageCluster of(String stage, KubernetesClient client) {
     return new StageCluster(stage, client);
   }
 

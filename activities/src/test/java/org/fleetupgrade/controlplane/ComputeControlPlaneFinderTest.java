@@ -3,15 +3,9 @@ package org.fleetupgrade.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.temporal.failure.ApplicationFailure;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,44 +15,23 @@ class ComputeControlPlaneFinderTest {
 
   private static final String PATTERN = "api-platform-cluster-{region}-{zone}";
 
-  private HttpServer server;
-  private final Map<String, String> instances = new ConcurrentHashMap<>();
+  private LocalCompute compute;
   private ComputeControlPlaneFinder finder;
 
   @BeforeEach
   void serve() throws IOException {
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/", exchange -> {
-      String body = instances.get(exchange.getRequestURI().getPath());
-      int status = body == null ? 404 : 200;
-      if (body == null) {
-        body = "{\"error\": {\"code\": 404, \"message\": \"The resource was not found\", \"status\": \"NOT_FOUND\"}}";
-      }
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(status, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    });
-    server.start();
-    finder = ComputeControlPlaneFinder.connect("http://127.0.0.1:" + server.getAddress().getPort());
+    compute = new LocalCompute();
+    finder = ComputeControlPlaneFinder.connect(compute.endpoint());
   }
 
   @AfterEach
   void stop() {
     finder.close();
-    server.stop(0);
+    compute.close();
   }
 
   private void instance(String zone, String status, String internalIp, String natIp) {
-    String name = "api-platform-cluster-" + zone;
-    String access = natIp == null ? "" : ", \"accessConfigs\": [{\"name\": \"external-nat\", \"natIP\": \"" + natIp + "\"}]";
-    instances.put("/compute/v1/projects/mlab-oti/zones/" + zone + "/instances/" + name, """
-        {"kind": "compute#instance", "name": "%s", "status": "%s",
-         "zone": "https://www.googleapis.com/compute/v1/projects/mlab-oti/zones/%s",
-         "networkInterfaces": [{"network": "global/networks/default", "networkIP": "%s"%s}]}
-        """.formatted(name, status, zone, internalIp, access));
+    compute.instance("mlab-oti", zone, status, internalIp, natIp);
   }
 
   @Test
