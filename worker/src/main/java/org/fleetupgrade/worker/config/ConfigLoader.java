@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.fleetupgrade.changelog.ChangelogSources;
+import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
@@ -100,11 +101,13 @@ public final class ConfigLoader {
     }
     List<String> errors = new ArrayList<>();
     ConfigNode top = new ConfigNode(root, "", name, errors);
-    top.allowOnly("temporal", "versions", "controlPlane", "images", "health", "reboot", "stages", "changelog", "simulation");
+    top.allowOnly("temporal", "versions", "controlPlane", "drain", "images", "health", "reboot", "stages", "changelog",
+        "simulation");
 
     Temporal temporal = temporal(top.child("temporal"));
     Versions versions = versions(top.child("versions"));
     ControlPlane controlPlane = controlPlane(top.child("controlPlane"));
+    FleetConfig.Drain drain = drain(top.child("drain"));
     Images images = images(top.child("images"));
     Health health = health(top.child("health"));
     RebootBudget reboot = reboot(top.child("reboot"), new RebootBudget(20, 1, Duration.ofMinutes(30)));
@@ -121,10 +124,13 @@ public final class ConfigLoader {
       }
     });
 
+    if (stages.stream().anyMatch(st -> st.simulated().isEmpty())) {
+      requireForRealStages(top.child("controlPlane"), controlPlane);
+    }
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new FleetConfig(file, temporal, versions, controlPlane, images, health, stages, changelog, simulation);
+    return new FleetConfig(file, temporal, versions, controlPlane, drain, images, health, stages, changelog, simulation);
   }
 
   private static Temporal temporal(ConfigNode n) {
@@ -143,16 +149,57 @@ public final class ConfigLoader {
   }
 
   private static ControlPlane controlPlane(ConfigNode n) {
-    n.allowOnly("namePattern", "ssh");
+    n.allowOnly("namePattern", "ssh", "arch", "clusterCidr", "serviceCidr", "kubeadmTemplate", "readyzTimeout",
+        "scriptTimeout", "releases", "computeEndpoint");
     String pattern = n.string("namePattern", "api-platform-cluster-{region}-{zone}");
     if (!pattern.contains("{zone}")) {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
     }
     ConfigNode s = n.child("ssh");
-    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout");
+    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout", "port");
     Ssh ssh = new Ssh(s.string("user", "fleet-upgrade"), s.string("privateKeyPath", null),
-        s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true));
-    return new ControlPlane(pattern, ssh);
+        s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true),
+        s.integer("port", 22, 1));
+    ConfigNode r = n.child("releases");
+    r.allowOnly("kubernetes", "cniPlugins", "crictl");
+    ReleaseSources official = ReleaseSources.OFFICIAL;
+    FleetConfig.Releases releases = new FleetConfig.Releases(r.string("kubernetes", official.kubernetes()),
+        r.string("cniPlugins", official.cniPlugins()), r.string("crictl", official.crictl()));
+    try {
+      new ReleaseSources(releases.kubernetes(), releases.cniPlugins(), releases.crictl());
+    } catch (IllegalArgumentException e) {
+      n.error("releases", e.getMessage());
+    }
+    String arch = n.string("arch", "amd64");
+    if (!arch.equals("amd64") && !arch.equals("arm64")) {
+      n.error("arch", "'" + arch + "' is not amd64 or arm64");
+    }
+    return new ControlPlane(pattern, ssh, arch, n.string("clusterCidr", null), n.string("serviceCidr", null),
+        n.string("kubeadmTemplate", "/etc/kubernetes/kubeadm-config.yml.template"),
+        n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
+        releases, n.string("computeEndpoint", null));
+  }
+
+  /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */
+  private static void requireForRealStages(ConfigNode n, ControlPlane c) {
+    String why = "is required when a stage is real (not simulated)";
+    if (c.ssh().privateKeyPath() == null) {
+      n.child("ssh").error("privateKeyPath", why);
+    }
+    if (c.ssh().knownHostsPath() == null) {
+      n.child("ssh").error("knownHostsPath", why);
+    }
+    if (c.clusterCidr() == null) {
+      n.error("clusterCidr", why);
+    }
+    if (c.serviceCidr() == null) {
+      n.error("serviceCidr", why);
+    }
+  }
+
+  private static FleetConfig.Drain drain(ConfigNode n) {
+    n.allowOnly("timeout", "force");
+    return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false));
   }
 
   private static Images images(ConfigNode n) {
@@ -184,9 +231,15 @@ public final class ConfigLoader {
   }
 
   private static Health health(ConfigNode n) {
-    n.allowOnly("convergenceDeadline", "virtualNodeSelector");
+    n.allowOnly("convergenceDeadline", "virtualNodeSelector", "controlPlaneLabel", "ignoredNamespaces",
+        "ignoredPodSelectors", "ignoredNodeTaints");
+    List<String> selectors = n.strings("ignoredPodSelectors");
+    selectors.stream().filter(sel -> !LABEL_SELECTOR.matcher(sel).matches())
+        .forEach(sel -> n.error("ignoredPodSelectors", "'" + sel + "' is not a label selector (key or key=value)"));
     return new Health(n.duration("convergenceDeadline", Duration.ofHours(2), true),
-        n.matching("virtualNodeSelector", "mlab/type=virtual", LABEL_SELECTOR, "a label selector (key or key=value)", false));
+        n.matching("virtualNodeSelector", "mlab/type=virtual", LABEL_SELECTOR, "a label selector (key or key=value)", false),
+        n.string("controlPlaneLabel", "node-role.kubernetes.io/control-plane"), n.strings("ignoredNamespaces"), selectors,
+        n.has("ignoredNodeTaints") ? n.strings("ignoredNodeTaints") : List.of("lame-duck"));
   }
 
   private static RebootBudget reboot(ConfigNode n, RebootBudget defaults) {
@@ -208,7 +261,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     for (ConfigNode s : items) {
       s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
-          "convergenceDeadline", "simulated");
+          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination");
       String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
       if (name != null && !names.add(name)) {
         s.error("name", "duplicate stage '" + name + "'");
@@ -238,10 +291,20 @@ public final class ConfigLoader {
           s.error("simulated", "needs a top-level 'simulation' section (timing and faults)");
         }
         shape = Optional.of(simulatedShape(s.child("simulated")));
-      } else if (simulation) {
-        s.error("simulated", "is required when the config has a 'simulation' section");
+      } else if (simulation && !s.has("kubernetes")) {
+        s.error("simulated", "is required when the config has a 'simulation' section (or a kubernetes section for a real stage)");
       }
-      stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape));
+      Optional<FleetConfig.Kubernetes> kubernetes = Optional.empty();
+      if (s.has("kubernetes")) {
+        ConfigNode k = s.child("kubernetes");
+        k.allowOnly("kubeconfig", "context");
+        kubernetes = Optional.of(new FleetConfig.Kubernetes(k.string("kubeconfig", null), k.string("context", null)));
+        if (shape.isPresent()) {
+          s.error("kubernetes", "a stage is either simulated or real (kubernetes), not both");
+        }
+      }
+      String adminConf = s.string("adminConfDestination", project == null ? null : "gs://k8s-support-" + project + "/admin.conf");
+      stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf));
     }
     return stages;
   }

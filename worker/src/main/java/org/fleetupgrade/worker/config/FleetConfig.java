@@ -27,6 +27,7 @@ public record FleetConfig(
     Temporal temporal,
     Versions versions,
     ControlPlane controlPlane,
+    Drain drain,
     Images images,
     Health health,
     List<Stage> stages,
@@ -43,9 +44,24 @@ public record FleetConfig(
   /** Default CNI plugins and crictl versions for `start` (the Kubernetes target is always given). */
   public record Versions(String cni, String crictl) {}
 
-  public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout) {}
+  public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout, int port) {}
 
-  public record ControlPlane(String namePattern, Ssh ssh) {}
+  /** Where the upgrade scripts download from (each file checked against its published SHA-256). */
+  public record Releases(String kubernetes, String cniPlugins, String crictl) {}
+
+  /**
+   * How control-plane members and virtual nodes are upgraded on real stages.
+   *
+   * @param computeEndpoint Compute Engine endpoint override (proxies, tests); null for the default
+   */
+  public record ControlPlane(String namePattern, Ssh ssh, String arch, String clusterCidr, String serviceCidr,
+      String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint) {}
+
+  /** kubectl drain's behaviour for control-plane members on real stages. */
+  public record Drain(Duration timeout, boolean force) {}
+
+  /** A real stage's cluster: a kubeconfig and context, or (both null) in-cluster credentials. */
+  public record Kubernetes(String kubeconfig, String context) {}
 
   /** The epoxy-images pipeline: where the versions are written and how each stage's build is triggered. */
   public record Images(String repository, String configFile, String sandboxBranchPrefix, Duration buildTimeout) {}
@@ -56,7 +72,8 @@ public record FleetConfig(
    */
   public record Changelog(URI changelogBase, URI releaseBase, Duration timeout, int attempts) {}
 
-  public record Health(Duration convergenceDeadline, String virtualNodeSelector) {}
+  public record Health(Duration convergenceDeadline, String virtualNodeSelector, String controlPlaneLabel,
+      List<String> ignoredNamespaces, List<String> ignoredPodSelectors, List<String> ignoredNodeTaints) {}
 
   public record Window(DayOfWeek day, LocalTime time, Duration length) {
     public WeeklyWindow weekly() {
@@ -77,7 +94,9 @@ public record FleetConfig(
       Window window,
       RebootBudget reboot,
       Duration convergenceDeadline,
-      Optional<SimulatedShape> simulated) {
+      Optional<SimulatedShape> simulated,
+      Optional<Kubernetes> kubernetes,
+      String adminConfDestination) {
 
     public Stage {
       zones = List.copyOf(zones);

@@ -2,21 +2,32 @@ package org.fleetupgrade.worker.engine;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.changelog.HttpChangelogActivities;
 import org.fleetupgrade.changelog.TextFetcher;
+import org.fleetupgrade.controlplane.ControlPlaneActivities;
+import org.fleetupgrade.health.HealthActivities;
+import org.fleetupgrade.images.ImageActivities;
+import org.fleetupgrade.preflight.InventoryActivities;
+import org.fleetupgrade.reboot.RebootActivities;
+import org.fleetupgrade.simulated.SimulatedChangelogActivities;
 import org.fleetupgrade.simulated.SimulatedFleet;
+import org.fleetupgrade.tooling.NodeToolingActivities;
 import org.fleetupgrade.worker.cli.BadInputException;
 import org.fleetupgrade.worker.config.FleetConfig;
+import org.fleetupgrade.worker.config.FleetConfig.Stage;
 
 /**
- * The activity implementations a worker registers for a config. Today that is the simulated fleet
- * for configs with a `simulation` section, with the real changelog reader when the config has a
- * `changelog` section; the other real adapters (Kubernetes, Compute Engine + SSH, image pipeline)
- * plug in here, selected per stage, as they are built.
+ * The activity implementations a worker registers for a config: per stage, the simulated fleet for
+ * stages with a `simulated` section and the real adapters for the others, behind one
+ * {@link StageRouter} per interface. The changelog is real when the config has a `changelog`
+ * section or any real stage, simulated otherwise.
  */
 public final class FleetActivities {
 
@@ -24,25 +35,51 @@ public final class FleetActivities {
 
   public static SimulatedFleet simulatedFleet(FleetConfig config, Consumer<String> faultListener) {
     FleetConfig.Simulation simulation = config.simulation().orElseThrow(() -> new BadInputException(
-        config.source() + ": stages " + config.stageNames() + " need the real adapters (Kubernetes, Compute Engine"
-            + " and SSH, image pipeline), which this build does not have yet; only simulated"
-            + " configs (with a 'simulation' section, e.g. config/demo.yaml) can run a worker"));
+        config.source() + ": has no 'simulation' section: `demo` and `dev` run a simulated fleet (e.g. config/demo.yaml)"));
     return new SimulatedFleet(config.simulatedStages(), simulation.timing(), simulation.faults(),
         simulation.urgentNotes(), faultListener);
   }
 
   public static List<Object> forConfig(FleetConfig config, Consumer<String> faultListener) {
-    return forFleet(config, simulatedFleet(config, faultListener));
+    SimulatedFleet fleet = config.simulated() ? simulatedFleet(config, faultListener) : null;
+    return compose(config, fleet);
   }
 
-  /** The simulated fleet's adapters, with the real changelog reader when the config has a changelog section. */
+  /** For `demo`: the simulated fleet it already made, plus the real changelog if configured. */
   public static List<Object> forFleet(FleetConfig config, SimulatedFleet fleet) {
-    List<Object> activities = new ArrayList<>(fleet.activities());
-    config.changelog().ifPresent(c -> {
-      activities.removeIf(a -> a instanceof ChangelogActivities);
-      activities.add(new HttpChangelogActivities(new ChangelogSources(c.changelogBase(), c.releaseBase()),
-          new TextFetcher(c.timeout(), c.attempts(), Duration.ofSeconds(1))));
-    });
+    return compose(config, fleet);
+  }
+
+  private static List<Object> compose(FleetConfig config, SimulatedFleet fleet) {
+    List<Stage> realStages = config.stages().stream().filter(s -> s.simulated().isEmpty()).toList();
+    RealStages real = RealStages.open(config, realStages);
+    List<Object> simulated = fleet == null ? List.of() : fleet.activities();
+    List<String> simulatedStages = config.stages().stream().filter(s -> s.simulated().isPresent()).map(Stage::name).toList();
+    List<Object> activities = new ArrayList<>();
+    activities.add(route(InventoryActivities.class, simulated, simulatedStages, real.inventory));
+    activities.add(route(ControlPlaneActivities.class, simulated, simulatedStages, real.controlPlane));
+    activities.add(route(NodeToolingActivities.class, simulated, simulatedStages, real.tooling));
+    activities.add(route(ImageActivities.class, simulated, simulatedStages, real.images));
+    activities.add(route(RebootActivities.class, simulated, simulatedStages, real.reboot));
+    activities.add(route(HealthActivities.class, simulated, simulatedStages, real.health));
+    activities.add(changelog(config, fleet, !realStages.isEmpty()));
     return activities;
+  }
+
+  private static <T> T route(Class<T> type, List<Object> simulated, List<String> simulatedStages, Map<String, T> real) {
+    Map<String, T> byStage = new LinkedHashMap<>(real);
+    simulated.stream().filter(type::isInstance).map(type::cast).findFirst()
+        .ifPresent(adapter -> simulatedStages.forEach(stage -> byStage.put(stage, adapter)));
+    return StageRouter.route(type, byStage);
+  }
+
+  private static ChangelogActivities changelog(FleetConfig config, SimulatedFleet fleet, boolean anyReal) {
+    if (config.changelog().isEmpty() && !anyReal && fleet != null) {
+      return new SimulatedChangelogActivities(fleet);
+    }
+    Function<FleetConfig.Changelog, ChangelogActivities> http = c -> new HttpChangelogActivities(
+        new ChangelogSources(c.changelogBase(), c.releaseBase()), new TextFetcher(c.timeout(), c.attempts(), Duration.ofSeconds(1)));
+    return http.apply(config.changelog().orElse(new FleetConfig.Changelog(ChangelogSources.DEFAULT_CHANGELOG_BASE,
+        ChangelogSources.DEFAULT_RELEASE_BASE, Duration.ofSeconds(20), 3)));
   }
 }

@@ -218,9 +218,10 @@ class CliIT {
 
   @Test
   @Order(5)
-  void aWorkerForRealStagesSaysWhatItLacksAndASimulatedOneRunsUntilSigterm() throws Exception {
+  void aWorkerForRealStagesNamesWhatItCannotReadAndASimulatedOneRunsUntilSigterm() throws Exception {
+    // config/fleet.yaml's stages are real: without the SSH files on this machine the worker does not start.
     assertBadInput(cli("worker", "--config", "config/fleet.yaml", "--address", address),
-        "need the real adapters (Kubernetes, Compute Engine and SSH, image pipeline)");
+        "config/fleet.yaml: controlPlane.ssh: known_hosts file /etc/fleet-upgrade/ssh/known_hosts is not readable");
 
     Path out = dir.resolve("worker.out");
     Process worker = JarProcess.builder("worker", "--config", config.toString(), "--address", address)

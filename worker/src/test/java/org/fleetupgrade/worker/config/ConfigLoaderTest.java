@@ -14,6 +14,14 @@ class ConfigLoaderTest {
 
   private static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
 
+  /** What every config with a real stage needs, so the tests below can focus on one thing. */
+  private static final String REAL_CONTROL_PLANE = """
+      controlPlane:
+        ssh: {privateKeyPath: /keys/id, knownHostsPath: /keys/known_hosts}
+        clusterCidr: 192.168.0.0/16
+        serviceCidr: 172.25.0.0/16
+      """;
+
   private static ConfigException errors(String yaml) {
     try {
       ConfigLoader.parse(yaml, Path.of("test.yaml"));
@@ -54,7 +62,7 @@ class ConfigLoaderTest {
 
   @Test
   void defaultsFillEverythingOptional() throws ConfigException {
-    FleetConfig minimal = ConfigLoader.parse("""
+    FleetConfig minimal = ConfigLoader.parse(REAL_CONTROL_PLANE + """
         stages:
           - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}
         """, Path.of("minimal.yaml"));
@@ -70,7 +78,7 @@ class ConfigLoaderTest {
 
   @Test
   void everyErrorIsReportedWithFileFieldAndReason() {
-    ConfigException e = errors("""
+    ConfigException e = errors(REAL_CONTROL_PLANE + """
         temporal: {adress: x}
         stages:
           - name: Sandbox
@@ -100,6 +108,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRealStageNeedsSshKeysPinnedHostKeysAndTheClusterCidrs() throws ConfigException {
+    assertThat(errors("stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}]").errors())
+        .containsExactlyInAnyOrder(
+            "test.yaml: controlPlane.ssh.privateKeyPath: is required when a stage is real (not simulated)",
+            "test.yaml: controlPlane.ssh.knownHostsPath: is required when a stage is real (not simulated)",
+            "test.yaml: controlPlane.clusterCidr: is required when a stage is real (not simulated)",
+            "test.yaml: controlPlane.serviceCidr: is required when a stage is real (not simulated)");
+
+    FleetConfig real = ConfigLoader.parse(REAL_CONTROL_PLANE + """
+        drain: {timeout: 5m, force: true}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a],
+             kubernetes: {kubeconfig: /kube/sandbox, context: mlab-sandbox}}
+        """, Path.of("real.yaml"));
+    FleetConfig.Stage sandbox = real.stages().get(0);
+    assertThat(sandbox.kubernetes()).contains(new FleetConfig.Kubernetes("/kube/sandbox", "mlab-sandbox"));
+    assertThat(sandbox.adminConfDestination()).isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
+    assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true));
+    assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
+    assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
+    assertThat(real.health().ignoredNodeTaints()).containsExactly("lame-duck");
+
+    assertThat(errors("""
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], kubernetes: {},
+             simulated: {currentVersion: v1.30.5}}
+        simulation: {}
+        """).errors()).contains("test.yaml: stages[0].kubernetes: a stage is either simulated or real (kubernetes), not both");
+  }
+
+  @Test
   void structuralProblemsAreClear() {
     assertThat(errors("stages: []").errors()).containsExactly("test.yaml: stages: must list at least one stage");
     assertThat(errors("temporal: {}").errors()).containsExactly("test.yaml: stages: is required: list the stages in promotion order");
@@ -124,7 +163,7 @@ class ConfigLoaderTest {
       assertThat(c.releaseBase()).hasToString("https://dl.k8s.io/release/");
       assertThat(c.attempts()).isEqualTo(3);
     });
-    assertThat(errors("""
+    assertThat(errors(REAL_CONTROL_PLANE + """
         stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}]
         changelog: {changelogBaseUrl: "ftp://example.org/", releaseBaseUrl: "not a url", attempts: 0}
         """).errors()).containsExactlyInAnyOrder(
