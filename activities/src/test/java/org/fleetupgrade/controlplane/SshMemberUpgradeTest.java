@@ -75,7 +75,7 @@ class SshMemberUpgradeTest {
 
   private SshMemberUpgrader upgrader() {
     return new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16",
-        ReleaseSources.OFFICIAL, "gs://k8s-support-mlab-oti/admin.conf", "/etc/kubernetes/kubeadm-config.yml.template",
+        ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf", "/etc/kubernetes/kubeadm-config.yml.template",
         300, host.port()), Duration.ofSeconds(20));
   }
 

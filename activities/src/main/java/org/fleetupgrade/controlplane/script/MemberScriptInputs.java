@@ -7,6 +7,7 @@ import org.fleetupgrade.version.TargetVersions;
  * Everything the upgrade script of one control-plane member is made from, validated on
  * construction: a bad value is rejected with its name before any script exists.
  *
+ * @param adminConfCopyCommand how it is copied there, e.g. "gsutil cp" (the file and destination follow)
  * @param adminConfDestination where the first member copies the refreshed admin.conf (gs://...)
  * @param kubeadmTemplate the host's kubeadm config template, rendered with the placeholders below
  */
@@ -20,6 +21,7 @@ public record MemberScriptInputs(
     String clusterCidr,
     String serviceCidr,
     ReleaseSources sources,
+    String adminConfCopyCommand,
     String adminConfDestination,
     String kubeadmTemplate,
     int readyzTimeoutSeconds) {
@@ -36,6 +38,7 @@ public record MemberScriptInputs(
     ShellValues.ipv4("external IP", externalIp);
     ShellValues.cidr("cluster CIDR", clusterCidr);
     ShellValues.cidr("service CIDR", serviceCidr);
+    ShellValues.command("admin.conf copy command", adminConfCopyCommand);
     ShellValues.gcsUrl("admin.conf destination", adminConfDestination);
     ShellValues.path("kubeadm config template", kubeadmTemplate);
     if (readyzTimeoutSeconds < 10 || readyzTimeoutSeconds > 3600) {

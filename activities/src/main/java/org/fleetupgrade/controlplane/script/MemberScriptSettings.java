@@ -13,6 +13,7 @@ public record MemberScriptSettings(
     String clusterCidr,
     String serviceCidr,
     ReleaseSources sources,
+    String adminConfCopyCommand,
     String adminConfDestination,
     String kubeadmTemplate,
     int readyzTimeoutSeconds,

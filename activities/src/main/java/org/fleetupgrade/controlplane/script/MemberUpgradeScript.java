@@ -46,6 +46,7 @@ public final class MemberUpgradeScript {
     values.put("K8S_RELEASE_URL", in.sources().kubernetes());
     values.put("CNI_RELEASE_URL", in.sources().cniPlugins());
     values.put("CRICTL_RELEASE_URL", in.sources().crictl());
+    values.put("ADMIN_CONF_COPY", in.adminConfCopyCommand());
     values.put("ADMIN_CONF_DESTINATION", in.adminConfDestination());
     values.put("KUBEADM_TEMPLATE", in.kubeadmTemplate());
     values.put("READYZ_TIMEOUT_SECONDS", Integer.toString(in.readyzTimeoutSeconds()));
@@ -118,7 +119,8 @@ public final class MemberUpgradeScript {
         result apply
         /opt/bin/kubeadm upgrade apply "$K8S_VERSION" --force --certificate-renewal=true
         step copy-admin-conf
-        gsutil cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+        # ADMIN_CONF_COPY is validated to plain words: it is split into them on purpose.
+        $ADMIN_CONF_COPY /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
       else
         result node
         /opt/bin/kubeadm upgrade node

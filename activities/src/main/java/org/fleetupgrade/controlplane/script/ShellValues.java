@@ -84,6 +84,20 @@ public final class ShellValues {
     return value;
   }
 
+  private static final Pattern COMMAND = Pattern.compile("[A-Za-z0-9_./][A-Za-z0-9_./=-]*( [A-Za-z0-9_./-][A-Za-z0-9_./=-]*)*");
+
+  /**
+   * A command with plain arguments, e.g. "gsutil cp" or "/usr/bin/gcloud storage cp": words of
+   * letters, digits and . _ / = - only, so it can stand unquoted and split into its words.
+   */
+  static String command(String what, String value) {
+    if (value == null || !COMMAND.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " '" + value + "' is not a plain command (words of letters, digits,"
+          + " . _ / = -)");
+    }
+    return value;
+  }
+
   static String gcsUrl(String what, String value) {
     if (value == null || !GCS_URL.matcher(value).matches() || value.contains("..")) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a gs:// URL");

@@ -150,7 +150,7 @@ public final class ConfigLoader {
 
   private static ControlPlane controlPlane(ConfigNode n) {
     n.allowOnly("namePattern", "ssh", "arch", "clusterCidr", "serviceCidr", "kubeadmTemplate", "readyzTimeout",
-        "scriptTimeout", "releases", "computeEndpoint");
+        "scriptTimeout", "releases", "computeEndpoint", "adminConfCopyCommand");
     String pattern = n.string("namePattern", "api-platform-cluster-{region}-{zone}");
     if (!pattern.contains("{zone}")) {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
@@ -177,7 +177,9 @@ public final class ConfigLoader {
     return new ControlPlane(pattern, ssh, arch, n.string("clusterCidr", null), n.string("serviceCidr", null),
         n.string("kubeadmTemplate", "/etc/kubernetes/kubeadm-config.yml.template"),
         n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
-        releases, n.string("computeEndpoint", null));
+        releases, n.string("computeEndpoint", null),
+        n.matching("adminConfCopyCommand", "gsutil cp", Pattern.compile("[A-Za-z0-9_./][A-Za-z0-9_./=-]*( [A-Za-z0-9_./-][A-Za-z0-9_./=-]*)*"),
+            "a plain command (words of letters, digits, . _ / = -)", false));
   }
 
   /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */

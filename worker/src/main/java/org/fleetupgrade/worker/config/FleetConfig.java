@@ -55,7 +55,8 @@ public record FleetConfig(
    * @param computeEndpoint Compute Engine endpoint override (proxies, tests); null for the default
    */
   public record ControlPlane(String namePattern, Ssh ssh, String arch, String clusterCidr, String serviceCidr,
-      String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint) {}
+      String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint,
+      String adminConfCopyCommand) {}
 
   /** kubectl drain's behaviour for control-plane members on real stages. */
   public record Drain(Duration timeout, boolean force) {}

@@ -128,6 +128,7 @@ class ConfigLoaderTest {
     assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true));
     assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
     assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
+    assertThat(real.controlPlane().adminConfCopyCommand()).isEqualTo("gsutil cp");
     assertThat(real.health().ignoredNodeTaints()).containsExactly("lame-duck");
 
     assertThat(errors("""
