@@ -53,13 +53,22 @@ final class FleetTestEnvironment implements AutoCloseable {
   /** {@code urgentNotes}: what the simulated changelog reports; any makes the upgrade wait for acknowledge. */
   FleetTestEnvironment(List<SimulatedStage> stages, List<SimulatedFault> faults, SimulatedTiming timing,
       List<String> urgentNotes) {
+    this(new SimulatedFleet(stages, timing, faults, urgentNotes, message -> { }), null);
+  }
+
+  /** The workflows over the given activity implementations (real adapters): no simulated fleet. */
+  FleetTestEnvironment(List<Object> activities) {
+    this(null, activities);
+  }
+
+  private FleetTestEnvironment(SimulatedFleet fleet, List<Object> activities) {
     TestEnvironmentOptions.Builder options = TestEnvironmentOptions.newBuilder().setInitialTime(START);
     SearchAttributes.ALL.forEach(k -> options.registerSearchAttribute(k.getName(), IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD));
     env = TestWorkflowEnvironment.newInstance(options.build());
-    fleet = new SimulatedFleet(stages, timing, faults, urgentNotes, message -> { });
+    this.fleet = fleet;
     Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
-    worker.registerActivitiesImplementations(fleet.activities().toArray());
+    worker.registerActivitiesImplementations((fleet == null ? activities : fleet.activities()).toArray());
     env.start();
     client = env.getWorkflowClient();
   }

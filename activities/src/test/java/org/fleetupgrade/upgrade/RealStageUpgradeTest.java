@@ -1,0 +1,186 @@
+package org.fleetupgrade.upgrade;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.fleetupgrade.changelog.ChangelogActivities;
+import org.fleetupgrade.changelog.ChangelogReview;
+import org.fleetupgrade.controlplane.ComputeControlPlaneFinder;
+import org.fleetupgrade.controlplane.ControlPlaneActivitiesImpl;
+import org.fleetupgrade.controlplane.ControlPlaneVerifier;
+import org.fleetupgrade.controlplane.Fabric8ControlPlaneCluster;
+import org.fleetupgrade.controlplane.LocalCompute;
+import org.fleetupgrade.controlplane.SshMemberUpgrader;
+import org.fleetupgrade.controlplane.SshNodeToolingUpgrader;
+import org.fleetupgrade.controlplane.StageControlPlane;
+import org.fleetupgrade.controlplane.drain.DrainSettings;
+import org.fleetupgrade.controlplane.drain.NodeDrainer;
+import org.fleetupgrade.controlplane.script.MemberScriptSettings;
+import org.fleetupgrade.controlplane.script.ReleaseSources;
+import org.fleetupgrade.controlplane.ssh.ScriptHost;
+import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
+import org.fleetupgrade.controlplane.ssh.SshExecutor;
+import org.fleetupgrade.fleet.RebootBudget;
+import org.fleetupgrade.fleet.StagePlan;
+import org.fleetupgrade.health.ClusterHealthCheck;
+import org.fleetupgrade.health.HealthRules;
+import org.fleetupgrade.health.KubernetesHealthActivities;
+import org.fleetupgrade.images.OperatorImageActivities;
+import org.fleetupgrade.kubernetes.ClusterNodes;
+import org.fleetupgrade.kubernetes.StageCluster;
+import org.fleetupgrade.preflight.RealInventoryActivities;
+import org.fleetupgrade.preflight.RealStage;
+import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.reboot.VerifiedRebootActivities;
+import org.fleetupgrade.status.FleetState;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.TimelineEntry;
+import org.fleetupgrade.tooling.SshNodeToolingActivities;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real stage upgraded end to end by the workflows: Compute Engine on a local HTTP server, the
+ * cluster on fabric8's mock API server, members and the virtual node behind the embedded SSH host,
+ * whose scripts change the cluster as a real upgrade would. The image build and the reboot, which
+ * an operator does for real stages, are done by the test, which skips and retries as they would.
+ */
+@EnableKubernetesMockClient(crud = true)
+class RealStageUpgradeTest {
+
+  private static final String CP_LABEL = "node-role.kubernetes.io/control-plane";
+  private static final List<String> ZONES = List.of("b", "c", "d");
+
+  KubernetesClient client;
+
+  @TempDir
+  Path dir;
+
+  private void node(String name, Map<String, String> labels) {
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+        .withNewStatus().withNewNodeInfo().withKubeletVersion("v1.30.5").endNodeInfo()
+        .addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .addNewAddress().withType("ExternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
+  }
+
+  private void kubelet(String node, String version) {
+    client.nodes().withName(node).edit(n -> new NodeBuilder(n).editStatus().editNodeInfo().withKubeletVersion(version)
+        .endNodeInfo().endStatus().build());
+  }
+
+  private void staticPods(String member, String version) {
+    for (String component : List.of("kube-apiserver", "kube-controller-manager", "kube-scheduler")) {
+      client.pods().inNamespace("kube-system").resource(new PodBuilder().withNewMetadata().withName(component + "-" + member)
+          .withNamespace("kube-system").endMetadata().withNewSpec().withNodeName(member).addNewContainer()
+          .withName(component).withImage("registry.k8s.io/" + component + ":" + version).endContainer().endSpec()
+          .withNewStatus().withPhase("Running").endStatus().build()).createOr(r -> r.update());
+    }
+  }
+
+  private void clusterVersion(String version) {
+    client.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata().withName("kubeadm-config")
+        .withNamespace("kube-system").endMetadata().addToData("ClusterConfiguration", "kubernetesVersion: " + version + "\n")
+        .build()).createOr(r -> r.update());
+  }
+
+  /** The host's side of a script: what a real member or node upgrade changes in the cluster. */
+  private Reply play(String script) {
+    String member = script.lines().filter(l -> l.startsWith("MEMBER='")).findFirst().map(l -> l.substring(8, l.length() - 1))
+        .orElse(null);
+    if (member == null) {
+      String node = script.lines().filter(l -> l.startsWith("NODE='")).findFirst().orElseThrow();
+      kubelet(node.substring(6, node.length() - 1), "v1.31.2");
+      return Reply.exit(0, "==> step kubeadm-upgrade", "==> result node", "==> step done");
+    }
+    boolean apply = !client.configMaps().inNamespace("kube-system").withName("kubeadm-config").get().getData()
+        .get("ClusterConfiguration").contains("v1.31.2");
+    if (apply) {
+      clusterVersion("v1.31.2");
+    }
+    staticPods(member, "v1.31.2");
+    kubelet(member, "v1.31.2");
+    return Reply.exit(0, "==> step kubeadm-upgrade", "==> result " + (apply ? "apply" : "node"), "==> step done");
+  }
+
+  @Test
+  void aRealStageIsUpgradedWithTheOperatorDoingImagesAndReboots() throws Exception {
+    try (LocalCompute compute = new LocalCompute(); ScriptHost host = new ScriptHost()) {
+      // Given a real stage: three control-plane VMs and nodes, two platform nodes, a virtual node, all at v1.30.5
+      for (String zone : ZONES) {
+        String member = "api-platform-cluster-us-east1-" + zone;
+        compute.instance("mlab-sandbox", "us-east1-" + zone, "RUNNING", "10.142.0.2", "127.0.0.1");
+        node(member, Map.of(CP_LABEL, ""));
+        staticPods(member, "v1.30.5");
+      }
+      node("mlab1-lga03.mlab-sandbox.measurement-lab.org", Map.of());
+      node("mlab2-lga03.mlab-sandbox.measurement-lab.org", Map.of());
+      node("vm-1.mlab-sandbox.measurement-lab.org", Map.of("mlab/type", "virtual"));
+      clusterVersion("v1.30.5");
+      host.play = (script, call) -> play(script);
+
+      try (SshExecutor ssh = new SshExecutor(host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10)));
+           ComputeControlPlaneFinder finder = ComputeControlPlaneFinder.connect(compute.endpoint());
+           FleetTestEnvironment t = new FleetTestEnvironment(activities(ssh, finder, host.port()))) {
+        FleetUpgradeWorkflow upgrade = t.start(FleetTestEnvironment.request(new StagePlan("sandbox", "mlab-sandbox",
+            "us-east1", ZONES, Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)),
+            PromotionPolicy.auto(Duration.ZERO))));
+
+        // When the images are built by hand: the step blocks with what to do, and is skipped
+        FleetStatus images = t.awaitStatus(upgrade, s -> "image-build".equals(s.blockedStep()));
+        assertThat(images.lastError()).contains("build the sandbox boot images by hand", "K8S_VERSION=v1.31.2",
+            "push a sandbox-* branch");
+        assertThat(images.stage("sandbox").members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
+        upgrade.skip("image-build", "sandbox-k8s-v1.31.2 built");
+
+        // And the reboot blocks until the platform nodes really run the target; then retry passes
+        FleetStatus reboot = t.awaitStatus(upgrade, s -> "reboot".equals(s.blockedStep()));
+        assertThat(reboot.lastError()).contains("not Ready at v1.31.2 (mlab1-lga03.mlab-sandbox.measurement-lab.org)");
+        kubelet("mlab1-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
+        kubelet("mlab2-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
+        upgrade.retry("rebooted both lga03 nodes");
+
+        // Then the stage converges on health read from the API, and every script ran over SSH
+        FleetStatus result = t.result(upgrade);
+        assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+        assertThat(result.stage("sandbox").lastHealth().converged()).isTrue();
+        assertThat(result.stage("sandbox").nodes()).hasToString("6/6");
+        assertThat(host.received).hasSize(4);
+        assertThat(result.timeline()).extracting(TimelineEntry::event)
+            .contains("skipped image-build: sandbox-k8s-v1.31.2 built", "retrying reboot: rebooted both lga03 nodes");
+        assertThat(client.nodes().withName("api-platform-cluster-us-east1-b").get().getSpec().getUnschedulable())
+            .as("uncordoned after verification").isFalse();
+      }
+    }
+  }
+
+  private List<Object> activities(SshExecutor ssh, ComputeControlPlaneFinder finder, int sshPort) {
+    StageCluster cluster = StageCluster.of("sandbox", client);
+    ClusterNodes nodes = new ClusterNodes(client, CP_LABEL, "mlab/type=virtual");
+    ControlPlaneVerifier verifier = new ControlPlaneVerifier(client);
+    MemberScriptSettings script = new MemberScriptSettings("mlab-sandbox", "amd64", "192.168.0.0/16", "172.25.0.0/16",
+        ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-sandbox/admin.conf",
+        "/etc/kubernetes/kubeadm-config.yml.template", 300, sshPort);
+    ChangelogActivities changelog = request -> new ChangelogReview("test", request.oldestCurrent(),
+        request.target().kubernetes(), null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);
+    return List.of(
+        changelog,
+        new RealInventoryActivities(Map.of("sandbox", new RealStage("mlab-sandbox", "us-east1", ZONES,
+            "api-platform-cluster-{region}-{zone}", finder, cluster, nodes, verifier))),
+        new ControlPlaneActivitiesImpl(Map.of("sandbox", new StageControlPlane(
+            new Fabric8ControlPlaneCluster(new NodeDrainer(client, DrainSettings.DEFAULT), verifier),
+            new SshMemberUpgrader(ssh, script, Duration.ofMinutes(1))))),
+        new SshNodeToolingActivities(Map.of("sandbox", new SshNodeToolingActivities.Stage(nodes,
+            new SshNodeToolingUpgrader(ssh, "amd64", ReleaseSources.OFFICIAL, sshPort, Duration.ofMinutes(1))))),
+        new OperatorImageActivities("epoxy-images"),
+        new VerifiedRebootActivities(Map.of("sandbox", client)),
+        new KubernetesHealthActivities(Map.of("sandbox", new ClusterHealthCheck(client, HealthRules.DEFAULT))));
+  }
+}
