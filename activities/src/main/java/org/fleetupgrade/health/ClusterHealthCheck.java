@@ -1,5 +1,7 @@
 package org.fleetupgrade.health;
 
+import static org.fleetupgrade.kubernetes.ClusterNodes.matches;
+
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -132,12 +134,6 @@ public final class ClusterHealthCheck {
     }
     Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
     return rules.ignoredPodSelectors().stream().anyMatch(selector -> matches(labels, selector));
-  }
-
-  /** A selector as config writes it: {@code key} (the label exists) or {@code key=value}. */
-  static boolean matches(Map<String, String> labels, String selector) {
-    int eq = selector.indexOf('=');
-    return eq < 0 ? labels.containsKey(selector) : selector.substring(eq + 1).equals(labels.get(selector.substring(0, eq)));
   }
 
   /** Why a pod is not healthy, ranked, or null when it is Running (all containers fine) or Succeeded. */

@@ -64,7 +64,8 @@ public final class ClusterNodes {
     return new Found(controlPlane, platform, virtual);
   }
 
-  static boolean matches(Map<String, String> labels, String selector) {
+  /** A selector as config writes it: {@code key} (the label exists) or {@code key=value}. */
+  public static boolean matches(Map<String, String> labels, String selector) {
     int eq = selector.indexOf('=');
     return eq < 0 ? labels.containsKey(selector) : selector.substring(eq + 1).equals(labels.get(selector.substring(0, eq)));
   }

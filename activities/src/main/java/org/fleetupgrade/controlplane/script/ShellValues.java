@@ -90,7 +90,7 @@ public final class ShellValues {
    * A command with plain arguments, e.g. "gsutil cp" or "/usr/bin/gcloud storage cp": words of
    * letters, digits and . _ / = - only, so it can stand unquoted and split into its words.
    */
-  static String command(String what, String value) {
+  public static String command(String what, String value) {
     if (value == null || !COMMAND.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a plain command (words of letters, digits,"
           + " . _ / = -)");

@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
+import org.fleetupgrade.controlplane.script.ShellValues;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
@@ -178,8 +179,7 @@ public final class ConfigLoader {
         n.string("kubeadmTemplate", "/etc/kubernetes/kubeadm-config.yml.template"),
         n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
         releases, n.string("computeEndpoint", null),
-        n.matching("adminConfCopyCommand", "gsutil cp", Pattern.compile("[A-Za-z0-9_./][A-Za-z0-9_./=-]*( [A-Za-z0-9_./-][A-Za-z0-9_./=-]*)*"),
-            "a plain command (words of letters, digits, . _ / = -)", false));
+        n.parsed("adminConfCopyCommand", "gsutil cp", v -> ShellValues.command("admin.conf copy command", v), false));
   }
 
   /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */
