@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.MemberVerification;
 import org.fleetupgrade.controlplane.UpgradeMode;
 import org.fleetupgrade.controlplane.VerificationCheck;

@@ -21,7 +21,6 @@ import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.images.ImageActivities;
-import org.fleetupgrade.images.ImageBuild;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.preflight.StageInventory;
 import org.fleetupgrade.reboot.RebootSummary;

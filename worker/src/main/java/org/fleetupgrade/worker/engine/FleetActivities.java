@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.changelog.HttpChangelogActivities;
@@ -77,9 +76,9 @@ public final class FleetActivities {
     if (config.changelog().isEmpty() && !anyReal && fleet != null) {
       return new SimulatedChangelogActivities(fleet);
     }
-    Function<FleetConfig.Changelog, ChangelogActivities> http = c -> new HttpChangelogActivities(
-        new ChangelogSources(c.changelogBase(), c.releaseBase()), new TextFetcher(c.timeout(), c.attempts(), Duration.ofSeconds(1)));
-    return http.apply(config.changelog().orElse(new FleetConfig.Changelog(ChangelogSources.DEFAULT_CHANGELOG_BASE,
-        ChangelogSources.DEFAULT_RELEASE_BASE, Duration.ofSeconds(20), 3)));
+    FleetConfig.Changelog c = config.changelog().orElse(new FleetConfig.Changelog(ChangelogSources.DEFAULT_CHANGELOG_BASE,
+        ChangelogSources.DEFAULT_RELEASE_BASE, Duration.ofSeconds(20), 3));
+    return new HttpChangelogActivities(new ChangelogSources(c.changelogBase(), c.releaseBase()),
+        new TextFetcher(c.timeout(), c.attempts(), Duration.ofSeconds(1)));
   }
 }

@@ -1,7 +1,9 @@
 package org.fleetupgrade.worker.engine;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,12 +81,12 @@ public final class RealStages {
     FleetConfig.Health h = config.health();
     HealthRules rules = new HealthRules(h.controlPlaneLabel(), h.virtualNodeSelector(), h.ignoredNamespaces(),
         h.ignoredPodSelectors(), h.ignoredNodeTaints(), 500);
-    DrainSettings drain = new DrainSettings(config.drain().timeout(), java.time.Duration.ofSeconds(5), config.drain().force());
+    DrainSettings drain = new DrainSettings(config.drain().timeout(), Duration.ofSeconds(5), config.drain().force());
     Map<String, StageControlPlane> controlPlanes = new LinkedHashMap<>();
     Map<String, RealStage> inventories = new LinkedHashMap<>();
     Map<String, ClusterHealthCheck> checks = new LinkedHashMap<>();
     Map<String, SshNodeToolingActivities.Stage> toolings = new LinkedHashMap<>();
-    Map<String, io.fabric8.kubernetes.client.KubernetesClient> clusters = new LinkedHashMap<>();
+    Map<String, KubernetesClient> clusters = new LinkedHashMap<>();
     List<String> names = new ArrayList<>();
     for (Stage stage : stages) {
       FleetConfig.Kubernetes k = stage.kubernetes().orElse(new FleetConfig.Kubernetes(null, null));
