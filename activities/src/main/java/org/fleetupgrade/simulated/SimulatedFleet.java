@@ -35,6 +35,7 @@ public final class SimulatedFleet {
   private final SimulatedTiming timing;
   private final Consumer<String> faultListener;
   private final List<String> changelogNotes;
+  private final SimulatedImageRepository imageRepository;
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
     this(stages, timing, faults, List.of(), message -> { });
@@ -53,6 +54,17 @@ public final class SimulatedFleet {
     for (SimulatedStage stage : stages) {
       clusters.put(stage.name(), new Cluster(stage));
     }
+    imageRepository = new SimulatedImageRepository(
+        stages.isEmpty() ? ReleaseVersion.of(1, 30, 0) : stages.get(0).currentVersion());
+  }
+
+  SimulatedImageRepository imageRepository() {
+    return imageRepository;
+  }
+
+  /** The Kubernetes version a commit of the images repository builds. */
+  ReleaseVersion targetOfCommit(String commit) {
+    return ReleaseVersion.parse(imageRepository.versionsOf(commit).get(SimulatedImageRepository.K8S));
   }
 
   public SimulatedTiming timing() {
@@ -164,6 +176,8 @@ public final class SimulatedFleet {
     final Map<String, Node> platform = new LinkedHashMap<>();
     final Map<String, Node> virtual = new LinkedHashMap<>();
     final Map<String, String> builds = new LinkedHashMap<>();
+    /** ePoxy's ImagesVersion per host, for stages that boot a release. */
+    final Map<String, String> hostImages = new LinkedHashMap<>();
     final AtomicInteger reboots = new AtomicInteger();
     ReleaseVersion kubeadmConfig;
     /** The version the stage's boot images carry: what a rebooting node comes back with. */
@@ -260,8 +274,23 @@ public final class SimulatedFleet {
       return true;
     }
 
-    synchronized String recordBuild(String ref, ReleaseVersion target) {
-      return builds.computeIfAbsent(ref + "@" + target, k -> "sim-build-" + spec.name() + "-" + target);
+    synchronized String recordBuild(String ref, String what) {
+      return builds.computeIfAbsent(ref + "@" + what, k -> "sim-build-" + spec.name() + "-" + (builds.size() + 1));
+    }
+
+    /** Every platform node boots the release; the ones not already pointed at it are returned. */
+    synchronized List<String> pointHosts(String imagesVersion) {
+      List<String> changed = new ArrayList<>();
+      for (String node : platform.keySet()) {
+        if (!imagesVersion.equals(hostImages.put(node, imagesVersion))) {
+          changed.add(node);
+        }
+      }
+      return changed;
+    }
+
+    synchronized int platformCount() {
+      return platform.size();
     }
 
     synchronized void imageBuilt(ReleaseVersion version) {

@@ -1,13 +1,19 @@
 package org.fleetupgrade.simulated;
 
+import java.time.Instant;
+import java.util.List;
+import org.fleetupgrade.images.HostsPointed;
 import org.fleetupgrade.images.ImageActivities;
 import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.images.ImageRelease;
+import org.fleetupgrade.images.ImageRequest;
 import org.fleetupgrade.version.ReleaseVersion;
 import org.fleetupgrade.version.TargetVersions;
 
 /**
- * The epoxy-images flow, simulated: sandbox builds from a sandbox-* branch, staging from master,
- * production from a vX.Y.Z tag. A finished build changes what the stage's nodes boot.
+ * The epoxy-images flow, simulated with the real flow's shape: sandbox pushes a sandbox-* branch,
+ * staging fast-forwards main to the commit sandbox built, production tags it with the next release
+ * and points its hosts at that tag. A finished build changes what the stage's nodes boot.
  */
 public class SimulatedImageActivities implements ImageActivities {
 
@@ -18,6 +24,46 @@ public class SimulatedImageActivities implements ImageActivities {
   }
 
   @Override
+  public ImageRelease publish(ImageRequest request) {
+    fleet.maybeFail("image-build", request.stage(), null);
+    SimulatedImageRepository repo = fleet.imageRepository();
+    SimulatedImageRepository.Commit commit = repo.commitFor(request.target(), request.baseCommit());
+    String ref = switch (request.stage()) {
+      case "sandbox" -> "sandbox-" + request.target().kubernetes();
+      case "staging" -> "main";
+      default -> repo.tag(commit, request.imagesTag());
+    };
+    String imagesVersion = ref.startsWith("v") ? ref : ImageBuild.LATEST;
+    var changes = repo.changes(ref, commit);
+    boolean reused = repo.push(ref, commit);
+    return new ImageRelease(request.stage(), ref, commit.id(), changes, reused, imagesVersion,
+        Instant.ofEpochMilli(System.currentTimeMillis()));
+  }
+
+  @Override
+  public ImageBuild awaitImages(ImageRelease release) {
+    String id = fleet.cluster(release.stage()).recordBuild(release.ref(), release.commit());
+    SimulatedWork.take(fleet.timing().imageBuild(), "waiting for build " + id);
+    fleet.cluster(release.stage()).imageBuilt(fleet.targetOfCommit(release.commit()));
+    return new ImageBuild(release.stage(), release.ref(), id, release.imagesVersion(), release.commit(),
+        "https://console.cloud.google.com/cloud-build/builds/" + id + "?project=" + fleet.cluster(release.stage()).spec.project());
+  }
+
+  @Override
+  public HostsPointed pointHosts(ImageBuild build) {
+    List<String> changed = fleet.cluster(build.stage()).pointHosts(build.imagesVersion());
+    int total = fleet.cluster(build.stage()).platformCount();
+    return new HostsPointed(build.stage(), build.imagesVersion(), changed.size(), total - changed.size(), 0,
+        changed.subList(0, Math.min(changed.size(), HostsPointed.SAMPLE)));
+  }
+
+  @Override
+  public String awaitNoBuildRunning(String stage) {
+    return null;
+  }
+
+  @Override
+  @Deprecated
   public ImageBuild triggerBuild(String stage, TargetVersions target) {
     fleet.maybeFail("image-build", stage, null);
     String ref = switch (stage) {
@@ -25,11 +71,12 @@ public class SimulatedImageActivities implements ImageActivities {
       case "staging" -> "master";
       default -> target.kubernetes().toString();
     };
-    String id = fleet.cluster(stage).recordBuild(ref, target.kubernetes());
+    String id = fleet.cluster(stage).recordBuild(ref, target.kubernetes().toString());
     return new ImageBuild(stage, ref, id, target.kubernetes().toString());
   }
 
   @Override
+  @Deprecated
   public ImageBuild awaitBuild(ImageBuild build) {
     SimulatedWork.take(fleet.timing().imageBuild(), "waiting for build " + build.buildId());
     fleet.cluster(build.stage()).imageBuilt(ReleaseVersion.parse(build.imagesVersion()));

@@ -9,11 +9,18 @@ import org.fleetupgrade.version.TargetVersions;
  *
  * @param acknowledged the operator read the changelog review before starting (start --acknowledge)
  * @param allowPrerelease a target newer than the latest stable release is allowed
+ * @param imagesTag the boot images' release tag for a stage that builds from a tag (start --images-tag);
+ *     null: the next patch after the repository's highest vX.Y.Z tag
  */
-public record UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease) {
+public record UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease,
+    String imagesTag) {
 
   public UpgradeRequest(TargetVersions target, List<StagePlan> stages) {
-    this(target, stages, false, false);
+    this(target, stages, false, false, null);
+  }
+
+  public UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease) {
+    this(target, stages, acknowledged, allowPrerelease, null);
   }
 
   public UpgradeRequest {

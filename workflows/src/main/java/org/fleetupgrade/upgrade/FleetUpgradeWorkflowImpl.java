@@ -24,6 +24,7 @@ import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.images.ImageInputs;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
@@ -97,12 +98,14 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private String lastError;
   private FleetState finalState;
   private String publishedState;
+  private String imagesTag;
 
   @Override
   public FleetStatus run(UpgradeRequest request) {
     upgradeId = Workflow.getInfo().getWorkflowId();
     target = request.target();
     plans = request.stages();
+    imagesTag = request.imagesTag();
     plans.forEach(p -> stages.put(p.name(), StageStatus.pending(p.name())));
     Workflow.upsertTypedSearchAttributes(SearchAttributes.VERSION.valueSet(target.kubernetes().toString()));
     record(null, "upgrade to " + target + " through " + plans.stream().map(StagePlan::name).collect(Collectors.joining(" -> ")));
@@ -173,7 +176,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
               .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_REQUEST_CANCEL)
               .setStaticSummary("Upgrade " + plan.name() + " (" + plan.project() + ") to " + target.kubernetes())
               .build());
-      Promise<StageStatus> done = Async.function(child::run, new StageAssignment(plan, target, upgradeId));
+      Promise<StageStatus> done = Async.function(child::run, new StageAssignment(plan, target, upgradeId,
+          new ImageInputs(builtCommit(), imagesTag)));
       Workflow.getWorkflowExecution(child).get();
       activeStage = child;
       if (runner.paused()) {
@@ -190,6 +194,17 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
         activeStage = null;
       }
     }).orElseGet(() -> stages.get(plan.name()));
+  }
+
+  /** The commit the latest earlier stage built: the next stage builds exactly what was soaked. */
+  private String builtCommit() {
+    String commit = null;
+    for (StageStatus s : stages.values()) {
+      if (s.images() != null && s.images().build() != null && s.images().release() != null) {
+        commit = s.images().release().commit();
+      }
+    }
+    return commit;
   }
 
   private void promote(StagePlan from, StagePlan to) {

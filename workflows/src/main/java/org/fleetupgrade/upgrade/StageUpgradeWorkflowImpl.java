@@ -20,7 +20,13 @@ import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.images.HostsPointed;
 import org.fleetupgrade.images.ImageActivities;
+import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.images.ImageInputs;
+import org.fleetupgrade.images.ImageRelease;
+import org.fleetupgrade.images.ImageRequest;
+import org.fleetupgrade.images.StageImages;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.preflight.StageInventory;
 import org.fleetupgrade.reboot.RebootSummary;
@@ -95,6 +101,20 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
           .setRetryOptions(STEP_RETRIES)
           .build());
 
+  /**
+   * Builds take hours (epoxy-images allows its stage1 build ten): the adapter enforces the
+   * configured build timeout itself and fails non-retryably; this bound only catches a lost worker.
+   */
+  private final ImageActivities imageBuilds = Workflow.newActivityStub(ImageActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofHours(24))
+          .setHeartbeatTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  /** The change id of the real image pipeline: publish, await, point hosts, no reboot during a build. */
+  static final String IMAGE_PIPELINE_CHANGE = "image-pipeline";
+
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -144,6 +164,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   /** The running rolling reboot's workflow id: signalled by id, because it continues as new. */
   private String rebootWorkflowId;
   private Promise<Void> lastReport;
+  private StageImages stageImages;
 
   @Override
   public StageStatus run(StageAssignment assignment) {
@@ -166,11 +187,25 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       enter(Steps.NODE_TOOLING);
       runner.run(Steps.NODE_TOOLING, () -> tooling.upgradeVirtualNodes(name, assignment.target()))
           .ifPresent(this::toolingDone);
+      boolean imagePipeline = Workflow.getVersion(IMAGE_PIPELINE_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
       enter(Steps.IMAGE_BUILD);
-      runner.run(Steps.IMAGE_BUILD, () -> images.awaitBuild(images.triggerBuild(name, assignment.target())))
-          .ifPresent(build -> record("images built: " + build.ref() + " (" + build.buildId() + ")"));
+      if (imagePipeline) {
+        ImageBuild built = runner.run(Steps.IMAGE_BUILD, () -> buildImages(assignment)).orElse(null);
+        if (built != null && built.pinned()) {
+          enter(Steps.IMAGES_VERSION);
+          runner.run(Steps.IMAGES_VERSION, () -> images.pointHosts(built)).ifPresent(this::hostsPointed);
+        }
+      } else {
+        runner.run(Steps.IMAGE_BUILD, () -> images.awaitBuild(images.triggerBuild(name, assignment.target())))
+            .ifPresent(build -> record("images built: " + build.ref() + " (" + build.buildId() + ")"));
+      }
       enter(Steps.REBOOT);
-      runner.run(Steps.REBOOT, () -> rollingReboot(found, assignment))
+      runner.run(Steps.REBOOT, () -> {
+        if (imagePipeline) {
+          awaitImagesSettled();
+        }
+        return rollingReboot(found, assignment);
+      })
           .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
               + summary.alreadyAtTarget() + " already at target, " + summary.waves() + " waves"));
       enter(Steps.HEALTH);
@@ -247,6 +282,36 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private void toolingDone(ToolingResult result) {
     record("node tooling: " + result.upgraded().size() + " virtual nodes upgraded, "
         + result.alreadyAtTarget().size() + " already at target");
+  }
+
+  /**
+   * Pushes the stage's ref and waits for its builds. A retry after a failure publishes again, which
+   * finds the ref already pushed and pushes nothing.
+   */
+  private ImageBuild buildImages(StageAssignment assignment) {
+    ImageInputs inputs = assignment.imageInputs();
+    ImageRelease release = images.publish(new ImageRequest(name, fleetWorkflowId, assignment.target(),
+        inputs.baseCommit(), inputs.imagesTag()));
+    stageImages = new StageImages(release, null, null);
+    record("images " + (release.reused() ? "already pushed: " : "pushed: ") + release.ref() + " at "
+        + release.shortCommit() + " (" + release.describeChanges() + ")");
+    ImageBuild build = imageBuilds.awaitImages(release);
+    stageImages = stageImages.withBuild(build);
+    record("images built: " + build.ref() + " -> " + build.imagesVersion() + " (build " + build.buildId()
+        + (build.logUrl() == null ? "" : ", " + build.logUrl()) + ")");
+    return build;
+  }
+
+  private void hostsPointed(HostsPointed hosts) {
+    stageImages = (stageImages == null ? new StageImages(null, null, null) : stageImages).withHosts(hosts);
+    record("images version: " + hosts.summary());
+  }
+
+  private void awaitImagesSettled() {
+    String waited = imageBuilds.awaitNoBuildRunning(name);
+    if (waited != null) {
+      record(waited);
+    }
   }
 
   private RebootSummary rollingReboot(StageInventory found, StageAssignment assignment) {
@@ -373,7 +438,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   public StageStatus status() {
     StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
     return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
-        startedAt, finishedAt);
+        startedAt, finishedAt, stageImages);
   }
 
   // ---- transitions ----

@@ -2,6 +2,9 @@ package org.fleetupgrade.upgrade;
 
 import org.fleetupgrade.changelog.ChangelogReview;
 import org.fleetupgrade.changelog.ReleaseNote;
+import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.images.ImageRelease;
+import org.fleetupgrade.images.StageImages;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
@@ -20,6 +23,12 @@ public final class StatusMarkdown {
     for (StageStatus s : status.stages()) {
       md.append("| ").append(s.name()).append(" | ").append(s.state()).append(" | ")
           .append(s.step() == null ? "" : s.step()).append(" | ").append(s.nodes()).append(" |\n");
+    }
+    for (StageStatus s : status.stages()) {
+      String images = images(s.images());
+      if (images != null) {
+        md.append("\n**Images** of ").append(s.name()).append(": ").append(images).append('\n');
+      }
     }
     GateStatus gate = status.gate();
     if (gate != null) {
@@ -49,6 +58,27 @@ public final class StatusMarkdown {
     review.warnings().forEach(w -> md.append("\n- warning: ").append(w).append('\n'));
   }
 
+  /** One line: the ref and commit pushed with the version diff, the build, the hosts pointed. */
+  public static String images(StageImages images) {
+    if (images == null || images.release() == null) {
+      return null;
+    }
+    ImageRelease r = images.release();
+    StringBuilder line = new StringBuilder("`").append(r.ref()).append("` at `").append(r.shortCommit()).append("` (")
+        .append(r.describeChanges()).append(r.reused() ? "; already pushed" : "").append(')');
+    ImageBuild b = images.build();
+    if (b != null) {
+      line.append("; built ").append(b.imagesVersion()).append(" by ").append(b.buildId());
+      if (b.logUrl() != null) {
+        line.append(" ([log](").append(b.logUrl()).append("))");
+      }
+    }
+    if (images.hosts() != null) {
+      line.append("; ").append(images.hosts().summary());
+    }
+    return line.toString();
+  }
+
   public static String stage(StageStatus status, String lastEvent) {
     StringBuilder md = new StringBuilder();
     md.append("## Stage ").append(status.name()).append(": **").append(status.state()).append("**\n\n");
@@ -61,6 +91,10 @@ public final class StatusMarkdown {
         md.append("| ").append(m.name()).append(" | ").append(m.zone()).append(" | ").append(m.phase())
             .append(" | ").append(m.mode() == null ? "" : m.mode()).append(" |\n");
       }
+    }
+    String images = images(status.images());
+    if (images != null) {
+      md.append("\n**Images**: ").append(images).append('\n');
     }
     md.append("\nNodes at target: ").append(status.nodes()).append('\n');
     if (status.blockedStep() != null) {

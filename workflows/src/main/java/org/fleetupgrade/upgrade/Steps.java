@@ -7,6 +7,8 @@ final class Steps {
   static final String PREFLIGHT = "preflight";
   static final String NODE_TOOLING = "node-tooling";
   static final String IMAGE_BUILD = "image-build";
+  /** Pointing a stage's hosts at its release's images (production's ePoxy ImagesVersion). */
+  static final String IMAGES_VERSION = "images-version";
   static final String REBOOT = "reboot";
   static final String HEALTH = "health";
 

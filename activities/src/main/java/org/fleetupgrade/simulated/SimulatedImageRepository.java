@@ -1,0 +1,108 @@
+package org.fleetupgrade.simulated;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.fleetupgrade.images.VersionChange;
+import org.fleetupgrade.version.ReleaseVersion;
+import org.fleetupgrade.version.TargetVersions;
+
+/**
+ * epoxy-images as the simulation sees it: one repository for the whole fleet, whose config file
+ * carries the three versions, with commits, refs and release tags. It behaves like the real one
+ * where the workflows can tell: a ref already at the versions is reused, production tags the commit
+ * an earlier stage built, and tags count up from the highest release.
+ */
+final class SimulatedImageRepository {
+
+  /** A commit: its id and the versions its config file carries. */
+  record Commit(String id, Map<String, String> versions) {}
+
+  static final String K8S = "K8S_VERSION";
+  static final String CNI = "K8S_CNI_VERSION";
+  static final String CRICTL = "K8S_CRICTL_VERSION";
+
+  private final Map<String, Commit> commits = new LinkedHashMap<>();
+  private final Map<String, String> refs = new LinkedHashMap<>();
+  private int releasePatch = 30;
+
+  SimulatedImageRepository(ReleaseVersion current) {
+    Map<String, String> versions = new LinkedHashMap<>();
+    versions.put(K8S, current.toString());
+    versions.put(CNI, "v1.6.2");
+    versions.put(CRICTL, "v" + current.major() + "." + current.minor() + ".0");
+    Commit initial = new Commit(sha("initial" + versions), versions);
+    commits.put(initial.id(), initial);
+    refs.put("main", initial.id());
+    refs.put("v2.4." + releasePatch, initial.id());
+  }
+
+  synchronized Map<String, String> versionsOf(String commit) {
+    Commit c = commits.get(commit);
+    if (c == null) {
+      throw new IllegalArgumentException("no commit " + commit + " in the simulated images repository");
+    }
+    return c.versions();
+  }
+
+  /** The commit carrying {@code target}: {@code base} if given, else main's head edited. */
+  synchronized Commit commitFor(TargetVersions target, String base) {
+    Commit from = commits.get(base != null && commits.containsKey(base) ? base : refs.get("main"));
+    Map<String, String> wanted = versions(target);
+    if (from.versions().equals(wanted)) {
+      return from;
+    }
+    Commit edited = new Commit(sha(from.id() + wanted), wanted);
+    commits.putIfAbsent(edited.id(), edited);
+    return commits.get(edited.id());
+  }
+
+  /** What moving {@code ref} to {@code commit} changes in the config file (from main's head for a new ref). */
+  synchronized List<VersionChange> changes(String ref, Commit commit) {
+    Commit before = commits.get(refs.getOrDefault(ref, refs.get("main")));
+    List<VersionChange> changes = new ArrayList<>();
+    commit.versions().forEach((variable, value) -> {
+      String old = before.versions().get(variable);
+      if (!value.equals(old)) {
+        changes.add(new VersionChange(variable, old, value));
+      }
+    });
+    return changes;
+  }
+
+  /** Points {@code ref} at the commit; true if it already did (nothing pushed). */
+  synchronized boolean push(String ref, Commit commit) {
+    return commit.id().equals(refs.put(ref, commit.id()));
+  }
+
+  /** The release tag on {@code commit}: the existing one, the operator's, or the next patch. */
+  synchronized String tag(Commit commit, String wanted) {
+    for (Map.Entry<String, String> ref : refs.entrySet()) {
+      if (ref.getKey().startsWith("v") && ref.getValue().equals(commit.id()) && (wanted == null || wanted.equals(ref.getKey()))) {
+        return ref.getKey();
+      }
+    }
+    return wanted != null ? wanted : "v2.4." + (++releasePatch);
+  }
+
+  private static Map<String, String> versions(TargetVersions target) {
+    Map<String, String> versions = new LinkedHashMap<>();
+    versions.put(K8S, target.kubernetes().toString());
+    versions.put(CNI, target.cni().toString());
+    versions.put(CRICTL, target.crictl().toString());
+    return versions;
+  }
+
+  private static String sha(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
