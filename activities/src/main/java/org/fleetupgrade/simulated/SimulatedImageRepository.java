@@ -62,9 +62,16 @@ final class SimulatedImageRepository {
     return commits.get(edited.id());
   }
 
-  /** What moving {@code ref} to {@code commit} changes in the config file (from main's head for a new ref). */
+  /**
+   * What moving {@code ref} to {@code commit} changes in the config file: from the ref's commit, or
+   * for a new ref from main's head (a branch) or the latest release (a tag).
+   */
   synchronized List<VersionChange> changes(String ref, Commit commit) {
-    Commit before = commits.get(refs.getOrDefault(ref, refs.get("main")));
+    String from = refs.get(ref);
+    if (from == null) {
+      from = ref.startsWith("v") ? refs.get("v2.4." + releasePatch(ref)) : refs.get("main");
+    }
+    Commit before = commits.get(from);
     List<VersionChange> changes = new ArrayList<>();
     commit.versions().forEach((variable, value) -> {
       String old = before.versions().get(variable);
@@ -73,6 +80,17 @@ final class SimulatedImageRepository {
       }
     });
     return changes;
+  }
+
+  /** The patch of the release before {@code tag}: the one it is compared with. */
+  private int releasePatch(String tag) {
+    int latest = 30;
+    for (String ref : refs.keySet()) {
+      if (ref.startsWith("v2.4.") && !ref.equals(tag)) {
+        latest = Math.max(latest, Integer.parseInt(ref.substring(5)));
+      }
+    }
+    return latest;
   }
 
   /** Points {@code ref} at the commit; true if it already did (nothing pushed). */

@@ -27,6 +27,8 @@ import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.promotion.WeeklyWindow;
 import org.fleetupgrade.simulated.SimulatedFault;
 import org.fleetupgrade.simulated.SimulatedStage;
+import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.images.VersionChange;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GatePhase;
@@ -74,6 +76,44 @@ class FleetUpgradeWorkflowTest {
       // Stages ran strictly one after another.
       assertThat(result.stage("staging").startedAt()).isAfter(result.stage("sandbox").finishedAt());
       assertThat(result.stage("production").startedAt()).isAfter(result.stage("staging").finishedAt());
+    }
+  }
+
+  @Test
+  void stagingAndProductionBuildExactlyTheCommitSandboxBuiltAndProductionPointsItsHosts() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      FleetStatus result = t.result(t.start(autoThreeStages()));
+
+      StageImages sandbox = result.stage("sandbox").images();
+      StageImages staging = result.stage("staging").images();
+      StageImages production = result.stage("production").images();
+      assertThat(sandbox.release().ref()).isEqualTo("sandbox-v1.31.2");
+      assertThat(sandbox.release().changes()).extracting(VersionChange::variable)
+          .as("the CNI plugins were already at the target").containsExactly("K8S_VERSION", "K8S_CRICTL_VERSION");
+      assertThat(sandbox.build().imagesVersion()).isEqualTo("latest");
+      assertThat(staging.release().ref()).isEqualTo("main");
+      assertThat(staging.release().commit()).isEqualTo(sandbox.release().commit());
+      assertThat(production.release().ref()).isEqualTo("v2.4.31");
+      assertThat(production.release().commit()).as("the soaked commit, tagged").isEqualTo(sandbox.release().commit());
+      assertThat(production.build().pinned()).isTrue();
+      assertThat(production.hosts().changed()).isEqualTo(20);
+      assertThat(sandbox.hosts()).as("latest images name no host").isNull();
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .anyMatch(e -> e.startsWith("images pushed: sandbox-v1.31.2 at "))
+          .anyMatch(e -> e.equals("images version: 20 hosts set to v2.4.31, 0 already there, 0 left out"));
+      assertThat(StatusMarkdown.images(production)).contains("`v2.4.31` at `", "K8S_VERSION v1.30.5 -> v1.31.2",
+          "built v2.4.31 by sim-build-production-1", "20 hosts set to v2.4.31");
+    }
+  }
+
+  @Test
+  void productionTakesTheOperatorsImagesTag() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
+      UpgradeRequest asked = autoThreeStages();
+      FleetStatus result = t.result(t.start(new UpgradeRequest(asked.target(), asked.stages(), false, false, "v3.0.0")));
+
+      assertThat(result.stage("production").images().release().ref()).isEqualTo("v3.0.0");
+      assertThat(result.stage("production").images().hosts().imagesVersion()).isEqualTo("v3.0.0");
     }
   }
 

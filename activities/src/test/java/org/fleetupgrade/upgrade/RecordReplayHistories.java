@@ -62,6 +62,20 @@ class RecordReplayHistories {
     }
   }
 
+  /** Since the image pipeline (change "image-pipeline"): publish, await, point hosts, quiet check. */
+  @Test
+  void recordImagePipeline() throws IOException {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(
+        List.of(simulated("staging", 2, 2), simulated("production", 2, 4)), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("staging", PromotionPolicy.auto(Duration.ZERO)),
+          plan("production", PromotionPolicy.auto(Duration.ZERO))));
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2", "fleet-upgrade-images.json");
+      write(t, "fleet-upgrade-v1.31.2/production", "stage-upgrade-images.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

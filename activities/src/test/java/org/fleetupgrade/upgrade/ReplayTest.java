@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
  * upgrades (a non-deterministic change without {@code Workflow.getVersion}) fails the build here.
  * The histories come from {@link RecordReplayHistories}: an approval gate, a blocked step and a
  * retry, child stages and a rolling reboot (recorded before the acknowledge gate existed, so they
- * also guard its {@code Workflow.getVersion}), and the acknowledge gate itself.
+ * also guard its {@code Workflow.getVersion}), the acknowledge gate itself, and the image pipeline
+ * (staging pushing main, production tagging it and pointing its hosts; change "image-pipeline").
  */
 class ReplayTest {
 
@@ -28,6 +29,17 @@ class ReplayTest {
   void fleetUpgradeWithAcknowledgeGateReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-acknowledge.json", FLEET_ID),
         FleetUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void fleetUpgradeWithImagePipelineReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-images.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void productionStageWithImagePipelineReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-images.json", FLEET_ID + "/production"),
+        StageUpgradeWorkflowImpl.class);
   }
 
   @Test
