@@ -1,0 +1,36 @@
+package org.fleetupgrade.images.cloudbuild;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** A clock that moves only when told, so a test's Sleeper stands for hours of waiting. */
+final class TestClock extends Clock {
+
+  private Instant now;
+
+  TestClock(Instant start) {
+    now = start;
+  }
+
+  synchronized void advance(Duration duration) {
+    now = now.plus(duration);
+  }
+
+  @Override
+  public synchronized Instant instant() {
+    return now;
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    return this;
+  }
+}
