@@ -33,7 +33,23 @@ import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.health.ClusterHealthCheck;
 import org.fleetupgrade.health.HealthRules;
 import org.fleetupgrade.health.KubernetesHealthActivities;
-import org.fleetupgrade.images.OperatorImageActivities;
+import com.google.cloud.devtools.cloudbuild.v1.CloudBuildClient;
+import com.google.cloudbuild.v1.Build;
+import com.google.protobuf.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.regex.Pattern;
+import org.fleetupgrade.images.PipelineImageActivities;
+import org.fleetupgrade.images.StageImagePipeline;
+import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.images.cloudbuild.BuildTrigger;
+import org.fleetupgrade.images.cloudbuild.CloudBuildWatcher;
+import org.fleetupgrade.images.cloudbuild.LocalCloudBuild;
+import org.fleetupgrade.images.cloudbuild.Sleeper;
+import org.fleetupgrade.images.git.EpoxyImagesRepository;
+import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.images.git.RepositorySettings;
+import org.fleetupgrade.images.git.Upstream;
 import org.fleetupgrade.kubernetes.ClusterNodes;
 import org.fleetupgrade.kubernetes.StageCluster;
 import org.fleetupgrade.preflight.RealInventoryActivities;
@@ -50,8 +66,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real stage upgraded end to end by the workflows: Compute Engine on a local HTTP server, the
  * cluster on fabric8's mock API server, members and the virtual node behind the embedded SSH host,
- * whose scripts change the cluster as a real upgrade would. The image build and the reboot, which
- * an operator does for real stages, are done by the test, which skips and retries as they would.
+ * whose scripts change the cluster as a real upgrade would; epoxy-images as a bare repository and
+ * Cloud Build on a local HTTP server whose "trigger" builds what is pushed. The reboot, which an
+ * operator does for real stages, is done by the test, which retries as they would.
  */
 @EnableKubernetesMockClient(crud = true)
 class RealStageUpgradeTest {
@@ -111,8 +128,13 @@ class RealStageUpgradeTest {
   }
 
   @Test
-  void aRealStageIsUpgradedWithTheOperatorDoingImagesAndReboots() throws Exception {
-    try (LocalCompute compute = new LocalCompute(); ScriptHost host = new ScriptHost()) {
+  void aRealStageIsUpgradedBuildingItsImagesWithTheOperatorDoingReboots() throws Exception {
+    Upstream epoxyImages = new Upstream(dir.resolve("epoxy-images"), "export K8S_VERSION=v1.30.5\n"
+        + "export K8S_CNI_VERSION=v1.6.0\nexport K8S_CRICTL_VERSION=v1.30.0\n");
+    try (LocalCompute compute = new LocalCompute(); ScriptHost host = new ScriptHost();
+         LocalCloudBuild cloudBuild = new LocalCloudBuild()) {
+      // Cloud Build's trigger on sandbox-*: a pushed branch gets a build that queues, works and succeeds
+      cloudBuild.beforeList(server -> trigger(server, epoxyImages));
       // Given a real stage: three control-plane VMs and nodes, two platform nodes, a virtual node, all at v1.30.5
       for (String zone : ZONES) {
         String member = "api-platform-cluster-us-east1-" + zone;
@@ -128,20 +150,24 @@ class RealStageUpgradeTest {
 
       try (SshExecutor ssh = new SshExecutor(host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10)));
            ComputeControlPlaneFinder finder = ComputeControlPlaneFinder.connect(compute.endpoint());
-           FleetTestEnvironment t = new FleetTestEnvironment(activities(ssh, finder, host.port()))) {
+           CloudBuildWatcher builds = new CloudBuildWatcher(CloudBuildClient.create(CloudBuildWatcher.settings(
+               cloudBuild.endpoint())), Clock.systemUTC(), Duration.ofMillis(20), Sleeper.THREAD);
+           FleetTestEnvironment t = new FleetTestEnvironment(activities(ssh, finder, host.port(),
+               pipeline(epoxyImages, builds)))) {
         FleetUpgradeWorkflow upgrade = t.start(FleetTestEnvironment.request(new StagePlan("sandbox", "mlab-sandbox",
             "us-east1", ZONES, Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)),
             PromotionPolicy.auto(Duration.ZERO))));
 
-        // When the images are built by hand: the step blocks with what to do, and is skipped
-        FleetStatus images = t.awaitStatus(upgrade, s -> "image-build".equals(s.blockedStep()));
-        assertThat(images.lastError()).contains("build the sandbox boot images by hand", "K8S_VERSION=v1.31.2",
-            "push a sandbox-* branch");
-        assertThat(images.stage("sandbox").members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
-        upgrade.skip("image-build", "sandbox-k8s-v1.31.2 built");
-
+        // When the images are built without an operator: the branch is pushed and its build awaited,
         // And the reboot blocks until the platform nodes really run the target; then retry passes
         FleetStatus reboot = t.awaitStatus(upgrade, s -> "reboot".equals(s.blockedStep()));
+        assertThat(reboot.stage("sandbox").members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
+        StageImages images = reboot.stage("sandbox").images();
+        assertThat(images.release().ref()).isEqualTo("sandbox-v1.31.2");
+        assertThat(images.release().commit()).isEqualTo(epoxyImages.ref("refs/heads/sandbox-v1.31.2").name());
+        assertThat(images.build().buildId()).isEqualTo("build-" + images.release().commit().substring(0, 8));
+        assertThat(epoxyImages.file("refs/heads/sandbox-v1.31.2", "config.sh")).isEqualTo(
+            "export K8S_VERSION=v1.31.2\nexport K8S_CNI_VERSION=v1.6.2\nexport K8S_CRICTL_VERSION=v1.31.1\n");
         assertThat(reboot.lastError()).contains("not Ready at v1.31.2 (mlab1-lga03.mlab-sandbox.measurement-lab.org)");
         kubelet("mlab1-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
         kubelet("mlab2-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
@@ -154,14 +180,48 @@ class RealStageUpgradeTest {
         assertThat(result.stage("sandbox").nodes()).hasToString("6/6");
         assertThat(host.received).hasSize(4);
         assertThat(result.timeline()).extracting(TimelineEntry::event)
-            .contains("skipped image-build: sandbox-k8s-v1.31.2 built", "retrying reboot: rebooted both lga03 nodes");
+            .contains("retrying reboot: rebooted both lga03 nodes")
+            .anyMatch(e -> e.startsWith("images pushed: sandbox-v1.31.2 at "))
+            .anyMatch(e -> e.startsWith("images built: sandbox-v1.31.2 -> latest (build build-"))
+            .noneMatch(e -> e.startsWith("skipped"));
         assertThat(client.nodes().withName("api-platform-cluster-us-east1-b").get().getSpec().getUnschedulable())
             .as("uncordoned after verification").isFalse();
       }
     }
   }
 
-  private List<Object> activities(SshExecutor ssh, ComputeControlPlaneFinder finder, int sshPort) {
+  /** A build per pushed sandbox-* branch head, as mlab-sandbox's trigger does. */
+  private static void trigger(LocalCloudBuild server, Upstream repo) {
+    try {
+      var head = repo.ref("refs/heads/sandbox-v1.31.2");
+      if (head != null && built.add(head.name())) {
+        Instant now = Instant.now();
+        Build queued = Build.newBuilder().setId("build-" + head.name().substring(0, 8)).setBuildTriggerId(TRIGGER)
+            .setProjectId("mlab-sandbox").setStatus(Build.Status.QUEUED)
+            .setCreateTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+            .putSubstitutions("COMMIT_SHA", head.name()).putSubstitutions("BRANCH_NAME", "sandbox-v1.31.2")
+            .setLogUrl("https://console.cloud.google.com/cloud-build/builds/" + head.name().substring(0, 8)).build();
+        server.add("projects/mlab-sandbox", queued, Build.Status.WORKING, Build.Status.SUCCESS);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static final String TRIGGER = "images-sandbox";
+  private static final java.util.Set<String> built = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private StageImagePipeline pipeline(Upstream repo, CloudBuildWatcher builds) {
+    EpoxyImagesRepository repository = new EpoxyImagesRepository(new RepositorySettings(repo.url(), null,
+        dir.resolve("git-cache"), "config.sh", "main", RepositorySettings.DEFAULT_BRANCH_PATTERN, "fleet-upgrade",
+        "fleet-upgrade@example.org", Duration.ofSeconds(30)), Clock.systemUTC());
+    return new StageImagePipeline(new StageImagePipeline.Settings(RefPolicy.BRANCH,
+        new BuildTrigger("mlab-sandbox", "global", List.of(TRIGGER)), Duration.ofMinutes(1), Duration.ofMinutes(5),
+        Duration.ofMillis(20), Pattern.compile("^mlab[1-3]")), repository, builds, null);
+  }
+
+  private List<Object> activities(SshExecutor ssh, ComputeControlPlaneFinder finder, int sshPort,
+      StageImagePipeline images) {
     StageCluster cluster = StageCluster.of("sandbox", client);
     ClusterNodes nodes = new ClusterNodes(client, CP_LABEL, "mlab/type=virtual");
     ControlPlaneVerifier verifier = new ControlPlaneVerifier(client);
@@ -179,7 +239,7 @@ class RealStageUpgradeTest {
             new SshMemberUpgrader(ssh, script, Duration.ofMinutes(1))))),
         new SshNodeToolingActivities(Map.of("sandbox", new SshNodeToolingActivities.Stage(nodes,
             new SshNodeToolingUpgrader(ssh, "amd64", ReleaseSources.OFFICIAL, sshPort, Duration.ofMinutes(1))))),
-        new OperatorImageActivities("epoxy-images"),
+        new PipelineImageActivities(Map.of("sandbox", images)),
         new VerifiedRebootActivities(Map.of("sandbox", client)),
         new KubernetesHealthActivities(Map.of("sandbox", new ClusterHealthCheck(client, HealthRules.DEFAULT))));
   }

@@ -32,6 +32,11 @@ public final class ConfigFile {
     this.text = text;
   }
 
+  /** The file and the commit it was read at, for messages. */
+  public String path() {
+    return path;
+  }
+
   public String text() {
     return text;
   }

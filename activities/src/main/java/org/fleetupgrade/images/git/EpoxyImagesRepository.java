@@ -46,6 +46,8 @@ import org.fleetupgrade.images.ImageBuild;
 import org.fleetupgrade.images.ImageRelease;
 import org.fleetupgrade.images.ImageRequest;
 import org.fleetupgrade.images.VersionChange;
+import org.fleetupgrade.version.InvalidVersionException;
+import org.fleetupgrade.version.ReleaseVersion;
 import org.fleetupgrade.version.TargetVersions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -331,6 +333,7 @@ public final class EpoxyImagesRepository {
     if (changes.isEmpty()) {
       return base;
     }
+    refuseDowngrade(before, changes);
     ConfigFile after = before.edit(request.target());
     Instant now = clock.instant();
     ObjectId id;
@@ -356,6 +359,20 @@ public final class EpoxyImagesRepository {
     }
     checkpoint.accept(Point.COMMITTED);
     return walk.parseCommit(id);
+  }
+
+  /** Images older than what the repository already builds would take the fleet backwards. */
+  private static void refuseDowngrade(ConfigFile before, List<VersionChange> changes) {
+    for (VersionChange change : changes) {
+      try {
+        if (ReleaseVersion.parse(change.from()).compareTo(ReleaseVersion.parse(change.to())) > 0) {
+          throw ApplicationFailure.newNonRetryableFailure(before.path() + " already has " + change.variable() + "="
+              + change.from() + ", newer than the target " + change.to() + ": not building older images", REF_CONFLICT);
+        }
+      } catch (InvalidVersionException notAVersion) {
+        // A value we cannot compare (a custom build) is replaced as asked.
+      }
+    }
   }
 
   static String commitMessage(ImageRequest request, List<VersionChange> changes) {

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * paths the HTTP/JSON transport calls (and their /locations/ forms), with each build scripted as a
  * sequence of states that moves one step per GET. Requests are recorded for assertions.
  */
-final class LocalCloudBuild implements AutoCloseable {
+public final class LocalCloudBuild implements AutoCloseable {
 
   /** One request as received: {@code location} is projects/P or projects/P/locations/R. */
   record Request(String transport, String location, String path, Map<String, String> query, String routing) {
@@ -51,19 +51,20 @@ final class LocalCloudBuild implements AutoCloseable {
   private final List<Request> requests = new ArrayList<>();
   private final Deque<Integer> failures = new ArrayDeque<>();
   private int pageSize = 50;
+  private java.util.function.Consumer<LocalCloudBuild> beforeList = server -> { };
 
-  LocalCloudBuild() throws IOException {
+  public LocalCloudBuild() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::serve);
     server.start();
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** A build in {@code location} whose later states are {@code first} with each of {@code later} statuses. */
-  synchronized void add(String location, Build first, Build.Status... later) {
+  public synchronized void add(String location, Build first, Build.Status... later) {
     List<Build> states = new ArrayList<>(List.of(first));
     for (Build.Status status : later) {
       states.add(first.toBuilder().setStatus(status).build());
@@ -72,8 +73,13 @@ final class LocalCloudBuild implements AutoCloseable {
   }
 
   /** A build in {@code location} that is listed as the first state and moves one state on per GET. */
-  synchronized void add(String location, List<Build> states) {
+  public synchronized void add(String location, List<Build> states) {
     builds.computeIfAbsent(location, l -> new ArrayList<>()).add(new ArrayDeque<>(states));
+  }
+
+  /** Runs before each ListBuilds: a test plays a trigger there, adding a build for what was pushed. */
+  public synchronized void beforeList(java.util.function.Consumer<LocalCloudBuild> hook) {
+    beforeList = hook;
   }
 
   /** How many builds one ListBuilds page holds (the client asks for more; a server may send fewer). */
@@ -102,6 +108,7 @@ final class LocalCloudBuild implements AutoCloseable {
 
   /** One ListBuilds page of {@code location}, newest first, after the trigger and create-time terms of {@code filter}. */
   synchronized ListBuildsResponse list(String location, String filter, String pageToken) {
+    beforeList.accept(this);
     List<Build> matching = builds.getOrDefault(location, List.of()).stream()
         .map(Deque::peekFirst)
         .filter(build -> matches(build, filter))
@@ -117,7 +124,7 @@ final class LocalCloudBuild implements AutoCloseable {
   }
 
   /** The build's next state (its last one stays), or null when {@code location} has no such build. */
-  synchronized Build get(String location, String id) {
+  public synchronized Build get(String location, String id) {
     for (Deque<Build> states : builds.getOrDefault(location, List.of())) {
       if (states.peekFirst().getId().equals(id)) {
         if (states.size() > 1) {

@@ -7,15 +7,15 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock that moves only when told, so a test's Sleeper stands for hours of waiting. */
-final class TestClock extends Clock {
+public final class TestClock extends Clock {
 
   private Instant now;
 
-  TestClock(Instant start) {
+  public TestClock(Instant start) {
     now = start;
   }
 
-  synchronized void advance(Duration duration) {
+  public synchronized void advance(Duration duration) {
     now = now.plus(duration);
   }
 

@@ -55,7 +55,7 @@ import java.util.regex.Pattern;
  * fails with ABORTED when an entity it writes was looked up in the transaction and changed by
  * anyone since. Entities are kept as the protos the client sent; writes are counted per key name.
  */
-final class LocalDatastore implements AutoCloseable {
+public final class LocalDatastore implements AutoCloseable {
 
   /** The most results one runQuery answer carries, whatever the query's limit. */
   static final int BATCH_SIZE = 300;
@@ -78,19 +78,19 @@ final class LocalDatastore implements AutoCloseable {
   private final Deque<Consumer<CommitRequest>> beforeCommits = new ArrayDeque<>();
   private Code denyAll;
 
-  LocalDatastore() throws IOException {
+  public LocalDatastore() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
   /** The endpoint for {@code DatastoreOptions.Builder.setHost}. */
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** Stores {@code entity} as it is, as a write by someone else (not counted in {@link #writes}). */
-  synchronized void put(Entity entity) {
+  public synchronized void put(Entity entity) {
     Key key = entity.getKey();
     Key.PathElement last = key.getPath(key.getPathCount() - 1);
     entities.computeIfAbsent(key.getPartitionId().getNamespaceId(), n -> new HashMap<>())
@@ -99,13 +99,13 @@ final class LocalDatastore implements AutoCloseable {
   }
 
   /** The stored entity, or null. */
-  synchronized Entity get(String namespace, String kind, String name) {
+  public synchronized Entity get(String namespace, String kind, String name) {
     Stored stored = entities.getOrDefault(namespace, Map.of()).getOrDefault(kind, new TreeMap<>()).get(name);
     return stored == null ? null : stored.entity();
   }
 
   /** How many committed mutations wrote the entity named {@code name}. */
-  synchronized int writes(String name) {
+  public synchronized int writes(String name) {
     return writes.getOrDefault(name, 0);
   }
 
@@ -122,7 +122,7 @@ final class LocalDatastore implements AutoCloseable {
    * Runs {@code action} once, when a commit arrives and before it is checked: each commit takes the
    * oldest action not yet run, so n calls interleave with the next n commits.
    */
-  synchronized void beforeCommit(Consumer<CommitRequest> action) {
+  public synchronized void beforeCommit(Consumer<CommitRequest> action) {
     beforeCommits.add(action);
   }
 

@@ -244,6 +244,17 @@ class EpoxyImagesRepositoryTest {
   }
 
   @Test
+  void olderVersionsThanTheRepositoryBuildsAreRefused() throws Exception {
+    TargetVersions older = TargetVersions.parse("v1.34.2", "v1.9.0", "v1.34.0");
+
+    assertThatThrownBy(() -> worker("cache").publish(RefPolicy.BRANCH,
+        new ImageRequest("sandbox", UPGRADE, older, null, null), false))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.isNonRetryable()).isTrue())
+        .hasMessageContaining("already has K8S_VERSION=v1.34.4, newer than the target v1.34.2: not building older images");
+    assertThat(upstream.ref("refs/heads/sandbox-v1.34.2")).isNull();
+  }
+
+  @Test
   void aDryRunPushesNothing() throws Exception {
     upstream.tag("v2.4.30", upstream.commitAt("refs/heads/main"));
     EpoxyImagesRepository worker = worker("cache");

@@ -22,9 +22,9 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * epoxy-images as a bare repository in a temp folder, plus a working clone through which the test
  * plays "someone else" (pushing to main, tagging releases). Its config.sh has the real file's shape.
  */
-final class Upstream {
+public final class Upstream {
 
-  static final String CONFIG = """
+  public static final String CONFIG = """
       # Common configuration for image builds; every build sources this file.
       #
       # Keep the Kubernetes versions in step with the cluster's deploy config.
@@ -47,22 +47,27 @@ final class Upstream {
   private final Path work;
   private final Git git;
 
-  Upstream(Path dir) throws Exception {
+  public Upstream(Path dir) throws Exception {
+    this(dir, CONFIG);
+  }
+
+  /** With {@code config} as the first config.sh. */
+  public Upstream(Path dir, String config) throws Exception {
     bare = dir.resolve("epoxy-images.git");
     work = dir.resolve("someone-else");
     Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
     git = Git.init().setDirectory(work.toFile()).setInitialBranch("main").call();
     git.remoteAdd().setName("origin").setUri(new org.eclipse.jgit.transport.URIish(bare.toUri().toURL())).call();
     commit("README.md", "images\n", "README");
-    commit("config.sh", CONFIG, "Initial configuration");
+    commit("config.sh", config, "Initial configuration");
   }
 
-  String url() {
+  public String url() {
     return bare.toString();
   }
 
   /** Someone else commits a file on main and pushes it. */
-  RevCommit commit(String file, String content, String message) throws IOException, GitAPIException {
+  public RevCommit commit(String file, String content, String message) throws IOException, GitAPIException {
     git.fetch().setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
     Ref remoteMain = git.getRepository().exactRef("refs/remotes/origin/main");
     if (remoteMain != null) {
@@ -79,7 +84,7 @@ final class Upstream {
   }
 
   /** Someone else tags a commit (annotated) and pushes the tag. */
-  void tag(String name, ObjectId commit) throws IOException, GitAPIException {
+  public void tag(String name, ObjectId commit) throws IOException, GitAPIException {
     try (RevWalk walk = new RevWalk(git.getRepository())) {
       git.fetch().setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
       git.tag().setName(name).setObjectId(walk.parseCommit(commit)).setMessage("release " + name).call();
@@ -87,7 +92,7 @@ final class Upstream {
     git.push().setRefSpecs(new RefSpec("refs/tags/" + name + ":refs/tags/" + name)).call();
   }
 
-  ObjectId ref(String name) throws IOException {
+  public ObjectId ref(String name) throws IOException {
     try (Repository repo = Git.open(bare.toFile()).getRepository()) {
       Ref ref = repo.exactRef(name);
       return ref == null ? null : ref.getObjectId();
@@ -136,7 +141,7 @@ final class Upstream {
     }
   }
 
-  String file(String ref, String path) throws IOException {
+  public String file(String ref, String path) throws IOException {
     try (Repository repo = Git.open(bare.toFile()).getRepository(); RevWalk walk = new RevWalk(repo)) {
       RevCommit c = walk.parseCommit(repo.resolve(ref));
       try (TreeWalk tree = TreeWalk.forPath(repo, path, c.getTree())) {
