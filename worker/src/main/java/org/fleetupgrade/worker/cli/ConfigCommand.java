@@ -1,6 +1,9 @@
 package org.fleetupgrade.worker.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.fleetupgrade.worker.config.ConfigException;
 import org.fleetupgrade.worker.config.ConfigLoader;
@@ -51,8 +54,24 @@ public class ConfigCommand implements Runnable {
     @Override
     public Integer call() {
       FleetConfig config = load(file);
+      List<String> unreadable = unreadableCredentials(config);
+      if (!unreadable.isEmpty()) {
+        throw new BadInputException("invalid config:\n  " + String.join("\n  ", unreadable));
+      }
       System.out.print(ConfigPrinter.print(config));
       return Main.OK;
+    }
+
+    /** The token files a worker would read at start for the stages' image pipelines. */
+    static List<String> unreadableCredentials(FleetConfig config) {
+      List<String> problems = new ArrayList<>();
+      for (FleetConfig.Stage stage : config.stages()) {
+        stage.images().map(FleetConfig.ImagePipeline::images).map(FleetConfig.Images::tokenFile)
+            .filter(token -> !Files.isReadable(Path.of(token)))
+            .ifPresent(token -> problems.add(config.source() + ": stages." + stage.name() + ".images.tokenFile: "
+                + token + " is not a readable file"));
+      }
+      return problems;
     }
   }
 }

@@ -19,9 +19,7 @@ final class ConfigPrinter {
         .append(c.controlPlane().ssh().user()).append(", key ").append(orDash(c.controlPlane().ssh().privateKeyPath()))
         .append(", known_hosts ").append(orDash(c.controlPlane().ssh().knownHostsPath())).append(", connect timeout ")
         .append(c.controlPlane().ssh().connectTimeout()).append('\n');
-    out.append("images: ").append(orDash(c.images().repository())).append(" (").append(c.images().configFile())
-        .append("), sandbox branches ").append(c.images().sandboxBranchPrefix()).append("*, build timeout ")
-        .append(c.images().buildTimeout()).append('\n');
+    out.append("images: ").append(images(c.images())).append('\n');
     out.append("changelog: ").append(c.changelog().map(l -> l.changelogBase() + " and " + l.releaseBase() + ", timeout "
         + l.timeout() + ", " + l.attempts() + " attempts").orElse("simulated")).append('\n');
     out.append("health: converge within ").append(c.health().convergenceDeadline()).append(", virtual nodes ")
@@ -40,10 +38,30 @@ final class ConfigPrinter {
       s.simulated().ifPresent(sim -> out.append("\n    simulated: ").append(sim.sites()).append(" sites x ")
           .append(sim.nodesPerSite()).append(" nodes, ").append(sim.virtualNodes()).append(" virtual, at ")
           .append(sim.currentVersion()));
+      if (s.simulated().isEmpty()) {
+        out.append("\n    images: ").append(s.images().map(p -> pipeline(p, c.images()))
+            .orElse("by hand (no images.cloudBuild.triggers): the image step blocks with what to push"));
+      }
       out.append('\n');
     }
     c.simulation().ifPresent(sim -> out.append("simulation: ").append(sim.faults().size()).append(" injected fault(s)\n"));
     return out.toString();
+  }
+
+  static String images(FleetConfig.Images i) {
+    return i.repository() + " (" + i.configFile() + "), token " + (i.tokenFile() != null ? "from file " + i.tokenFile()
+        : i.tokenEnv() != null ? "from $" + i.tokenEnv() : "none") + " as " + i.username() + ", main branch "
+        + i.mainBranch() + ", branch " + i.branch() + ", author " + i.authorName() + " <" + i.authorEmail() + ">, cache "
+        + i.cacheDir() + ", git timeout " + i.gitTimeout() + ", a build appears within " + i.buildAppearTimeout()
+        + ", build timeout " + i.buildTimeout() + ", poll every " + i.pollInterval();
+  }
+
+  private static String pipeline(FleetConfig.ImagePipeline p, FleetConfig.Images shared) {
+    String epoxy = p.ref() == org.fleetupgrade.images.git.RefPolicy.TAG
+        ? "; then ePoxy hosts matching " + p.hostPattern() + " in " + p.epoxyProject() + "/" + p.epoxyNamespace()
+            + " boot the tag" : "";
+    return "ref " + p.ref().name().toLowerCase() + ", built by Cloud Build " + p.buildProject() + "/" + p.buildRegion()
+        + " triggers " + p.triggers() + epoxy + (p.images().equals(shared) ? "" : "\n      own images settings: " + images(p.images()));
   }
 
   private static String orDash(String s) {

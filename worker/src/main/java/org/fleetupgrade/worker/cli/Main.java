@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class, DevCommand.class, WorkerCommand.class, ReviewCommand.class, StartCommand.class,
       StatusCommand.class, ListCommand.class, OperatorCommands.Acknowledge.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
-      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ConfigCommand.class
+      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ImagesCommand.class, ConfigCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:the operation failed", "2:bad input: nothing was started or changed"})

@@ -38,9 +38,25 @@ public class StartCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "check everything and print the plan; start nothing")
   boolean dryRun;
 
+  @Option(names = "--images-tag", paramLabel = "vX.Y.Z", description = "the boot images' release tag for a stage built"
+      + " from a tag (production); default: the next patch after epoxy-images' highest vX.Y.Z tag")
+  String imagesTag;
+
+  private static final java.util.regex.Pattern RELEASE_TAG = java.util.regex.Pattern.compile("v\\d{1,6}\\.\\d{1,6}\\.\\d{1,6}");
+
+  /** An epoxy-images release tag, or null; anything else is bad input. */
+  static String imagesTag(String tag) {
+    if (tag != null && !RELEASE_TAG.matcher(tag).matches()) {
+      throw new BadInputException("--images-tag: '" + tag + "' is not a release tag vX.Y.Z (e.g. v2.4.31)");
+    }
+    return tag;
+  }
+
   @Override
   public Integer call() {
-    UpgradeRequest request = upgrade.request(acknowledge);
+    UpgradeRequest asked = upgrade.request(acknowledge);
+    UpgradeRequest request = new UpgradeRequest(asked.target(), asked.stages(), asked.acknowledged(),
+        asked.allowPrerelease(), imagesTag(imagesTag));
     FleetConfig fleet = upgrade.fleet();
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();

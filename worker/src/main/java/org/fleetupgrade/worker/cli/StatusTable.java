@@ -5,6 +5,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.images.ImageRelease;
+import org.fleetupgrade.images.StageImages;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GatePhase;
 import org.fleetupgrade.status.GateStatus;
@@ -36,6 +39,12 @@ final class StatusTable {
       out.append("\ncontrol plane of ").append(current.name()).append(":\n");
       for (MemberStatus m : current.members()) {
         out.append(String.format("  %-44s %-12s %-12s %s%n", m.name(), m.zone(), m.phase(), m.mode() == null ? "" : m.mode()));
+      }
+    }
+    for (StageStatus stage : s.stages()) {
+      String images = images(stage.images());
+      if (images != null) {
+        out.append("\nimages of ").append(stage.name()).append(": ").append(images).append('\n');
       }
     }
     GateStatus gate = s.gate();
@@ -70,6 +79,25 @@ final class StatusTable {
       timeline.subList(Math.max(0, timeline.size() - events), timeline.size()).forEach(e -> out.append(event(e)).append('\n'));
     }
     return out.toString();
+  }
+
+  /** The ref and commit pushed with its diff, the build with its log, the hosts pointed. */
+  static String images(StageImages images) {
+    if (images == null || images.release() == null) {
+      return null;
+    }
+    ImageRelease r = images.release();
+    StringBuilder line = new StringBuilder(r.ref()).append(" at ").append(r.shortCommit()).append(" (")
+        .append(r.describeChanges()).append(r.reused() ? "; already pushed" : "").append(')');
+    ImageBuild b = images.build();
+    if (b != null) {
+      line.append("\n  built ").append(b.imagesVersion()).append(" by ").append(b.buildId())
+          .append(b.logUrl() == null ? "" : "  " + b.logUrl());
+    }
+    if (images.hosts() != null) {
+      line.append("\n  ").append(images.hosts().summary());
+    }
+    return line.toString();
   }
 
   static String event(TimelineEntry e) {

@@ -26,6 +26,7 @@ import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.script.ShellValues;
 import org.fleetupgrade.fleet.RebootBudget;
+import org.fleetupgrade.images.git.RefPolicy;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
 import org.fleetupgrade.simulated.SimulatedTiming;
@@ -115,7 +116,7 @@ public final class ConfigLoader {
     Optional<FleetConfig.Changelog> changelog = top.has("changelog") ? Optional.of(changelog(top.child("changelog")))
         : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
-    List<Stage> stages = stages(top, reboot, health, simulation.isPresent());
+    List<Stage> stages = stages(top, reboot, health, images, simulation.isPresent());
     simulation.ifPresent(sim -> {
       for (int i = 0; i < sim.faults().size(); i++) {
         String stage = sim.faults().get(i).stage();
@@ -204,10 +205,145 @@ public final class ConfigLoader {
     return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false));
   }
 
+  static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/{}-]{0,99}");
+  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
+  static final Pattern EMAIL = Pattern.compile("[^\\s<>@]+@[^\\s<>@]+");
+  static final Pattern PERSON = Pattern.compile("[^<>\\n\\r]{1,100}");
+  static final Pattern CONFIG_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+  static final Pattern TRIGGER_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+  static final Pattern BUILD_REGION = Pattern.compile("global|[a-z]+-[a-z]+[0-9]");
+  static final Pattern DATASTORE_NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  /** Shared image settings; {@code base} gives the defaults (the built-in ones at the top level). */
+  private static Images images(ConfigNode n, Images base) {
+    return new Images(
+        n.parsed("repository", base.repository(), ConfigLoader::repositoryUrl, false),
+        n.string("tokenFile", base.tokenFile()),
+        n.matching("tokenEnv", base.tokenEnv(), ENV_NAME, "an environment variable's name", false),
+        n.matching("username", base.username(), PERSON, "a user name", false),
+        n.parsed("configFile", base.configFile(), ConfigLoader::pathInRepository, false),
+        n.matching("mainBranch", base.mainBranch(), BRANCH, "a branch name", false),
+        n.parsed("branch", base.branch(), ConfigLoader::branchPattern, false),
+        n.matching("authorName", base.authorName(), PERSON, "a name (no < or >)", false),
+        n.matching("authorEmail", base.authorEmail(), EMAIL, "an email address", false),
+        n.string("cacheDir", base.cacheDir()),
+        n.duration("gitTimeout", base.gitTimeout(), true),
+        n.duration("buildAppearTimeout", base.buildAppearTimeout(), true),
+        n.duration("buildTimeout", base.buildTimeout(), true),
+        n.duration("pollInterval", base.pollInterval(), true));
+  }
+
+  static final String[] IMAGES_FIELDS = {"repository", "tokenFile", "tokenEnv", "username", "configFile", "mainBranch",
+      "branch", "authorName", "authorEmail", "cacheDir", "gitTimeout", "buildAppearTimeout", "buildTimeout", "pollInterval"};
+
+  static final Images DEFAULT_IMAGES = new Images("https://github.com/m-lab/epoxy-images.git", null, null,
+      "x-access-token", "config.sh", "main", "sandbox-{kubernetes}", "fleet-upgrade", "fleet-upgrade@localhost",
+      System.getProperty("java.io.tmpdir") + "/fleet-upgrade/git", Duration.ofMinutes(2), Duration.ofMinutes(15),
+      Duration.ofHours(3), Duration.ofSeconds(30));
+
   private static Images images(ConfigNode n) {
-    n.allowOnly("repository", "configFile", "sandboxBranchPrefix", "buildTimeout");
-    return new Images(n.string("repository", null), n.string("configFile", "config.sh"),
-        n.string("sandboxBranchPrefix", "sandbox-"), n.duration("buildTimeout", Duration.ofHours(3), true));
+    n.allowOnly(IMAGES_FIELDS);
+    Images images = images(n, DEFAULT_IMAGES);
+    if (images.tokenFile() != null && images.tokenEnv() != null) {
+      n.error("tokenEnv", "give tokenFile or tokenEnv, not both");
+    }
+    return images;
+  }
+
+  /** HTTPS (a token must not cross the network in clear), or a local repository (tests, mirrors). */
+  static String repositoryUrl(String text) {
+    if (text.startsWith("https://") || text.startsWith("file:///")) {
+      try {
+        URI uri = new URI(text);
+        if (uri.getUserInfo() != null) {
+          throw new IllegalArgumentException("'" + text + "' carries credentials: use tokenFile or tokenEnv");
+        }
+        return text;
+      } catch (URISyntaxException e) {
+        throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+      }
+    }
+    if (text.startsWith("/") && !text.contains("..")) {
+      return text;
+    }
+    throw new IllegalArgumentException("'" + text + "' is not an https:// URL or a local path");
+  }
+
+  static String pathInRepository(String text) {
+    boolean dots = java.util.Arrays.stream(text.split("/")).anyMatch(part -> part.equals(".") || part.equals(".."));
+    if (!CONFIG_PATH.matcher(text).matches() || dots) {
+      throw new IllegalArgumentException("'" + text + "' is not a path inside the repository (e.g. config.sh)");
+    }
+    return text;
+  }
+
+  static String branchPattern(String text) {
+    if (!BRANCH.matcher(text).matches() || text.contains("..") || text.endsWith("/") || text.endsWith(".lock")
+        || text.replace("{kubernetes}", "").matches(".*[{}].*")) {
+      throw new IllegalArgumentException("'" + text + "' is not a branch name ({kubernetes} may stand for the version)");
+    }
+    return text;
+  }
+
+  /** A stage's image pipeline: present when its images section names Cloud Build triggers. */
+  private static Optional<FleetConfig.ImagePipeline> stageImages(ConfigNode s, String stage, String project, Images shared) {
+    if (!s.has("images")) {
+      return Optional.empty();
+    }
+    ConfigNode n = s.child("images");
+    String[] own = {"ref", "cloudBuild", "epoxy"};
+    String[] fields = java.util.stream.Stream.concat(java.util.Arrays.stream(IMAGES_FIELDS), java.util.Arrays.stream(own))
+        .toArray(String[]::new);
+    n.allowOnly(fields);
+    Images images = images(n, shared);
+    RefPolicy defaultRef = stage == null ? null : RefPolicy.forStage(stage);
+    RefPolicy ref = n.enumValue("ref", RefPolicy.class, defaultRef);
+    if (ref == null) {
+      n.error("ref", "is required for a stage not named sandbox, staging or production: branch, main or tag");
+    }
+    ConfigNode b = n.child("cloudBuild");
+    b.allowOnly("project", "region", "triggers", "endpoint");
+    List<String> triggers = b.strings("triggers");
+    if (triggers.isEmpty()) {
+      b.error("triggers", "is required: the ids of the Cloud Build triggers that build this stage's images"
+          + " (epoxy-images has two: cloudbuild.yaml and cloudbuild-stage1.yaml)");
+    }
+    triggers.stream().filter(t -> !TRIGGER_ID.matcher(t).matches())
+        .forEach(t -> b.error("triggers", "'" + t + "' is not a trigger id"));
+    ConfigNode e = n.child("epoxy");
+    e.allowOnly("project", "namespace", "hostPattern", "endpoint");
+    if (e.present() && ref != RefPolicy.TAG) {
+      n.error("epoxy", "only a stage built from a release tag (ref: tag) points ePoxy hosts at its images");
+    }
+    String hostPattern = e.parsed("hostPattern", "^mlab[1-3]", text -> {
+      try {
+        Pattern.compile(text);
+        return text;
+      } catch (java.util.regex.PatternSyntaxException x) {
+        throw new IllegalArgumentException("'" + text + "' is not a regular expression: " + x.getDescription());
+      }
+    }, false);
+    return Optional.of(new FleetConfig.ImagePipeline(images, ref == null ? RefPolicy.BRANCH : ref,
+        b.matching("project", project, PROJECT, "a GCP project id", false),
+        b.matching("region", "global", BUILD_REGION, "global or a GCP region", false),
+        triggers,
+        b.parsed("endpoint", null, t -> url(t), false),
+        e.matching("project", project, PROJECT, "a GCP project id", false),
+        e.matching("namespace", "ePoxy", DATASTORE_NAMESPACE, "a Datastore namespace", false),
+        hostPattern,
+        e.parsed("endpoint", null, t -> url(t), false)));
+  }
+
+  private static String url(String text) {
+    try {
+      URI uri = new URI(text);
+      if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+        throw new IllegalArgumentException("'" + text + "' is not an http(s) URL");
+      }
+      return text;
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
+    }
   }
 
   private static FleetConfig.Changelog changelog(ConfigNode n) {
@@ -250,7 +386,7 @@ public final class ConfigLoader {
         n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true));
   }
 
-  private static List<Stage> stages(ConfigNode top, RebootBudget reboot, Health health, boolean simulation) {
+  private static List<Stage> stages(ConfigNode top, RebootBudget reboot, Health health, Images images, boolean simulation) {
     if (!top.has("stages")) {
       top.error("stages", "is required: list the stages in promotion order");
       return List.of();
@@ -263,7 +399,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     for (ConfigNode s : items) {
       s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
-          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination");
+          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "images");
       String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
       if (name != null && !names.add(name)) {
         s.error("name", "duplicate stage '" + name + "'");
@@ -306,7 +442,12 @@ public final class ConfigLoader {
         }
       }
       String adminConf = s.string("adminConfDestination", project == null ? null : "gs://k8s-support-" + project + "/admin.conf");
-      stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf));
+      Optional<FleetConfig.ImagePipeline> pipeline = stageImages(s, name, project, images);
+      if (pipeline.isPresent() && shape.isPresent()) {
+        s.error("images", "a simulated stage builds simulated images: remove its images section");
+      }
+      stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf,
+          pipeline));
     }
     return stages;
   }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.images.git.RefPolicy;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.promotion.WeeklyWindow;
@@ -64,8 +65,29 @@ public record FleetConfig(
   /** A real stage's cluster: a kubeconfig and context, or (both null) in-cluster credentials. */
   public record Kubernetes(String kubeconfig, String context) {}
 
-  /** The epoxy-images pipeline: where the versions are written and how each stage's build is triggered. */
-  public record Images(String repository, String configFile, String sandboxBranchPrefix, Duration buildTimeout) {}
+  /**
+   * The epoxy-images repository and how builds are awaited, shared by every stage (a stage's own
+   * images section overrides any of it). The token is a reference: a file path or an environment
+   * variable's name, never the token itself.
+   */
+  public record Images(String repository, String tokenFile, String tokenEnv, String username, String configFile,
+      String mainBranch, String branch, String authorName, String authorEmail, String cacheDir, Duration gitTimeout,
+      Duration buildAppearTimeout, Duration buildTimeout, Duration pollInterval) {}
+
+  /**
+   * A real stage's image pipeline: its ref policy, the Cloud Build triggers that build it, and (for a
+   * stage that boots a release) the ePoxy hosts to point at it.
+   *
+   * @param buildEndpoint / datastoreEndpoint overrides for proxies and tests; null for Google's
+   */
+  public record ImagePipeline(Images images, RefPolicy ref, String buildProject, String buildRegion,
+      List<String> triggers, String buildEndpoint, String epoxyProject, String epoxyNamespace, String hostPattern,
+      String datastoreEndpoint) {
+
+    public ImagePipeline {
+      triggers = List.copyOf(triggers);
+    }
+  }
 
   /**
    * Where the changelog review reads from. Absent in a simulated config: the simulated changelog is
@@ -97,7 +119,8 @@ public record FleetConfig(
       Duration convergenceDeadline,
       Optional<SimulatedShape> simulated,
       Optional<Kubernetes> kubernetes,
-      String adminConfDestination) {
+      String adminConfDestination,
+      Optional<ImagePipeline> images) {
 
     public Stage {
       zones = List.copyOf(zones);
@@ -125,6 +148,10 @@ public record FleetConfig(
     return new UpgradeRequest(target, stages.stream()
         .filter(s -> only.isEmpty() || only.contains(s.name()))
         .map(Stage::plan).toList());
+  }
+
+  public Optional<Stage> stage(String name) {
+    return stages.stream().filter(s -> s.name().equals(name)).findFirst();
   }
 
   /** The simulated fleet's stages, for `demo`, `dev` and a worker on a demo config. */

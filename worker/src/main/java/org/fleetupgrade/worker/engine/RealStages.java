@@ -28,6 +28,8 @@ import org.fleetupgrade.health.HealthRules;
 import org.fleetupgrade.health.KubernetesHealthActivities;
 import org.fleetupgrade.images.ImageActivities;
 import org.fleetupgrade.images.OperatorImageActivities;
+import org.fleetupgrade.images.PipelineImageActivities;
+import org.fleetupgrade.images.StageImagePipeline;
 import org.fleetupgrade.kubernetes.ClusterNodes;
 import org.fleetupgrade.kubernetes.StageCluster;
 import org.fleetupgrade.preflight.InventoryActivities;
@@ -115,14 +117,16 @@ public final class RealStages {
     RealInventoryActivities inventoryActivities = new RealInventoryActivities(inventories);
     KubernetesHealthActivities healthActivities = new KubernetesHealthActivities(checks);
     SshNodeToolingActivities toolingActivities = new SshNodeToolingActivities(toolings);
-    OperatorImageActivities imageActivities = new OperatorImageActivities(config.images().repository());
+    OperatorImageActivities byHand = new OperatorImageActivities(config.images().repository());
+    Map<String, StageImagePipeline> piped = ImagePipelines.open(config, stages);
+    PipelineImageActivities pipelines = new PipelineImageActivities(piped);
     VerifiedRebootActivities rebootActivities = new VerifiedRebootActivities(clusters);
     for (String name : names) {
       real.inventory.put(name, inventoryActivities);
       real.controlPlane.put(name, controlPlaneActivities);
       real.health.put(name, healthActivities);
       real.tooling.put(name, toolingActivities);
-      real.images.put(name, imageActivities);
+      real.images.put(name, piped.containsKey(name) ? pipelines : byHand);
       real.reboot.put(name, rebootActivities);
     }
     return real;

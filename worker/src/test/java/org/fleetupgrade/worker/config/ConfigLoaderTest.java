@@ -77,6 +77,86 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void imagePipelinesTakeStageDefaultsAndSharedSettings() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse(REAL_CONTROL_PLANE + """
+        images:
+          repository: https://github.com/example/epoxy-images.git
+          tokenEnv: EPOXY_TOKEN
+          buildTimeout: 4h
+        stages:
+          - name: sandbox
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a]
+            images: {cloudBuild: {triggers: [trigger-a, trigger-b]}}
+          - name: production
+            project: mlab-oti
+            region: us-east1
+            zones: [b]
+            images:
+              buildTimeout: 10h
+              cloudBuild: {triggers: [trigger-c], region: us-east1}
+          - {name: staging, project: mlab-staging, region: us-central1, zones: [a]}
+        """, Path.of("images.yaml"));
+
+    FleetConfig.ImagePipeline sandbox = config.stage("sandbox").orElseThrow().images().orElseThrow();
+    assertThat(sandbox.ref()).isEqualTo(org.fleetupgrade.images.git.RefPolicy.BRANCH);
+    assertThat(sandbox.buildProject()).as("the stage's project").isEqualTo("mlab-sandbox");
+    assertThat(sandbox.buildRegion()).isEqualTo("global");
+    assertThat(sandbox.triggers()).containsExactly("trigger-a", "trigger-b");
+    assertThat(sandbox.images().repository()).isEqualTo("https://github.com/example/epoxy-images.git");
+    assertThat(sandbox.images().tokenEnv()).isEqualTo("EPOXY_TOKEN");
+    assertThat(sandbox.images().buildTimeout()).isEqualTo(Duration.ofHours(4));
+    assertThat(sandbox.images().mainBranch()).isEqualTo("main");
+    assertThat(sandbox.images().branch()).isEqualTo("sandbox-{kubernetes}");
+    assertThat(sandbox.images().buildAppearTimeout()).isEqualTo(Duration.ofMinutes(15));
+    FleetConfig.ImagePipeline production = config.stage("production").orElseThrow().images().orElseThrow();
+    assertThat(production.ref()).isEqualTo(org.fleetupgrade.images.git.RefPolicy.TAG);
+    assertThat(production.images().buildTimeout()).as("the stage's own").isEqualTo(Duration.ofHours(10));
+    assertThat(production.buildRegion()).isEqualTo("us-east1");
+    assertThat(production.epoxyProject()).isEqualTo("mlab-oti");
+    assertThat(production.epoxyNamespace()).isEqualTo("ePoxy");
+    assertThat(production.hostPattern()).isEqualTo("^mlab[1-3]");
+    assertThat(config.stage("staging").orElseThrow().images()).as("no pipeline: by hand").isEmpty();
+  }
+
+  @Test
+  void badImageSettingsAreNamed() {
+    ConfigException e = errors(REAL_CONTROL_PLANE + """
+        images:
+          repository: http://github.com/example/epoxy-images.git
+          tokenFile: /t
+          tokenEnv: "A B"
+          branch: "sandbox-{version}"
+          authorEmail: nobody
+          configFile: ../config.sh
+        stages:
+          - name: canary
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a]
+            images:
+              repository: https://user:secret@github.com/x/y.git
+              cloudBuild: {region: "us-west2;id"}
+              epoxy: {hostPattern: "^mlab[1-3"}
+        """);
+
+    assertThat(e.errors()).contains(
+        "test.yaml: images.repository: 'http://github.com/example/epoxy-images.git' is not an https:// URL or a local path",
+        "test.yaml: images.tokenEnv: 'A B' is not an environment variable's name",
+        "test.yaml: images.branch: 'sandbox-{version}' is not a branch name ({kubernetes} may stand for the version)",
+        "test.yaml: images.authorEmail: 'nobody' is not an email address",
+        "test.yaml: images.configFile: '../config.sh' is not a path inside the repository (e.g. config.sh)",
+        "test.yaml: stages[0].images.repository: 'https://user:secret@github.com/x/y.git' carries credentials: use tokenFile or tokenEnv",
+        "test.yaml: stages[0].images.ref: is required for a stage not named sandbox, staging or production: branch, main or tag",
+        "test.yaml: stages[0].images.cloudBuild.region: 'us-west2;id' is not global or a GCP region",
+        "test.yaml: stages[0].images.epoxy: only a stage built from a release tag (ref: tag) points ePoxy hosts at its images",
+        "test.yaml: stages[0].images.epoxy.hostPattern: '^mlab[1-3' is not a regular expression: Unclosed character class");
+    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith(
+        "test.yaml: stages[0].images.cloudBuild.triggers: is required: the ids of the Cloud Build triggers"));
+  }
+
+  @Test
   void everyErrorIsReportedWithFileFieldAndReason() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
         temporal: {adress: x}

@@ -11,7 +11,12 @@ import io.temporal.testing.TestActivityEnvironment;
 import java.time.Duration;
 import java.util.Map;
 import org.fleetupgrade.images.ImageActivities;
+import java.time.Instant;
+import java.util.List;
+import org.fleetupgrade.images.HostsPointed;
 import org.fleetupgrade.images.ImageBuild;
+import org.fleetupgrade.images.ImageRelease;
+import org.fleetupgrade.images.ImageRequest;
 import org.fleetupgrade.version.TargetVersions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +32,26 @@ class StageRouterTest {
 
   /** An adapter that says which stage it served, and who it is. */
   record Named(String who) implements ImageActivities {
+    @Override
+    public ImageRelease publish(ImageRequest request) {
+      return new ImageRelease(request.stage(), who, "c", List.of(), false, "latest", Instant.EPOCH);
+    }
+
+    @Override
+    public ImageBuild awaitImages(ImageRelease release) {
+      return new ImageBuild(release.stage(), who, "b", release.imagesVersion());
+    }
+
+    @Override
+    public HostsPointed pointHosts(ImageBuild build) {
+      return new HostsPointed(build.stage(), who, 0, 0, 0, List.of());
+    }
+
+    @Override
+    public String awaitNoBuildRunning(String stage) {
+      return who;
+    }
+
     @Override
     public ImageBuild triggerBuild(String stage, TargetVersions target) {
       return new ImageBuild(stage, who, "build-" + stage, target.kubernetes().toString());
@@ -62,6 +87,15 @@ class StageRouterTest {
   @Test
   void aRecordArgumentIsRoutedByItsStage() {
     assertThat(images.awaitBuild(new ImageBuild("production", "x", "b-1", "v1.31.2")).ref()).isEqualTo("real");
+  }
+
+  @Test
+  void everyImageCallIsRoutedByTheStageOfItsFirstArgument() {
+    ImageRelease release = images.publish(new ImageRequest("production", "u", TARGET, null, null));
+    assertThat(release.ref()).isEqualTo("real");
+    assertThat(images.awaitImages(release).ref()).isEqualTo("real");
+    assertThat(images.pointHosts(new ImageBuild("sandbox", "x", "b", "v2.4.31")).imagesVersion()).isEqualTo("simulated");
+    assertThat(images.awaitNoBuildRunning("sandbox")).isEqualTo("simulated");
   }
 
   @Test
