@@ -38,7 +38,9 @@ public final class PipelineImageActivities implements ImageActivities {
 
   @Override
   public ImageRelease publish(ImageRequest request) {
-    ImageRelease release = stage(request.stage()).publish(request, false);
+    StageImagePipeline stage = stage(request.stage());
+    ImageRelease release = TimerHeartbeat.during(Activity.getExecutionContext(), "publishing " + request.stage()
+        + "'s images ref", () -> stage.publish(request, false));
     log.info("{}: {} {} at {} ({})", request.stage(), release.reused() ? "reused" : "pushed", release.ref(),
         release.commit(), release.describeChanges());
     return release;

@@ -327,20 +327,21 @@ public final class ConfigLoader {
         b.matching("project", project, PROJECT, "a GCP project id", false),
         b.matching("region", "global", BUILD_REGION, "global or a GCP region", false),
         triggers,
-        b.parsed("endpoint", null, t -> url(t), false),
+        b.parsed("endpoint", null, t -> httpUrl(t).toString(), false),
         e.matching("project", project, PROJECT, "a GCP project id", false),
         e.matching("namespace", "ePoxy", DATASTORE_NAMESPACE, "a Datastore namespace", false),
         hostPattern,
-        e.parsed("endpoint", null, t -> url(t), false)));
+        e.parsed("endpoint", null, t -> httpUrl(t).toString(), false)));
   }
 
-  private static String url(String text) {
+  /** An http(s) URL with a host: endpoints and changelog sources. */
+  private static URI httpUrl(String text) {
     try {
       URI uri = new URI(text);
       if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
         throw new IllegalArgumentException("'" + text + "' is not an http(s) URL");
       }
-      return text;
+      return uri;
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
     }
@@ -355,17 +356,7 @@ public final class ConfigLoader {
   }
 
   private static URI url(ConfigNode n, String field, URI defaultValue) {
-    return n.parsed(field, defaultValue, text -> {
-      try {
-        URI uri = new URI(text);
-        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
-          throw new IllegalArgumentException("'" + text + "' is not an http(s) URL");
-        }
-        return uri;
-      } catch (URISyntaxException e) {
-        throw new IllegalArgumentException("'" + text + "' is not a URL: " + e.getReason());
-      }
-    }, false);
+    return n.parsed(field, defaultValue, ConfigLoader::httpUrl, false);
   }
 
   private static Health health(ConfigNode n) {
