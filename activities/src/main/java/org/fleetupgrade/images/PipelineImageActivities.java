@@ -23,6 +23,11 @@ public final class PipelineImageActivities implements ImageActivities {
   public record ImageWait(long waitingSinceMillis, String triggerId, String buildId, String status, long elapsedSeconds,
       String logUrl) {}
 
+  /** The heartbeat of the wait before a reboot: when it began, and what it waits for. */
+  public record QuietWait(long startedMillis, String waitingFor) {}
+
+  static final String NO_RELEASE = "no release to point at: ";
+
   private final Map<String, StageImagePipeline> stages;
   private final OperatorImageActivities legacy = new OperatorImageActivities("epoxy-images");
   private final Clock clock;
@@ -61,6 +66,15 @@ public final class PipelineImageActivities implements ImageActivities {
     ActivityExecutionContext context = Activity.getExecutionContext();
     int[] seen = {0};
     StageImagePipeline stage = stage(build.stage());
+    if (build.imagesVersion() == null) {
+      if (!stage.pinsHosts()) {
+        return null;
+      }
+      throw ApplicationFailure.newNonRetryableFailure(NO_RELEASE + build.stage() + "'s hosts boot a release, and the"
+          + " image step was skipped, so which one is not known: set it by hand (epoxy_admin update --images-version"
+          + " vX.Y.Z --hostname '" + stage.settings().hostPattern() + "'), then skip images-version with a reason",
+          OperatorImageActivities.OPERATOR_ACTION);
+    }
     HostsUpdate update = stage.pointHosts(build, host -> context.heartbeat("hosts: " + (++seen[0]) + ", last " + host));
     log.info("{}: ImagesVersion {} set on {} hosts ({} already, {} left out by {}): {}", build.stage(),
         build.imagesVersion(), update.changed().size(), update.unchanged().size(), update.leftOut().size(),
@@ -72,7 +86,10 @@ public final class PipelineImageActivities implements ImageActivities {
   @Override
   public String awaitNoBuildRunning(String stage) {
     ActivityExecutionContext context = Activity.getExecutionContext();
-    return stage(stage).awaitNoBuildRunning(stage, context::heartbeat);
+    Instant started = context.getHeartbeatDetails(QuietWait.class).map(w -> Instant.ofEpochMilli(w.startedMillis()))
+        .orElse(clock.instant());
+    return stage(stage).awaitNoBuildRunning(stage, started,
+        doing -> context.heartbeat(new QuietWait(started.toEpochMilli(), doing)));
   }
 
   @Override

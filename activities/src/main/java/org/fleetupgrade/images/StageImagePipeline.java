@@ -81,6 +81,17 @@ public final class StageImagePipeline {
     BuildRef ref = new BuildRef(release.commit(), ImageBuild.LATEST.equals(release.imagesVersion()) ? null : release.ref());
     List<FinishedBuild> finished = builds.await(settings.trigger(), ref, release.pushedAt().minus(CLOCK_SKEW),
         settings.appearTimeout(), settings.buildTimeout(), waitingSince, progress::accept);
+    if (!release.pinnedImages()) {
+      // `latest` is one folder for every ref of the trigger: a later build of another ref replaced ours.
+      for (FinishedBuild ours : finished) {
+        List<RunningBuild> later = builds.overwrote(settings.trigger(), ours, ref, settings.buildTimeout());
+        if (!later.isEmpty()) {
+          throw ApplicationFailure.newNonRetryableFailure("the " + release.stage() + " images of " + release.ref()
+              + " (build " + ours.buildId() + ") were overwritten since by " + describe(later) + ": run build "
+              + ours.buildId() + " again in Cloud Build (Retry), then retry this step", "ImagesOverwritten");
+        }
+      }
+    }
     return new ImageBuild(release.stage(), release.ref(),
         finished.stream().map(FinishedBuild::buildId).collect(Collectors.joining(",")), release.imagesVersion(),
         release.commit(), finished.isEmpty() ? null : finished.get(0).logUrl());
@@ -97,14 +108,17 @@ public final class StageImagePipeline {
   public HostsUpdate pointHosts(ImageBuild build, Consumer<String> progress) {
     EpoxyHosts epoxy = requireHosts(build.stage(), build.imagesVersion());
     HostsUpdate first = epoxy.apply(settings.hostPattern(), build.imagesVersion(), progress);
+    java.util.SortedSet<String> changed = new java.util.TreeSet<>(first.changed());
     for (int round = 1; round <= POINT_ROUNDS; round++) {
       HostsPlan check = epoxy.plan(settings.hostPattern(), build.imagesVersion());
       if (check.toChange().isEmpty()) {
-        return first;
+        // A host written back and pointed again was changed by us after all.
+        return new HostsUpdate(List.copyOf(changed), first.unchanged().stream().filter(h -> !changed.contains(h)).toList(),
+            first.leftOut());
       }
       progress.accept("written back by ePoxy meanwhile, pointing again: " + String.join(", ", check.toChange()));
       if (round < POINT_ROUNDS) {
-        epoxy.apply(settings.hostPattern(), build.imagesVersion(), progress);
+        changed.addAll(epoxy.apply(settings.hostPattern(), build.imagesVersion(), progress).changed());
       } else {
         throw ApplicationFailure.newFailure(check.toChange().size() + " hosts keep an older ImagesVersion than "
             + build.imagesVersion() + " after " + POINT_ROUNDS + " rounds (ePoxy writes them back while they boot): "
@@ -125,10 +139,10 @@ public final class StageImagePipeline {
 
   /**
    * Returns once no build of the stage's triggers runs: sandbox and staging images are overwritten in
-   * place. Null when none ran; otherwise what was waited for.
+   * place. Null when none ran; otherwise what was waited for. {@code started} is when the wait began
+   * (a retried activity passes the first attempt's), from which the build timeout counts.
    */
-  public String awaitNoBuildRunning(String stage, Consumer<String> progress) {
-    Instant started = clock.instant();
+  public String awaitNoBuildRunning(String stage, Instant started, Consumer<String> progress) {
     List<String> waitedFor = new ArrayList<>();
     while (true) {
       List<RunningBuild> running = builds.running(settings.trigger(), started.minus(LONGEST_BUILD));

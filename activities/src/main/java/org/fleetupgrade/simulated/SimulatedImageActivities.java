@@ -1,5 +1,6 @@
 package org.fleetupgrade.simulated;
 
+import io.temporal.failure.ApplicationFailure;
 import java.time.Instant;
 import java.util.List;
 import org.fleetupgrade.images.HostsPointed;
@@ -27,6 +28,13 @@ public class SimulatedImageActivities implements ImageActivities {
   public ImageRelease publish(ImageRequest request) {
     fleet.maybeFail("image-build", request.stage(), null);
     SimulatedImageRepository repo = fleet.imageRepository();
+    if (pinned(request.stage())) {
+      // As the real step: a release is cut from what the stage before built, or from main as it is.
+      String what = repo.releasable(request.target(), request.baseCommit());
+      if (what != null) {
+        throw ApplicationFailure.newNonRetryableFailure(what, "ImagesRefConflict");
+      }
+    }
     SimulatedImageRepository.Commit commit = repo.commitFor(request.target(), request.baseCommit());
     String ref = switch (request.stage()) {
       case "sandbox" -> "sandbox-" + request.target().kubernetes();
@@ -51,10 +59,23 @@ public class SimulatedImageActivities implements ImageActivities {
 
   @Override
   public HostsPointed pointHosts(ImageBuild build) {
+    if (build.imagesVersion() == null) {
+      if (!pinned(build.stage())) {
+        return null;
+      }
+      throw ApplicationFailure.newNonRetryableFailure("no release to point at: " + build.stage() + "'s hosts boot a"
+          + " release, and the image step was skipped: set ImagesVersion by hand, then skip images-version",
+          "OperatorActionRequired");
+    }
     List<String> changed = fleet.cluster(build.stage()).pointHosts(build.imagesVersion());
     int total = fleet.cluster(build.stage()).platformCount();
     return new HostsPointed(build.stage(), build.imagesVersion(), changed.size(), total - changed.size(), 0,
         changed.subList(0, Math.min(changed.size(), HostsPointed.SAMPLE)));
+  }
+
+  /** As M-Lab's stages: sandbox and staging boot `latest`, every other stage a release. */
+  private static boolean pinned(String stage) {
+    return !stage.equals("sandbox") && !stage.equals("staging");
   }
 
   @Override

@@ -50,6 +50,16 @@ final class SimulatedImageRepository {
     return c.versions();
   }
 
+  /** Why the commit to release does not carry {@code target} (null when it does). */
+  synchronized String releasable(TargetVersions target, String base) {
+    String id = base != null ? base : refs.get("main");
+    if (commitFor(target, id).id().equals(id)) {
+      return null;
+    }
+    return (base != null ? "the commit " + id.substring(0, 12) + " that an earlier stage built" : "no earlier stage built"
+        + " images in this upgrade, and main (" + id.substring(0, 12) + ")") + " does not carry the target versions";
+  }
+
   /** The commit carrying {@code target}: {@code base} if given, else main's head edited. */
   synchronized Commit commitFor(TargetVersions target, String base) {
     Commit from = commits.get(base != null && commits.containsKey(base) ? base : refs.get("main"));

@@ -148,6 +148,7 @@ class StageImagePipelineTest {
 
     // Then the write-back was seen and undone: every matching host boots the release
     assertThat(hosts.changed()).hasSize(2);
+    assertThat(hosts.unchanged()).isEmpty();
     assertThat(progress).anyMatch(p -> p.startsWith("written back by ePoxy meanwhile, pointing again: " + HOSTS.get(0)));
     assertThat(imagesVersion(HOSTS.get(0))).isEqualTo("v2.4.31");
     assertThat(imagesVersion(HOSTS.get(1))).isEqualTo("v2.4.31");
@@ -161,10 +162,10 @@ class StageImagePipelineTest {
     StageImagePipeline staging = pipeline(RefPolicy.MAIN, false);
 
     // When the reboot asks, Then it waited for that build, and says so
-    String waited = staging.awaitNoBuildRunning("staging", progress::add);
+    String waited = staging.awaitNoBuildRunning("staging", clock.instant(), progress::add);
     assertThat(waited).startsWith("waited 2m for builds of staging's images to finish (running-1)");
     assertThat(progress).first().asString().startsWith("not rebooting while WORKING build running-1");
-    assertThat(staging.awaitNoBuildRunning("staging", progress::add)).as("nothing running now").isNull();
+    assertThat(staging.awaitNoBuildRunning("staging", clock.instant(), progress::add)).as("nothing running now").isNull();
   }
 
   @Test
@@ -173,12 +174,50 @@ class StageImagePipelineTest {
     cloudBuild.add(LOCATION, List.of(stuck));
     StageImagePipeline staging = pipeline(RefPolicy.MAIN, false);
 
-    assertThatThrownBy(() -> staging.awaitNoBuildRunning("staging", progress::add))
+    assertThatThrownBy(() -> staging.awaitNoBuildRunning("staging", clock.instant(), progress::add))
         .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.isNonRetryable()).isTrue();
           assertThat(f.getType()).isEqualTo("ImageBuildRunning");
         })
         .hasMessageContaining("builds of staging's images still run after PT3H (WORKING build stuck");
+  }
+
+  @Test
+  void latestImagesOverwrittenByALaterBuildOfAnotherRefAreNotTrusted() throws Exception {
+    // Given sandbox's branch was built, and then a build of another branch finished: `latest` is theirs now
+    StageImagePipeline sandbox = pipeline(RefPolicy.BRANCH, false);
+    ImageRelease release = sandbox.publish(new ImageRequest("sandbox", "fleet-upgrade-v1.35.1", TARGET, null, null), false);
+    Instant t = clock.instant();
+    finished("ours", release.commit(), t, t.plusSeconds(600));
+    finished("theirs", "f".repeat(40), t.plusSeconds(60), t.plusSeconds(900));
+
+    // When the builds are awaited, Then ours is not taken for what the nodes will boot
+    assertThatThrownBy(() -> sandbox.awaitBuilds(release, clock.instant(), wait -> { }))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.getType()).isEqualTo("ImagesOverwritten"))
+        .hasMessageContaining("the sandbox images of sandbox-v1.35.1 (build ours-stage3) were overwritten since by"
+            + " SUCCESS build theirs-stage3");
+  }
+
+  @Test
+  void anOlderBuildOfAnotherRefDoesNotCount() throws Exception {
+    StageImagePipeline sandbox = pipeline(RefPolicy.BRANCH, false);
+    ImageRelease release = sandbox.publish(new ImageRequest("sandbox", "fleet-upgrade-v1.35.1", TARGET, null, null), false);
+    Instant t = clock.instant();
+    finished("older", "f".repeat(40), t.minusSeconds(900), t.minusSeconds(300));
+    finished("ours", release.commit(), t, t.plusSeconds(600));
+
+    assertThat(sandbox.awaitBuilds(release, clock.instant(), wait -> { }).buildId()).isEqualTo("ours-stage3,ours-stage1");
+  }
+
+  /** A successful build of {@code commit} by each of the stage's two triggers. */
+  private void finished(String id, String commit, Instant started, Instant done) {
+    for (String trigger : List.of("stage3", "stage1")) {
+      cloudBuild.add(LOCATION, List.of(build(id + "-" + trigger, trigger, Build.Status.SUCCESS).toBuilder()
+          .setCreateTime(Timestamp.newBuilder().setSeconds(started.getEpochSecond()))
+          .setStartTime(Timestamp.newBuilder().setSeconds(started.getEpochSecond()))
+          .setFinishTime(Timestamp.newBuilder().setSeconds(done.getEpochSecond()))
+          .putSubstitutions("COMMIT_SHA", commit).build()));
+    }
   }
 
   @Test

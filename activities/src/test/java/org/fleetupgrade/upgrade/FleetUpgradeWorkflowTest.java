@@ -107,6 +107,42 @@ class FleetUpgradeWorkflowTest {
   }
 
   @Test
+  void aSkippedImageStepIsNeverMadeUpForByAnOlderStagesCommitOrAGuessedRelease() {
+    SimulatedFault stagingFails = new SimulatedFault("image-build", "staging", null, 1, "main moved", false);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of(stagingFails))) {
+      FleetUpgradeWorkflow upgrade = t.start(threeStages(PromotionPolicy.auto(Duration.ZERO),
+          PromotionPolicy.auto(Duration.ZERO)));
+      // Given staging's image step was skipped (its images built by hand)
+      t.awaitStatus(upgrade, s -> "image-build".equals(s.blockedStep()) && "staging".equals(s.currentStage()));
+      upgrade.skip("image-build", "rebased and built by hand");
+      t.awaitStatus(upgrade, st -> !"image-build".equals(st.blockedStep()));
+      // (the simulation did not see that build: staging's later steps block, and are skipped too)
+      FleetStatus production;
+      while (true) {
+        FleetStatus s = t.awaitStatus(upgrade, st -> st.blockedStep() != null);
+        if ("production".equals(s.currentStage())) {
+          production = s;
+          break;
+        }
+        upgrade.skip(s.blockedStep(), "the simulation did not see the by-hand build");
+        t.awaitStatus(upgrade, st -> !s.blockedStep().equals(st.blockedStep()) || !s.currentStage().equals(st.currentStage()));
+      }
+
+      // When production publishes, Then it does not release sandbox's commit: main must carry the versions
+      assertThat(production.blockedStep()).isEqualTo("image-build");
+      assertThat(production.lastError()).contains("no earlier stage built images in this upgrade, and main (",
+          "does not carry the target versions");
+
+      // And with production's image step skipped too, no release is guessed for its hosts: it blocks
+      upgrade.skip("image-build", "released by hand");
+      FleetStatus hosts = t.awaitStatus(upgrade, s -> "images-version".equals(s.blockedStep()));
+      assertThat(hosts.lastError()).contains("no release to point at: production's hosts boot a release");
+      upgrade.abort("test done");
+      t.result(upgrade);
+    }
+  }
+
+  @Test
   void productionTakesTheOperatorsImagesTag() {
     try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(), List.of())) {
       UpgradeRequest asked = autoThreeStages();

@@ -19,24 +19,27 @@ import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.StageState;
 import org.junit.jupiter.api.Test;
 
-/** Per-node work must never grow one history without bound: 600 nodes, one at a time, is the worst case. */
+/**
+ * Per-node work must never grow one history without bound: 600 nodes, one at a time, is the worst case.
+ * (The stage is staging because a production alone releases only what main already carries.)
+ */
 class HistoryBoundTest {
 
   private static final int MAX_EVENTS = 5_000;
 
   @Test
   void sixHundredNodesRebootedOneByOneKeepEveryHistoryUnderFiveThousandEvents() {
-    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("production", 150, 4)), List.of())) {
-      StagePlan oneAtATime = new StagePlan("production", "mlab-oti", "us-east1", List.of("b", "c", "d"),
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 150, 4)), List.of())) {
+      StagePlan oneAtATime = new StagePlan("staging", "mlab-oti", "us-east1", List.of("b", "c", "d"),
           Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)), PromotionPolicy.auto(Duration.ZERO));
 
       FleetStatus result = t.result(t.start(request(oneAtATime)));
 
       assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
-      assertThat(t.fleet.rebootCount("production")).isEqualTo(600);
+      assertThat(t.fleet.rebootCount("staging")).isEqualTo(600);
       Map<String, Integer> events = historyLengths(t);
       assertThat(events.keySet()).as("the rolling reboot continued as new")
-          .filteredOn(k -> k.startsWith("fleet-upgrade-v1.31.2/production/reboot")).hasSizeGreaterThan(1);
+          .filteredOn(k -> k.startsWith("fleet-upgrade-v1.31.2/staging/reboot")).hasSizeGreaterThan(1);
       assertThat(events).allSatisfy((run, length) -> assertThat(length).as(run).isLessThan(MAX_EVENTS));
     }
   }
@@ -47,24 +50,24 @@ class HistoryBoundTest {
     // reach the new run. Each reboot takes a little wall time so the pause lands mid-way.
     SimulatedTiming slowReboots = new SimulatedTiming(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
         Duration.ofMillis(20));
-    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("production", 150, 1)), List.of(),
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 150, 1)), List.of(),
         slowReboots)) {
-      StagePlan oneAtATime = new StagePlan("production", "mlab-oti", "us-east1", List.of("b", "c", "d"),
+      StagePlan oneAtATime = new StagePlan("staging", "mlab-oti", "us-east1", List.of("b", "c", "d"),
           Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)), PromotionPolicy.auto(Duration.ZERO));
       FleetUpgradeWorkflow upgrade = t.start(request(oneAtATime));
-      t.awaitProgress(upgrade, s -> s.stage("production").nodes().atTarget() > 3 + 1 + 110);
+      t.awaitProgress(upgrade, s -> s.stage("staging").nodes().atTarget() > 3 + 1 + 110);
 
       upgrade.pause("checking a site");
-      t.awaitProgress(upgrade, s -> s.stage("production").state() == StageState.PAUSED);
+      t.awaitProgress(upgrade, s -> s.stage("staging").state() == StageState.PAUSED);
       t.env.sleep(Duration.ofMinutes(1));
-      int rebootsWhenPaused = t.fleet.rebootCount("production");
+      int rebootsWhenPaused = t.fleet.rebootCount("staging");
       t.env.sleep(Duration.ofHours(6));
-      assertThat(t.fleet.rebootCount("production")).as("no new wave while paused").isEqualTo(rebootsWhenPaused);
+      assertThat(t.fleet.rebootCount("staging")).as("no new wave while paused").isEqualTo(rebootsWhenPaused);
       assertThat(rebootsWhenPaused).isBetween(101, 149);
 
       upgrade.resume("site fine");
       assertThat(t.result(upgrade).state()).isEqualTo(FleetState.COMPLETED);
-      assertThat(t.fleet.rebootCount("production")).isEqualTo(150);
+      assertThat(t.fleet.rebootCount("staging")).isEqualTo(150);
     }
   }
 

@@ -23,7 +23,11 @@ public interface ImageActivities {
   @ActivityMethod
   ImageBuild awaitImages(ImageRelease release);
 
-  /** Sets the hosts' images version to the build's release; hosts already there are not written. */
+  /**
+   * Sets the hosts' images version to the build's release; hosts already there are not written. A
+   * build without an images version (the image step was skipped) returns null for a stage whose
+   * images name no release, and fails for one whose do: someone must say which release.
+   */
   @ActivityMethod
   HostsPointed pointHosts(ImageBuild build);
 

@@ -18,6 +18,11 @@ public record ImageRelease(String stage, String ref, String commit, List<Version
     changes = List.copyOf(changes);
   }
 
+  /** Images in a folder of their own (a release), not `latest` which every build rewrites. */
+  public boolean pinnedImages() {
+    return imagesVersion != null && !"latest".equals(imagesVersion);
+  }
+
   public String shortCommit() {
     return commit == null || commit.length() < 12 ? commit : commit.substring(0, 12);
   }

@@ -177,7 +177,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
               .setStaticSummary("Upgrade " + plan.name() + " (" + plan.project() + ") to " + target.kubernetes())
               .build());
       Promise<StageStatus> done = Async.function(child::run, new StageAssignment(plan, target, upgradeId,
-          new ImageInputs(builtCommit(), imagesTag)));
+          new ImageInputs(builtBefore(plan), imagesTag)));
       Workflow.getWorkflowExecution(child).get();
       activeStage = child;
       if (runner.paused()) {
@@ -196,15 +196,20 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     }).orElseGet(() -> stages.get(plan.name()));
   }
 
-  /** The commit the latest earlier stage built: the next stage builds exactly what was soaked. */
-  private String builtCommit() {
-    String commit = null;
-    for (StageStatus s : stages.values()) {
-      if (s.images() != null && s.images().build() != null && s.images().release() != null) {
-        commit = s.images().release().commit();
-      }
+  /**
+   * The commit the stage just before {@code plan} built and soaked, so the next builds exactly that;
+   * null when it built none (its image step skipped, or it was already at the target). Never an
+   * older stage's: staging may have built something else since (e.g. rebased by hand).
+   */
+  private String builtBefore(StagePlan plan) {
+    int index = plans.indexOf(plan);
+    if (index <= 0) {
+      return null;
     }
-    return commit;
+    StageStatus previous = stages.get(plans.get(index - 1).name());
+    boolean built = previous != null && previous.images() != null && previous.images().build() != null
+        && previous.images().release() != null;
+    return built ? previous.images().release().commit() : null;
   }
 
   private void promote(StagePlan from, StagePlan to) {

@@ -191,7 +191,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       enter(Steps.IMAGE_BUILD);
       if (imagePipeline) {
         ImageBuild built = runner.run(Steps.IMAGE_BUILD, () -> buildImages(assignment)).orElse(null);
-        if (built != null && built.pinned()) {
+        if (built == null) {
+          // Skipped by an operator: a stage whose hosts boot a release still needs them pointed at
+          // one before any node reboots; the adapter knows which stages do, and blocks asking.
+          runner.run(Steps.IMAGES_VERSION, () -> images.pointHosts(new ImageBuild(name, null, null, null)))
+              .ifPresent(this::hostsPointed);
+        } else if (built.pinned()) {
           enter(Steps.IMAGES_VERSION);
           runner.run(Steps.IMAGES_VERSION, () -> images.pointHosts(built)).ifPresent(this::hostsPointed);
         }

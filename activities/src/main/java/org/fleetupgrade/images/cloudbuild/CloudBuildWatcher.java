@@ -129,6 +129,31 @@ public final class CloudBuildWatcher implements AutoCloseable {
     return running;
   }
 
+  /**
+   * Successful builds of {@code ours}' trigger, of another ref, that finished after it: for images
+   * written in place (`latest`), each overwrote what {@code ours} built.
+   */
+  public List<RunningBuild> overwrote(BuildTrigger trigger, FinishedBuild ours, BuildRef ref, Duration window) {
+    if (ours.finishTime() == null || ours.startTime() == null) {
+      return List.of();
+    }
+    List<RunningBuild> later = new ArrayList<>();
+    try {
+      for (Build build : client.listBuilds(BuildRequests.list(trigger, ours.triggerId(), ours.startTime().minus(window)))
+          .iterateAll()) {
+        Instant finished = BuildTimes.instant(build.hasFinishTime(), build.getFinishTime());
+        if (build.getStatus() == Build.Status.SUCCESS && !ref.matches(build.getSubstitutionsMap())
+            && finished != null && finished.isAfter(ours.finishTime())) {
+          later.add(new RunningBuild(ours.triggerId(), build.getId(), build.getStatus().name(),
+              BuildTimes.instant(build.hasCreateTime(), build.getCreateTime()), build.getLogUrl()));
+        }
+      }
+    } catch (ApiException e) {
+      throw BuildFailures.transientError(e) ? BuildFailures.unavailable(trigger, e) : BuildFailures.apiError(trigger, e);
+    }
+    return later;
+  }
+
   @Override
   public void close() {
     client.close();

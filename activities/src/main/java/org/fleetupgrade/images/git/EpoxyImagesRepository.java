@@ -70,8 +70,12 @@ public final class EpoxyImagesRepository {
 
   /** Not retryable: a person must act (a moved main branch, a taken tag, a commit without the versions). */
   public static final String REF_CONFLICT = "ImagesRefConflict";
-  /** Retryable: the repository could not be reached or refused us. */
+  /** Retryable: the repository could not be reached. */
   public static final String GIT_FAILED = "ImagesGitFailed";
+  /** Not retryable: the repository refused us (credentials, permissions, a protected ref). */
+  public static final String GIT_REFUSED = "ImagesGitRefused";
+  /** Not retryable: a commit to build is not in the repository. */
+  public static final String COMMIT_MISSING = "ImagesCommitMissing";
 
   /** Where a re-run may start after a crash; tests stop there. */
   enum Point { COMMITTED, PUSHED }
@@ -100,6 +104,8 @@ public final class EpoxyImagesRepository {
         case MAIN -> main(repo, walk, request, dryRun);
         case TAG -> tag(repo, walk, request, dryRun);
       };
+    } catch (org.eclipse.jgit.api.errors.TransportException e) {
+      throw transportFailure("fetch from", e);
     } catch (IOException | GitAPIException e) {
       throw ApplicationFailure.newFailure(settings.url() + ": " + e.getMessage(), GIT_FAILED);
     }
@@ -112,12 +118,20 @@ public final class EpoxyImagesRepository {
     TargetVersions target = request.target();
     RevCommit main = mainHead(repo, walk);
     Optional<RevCommit> existing = remoteBranch(repo, walk, branch);
+    if (existing.isPresent()) {
+      requireOurs(repo, branch, existing.get(), main);
+    }
     if (existing.isPresent() && config(repo, existing.get()).carries(target)) {
       return release(request, branch, existing.get(), config(repo, existing.get()).changesFrom(config(repo, main)), true,
           ImageBuild.LATEST, commitTime(existing.get()));
     }
     // Our branch with other versions (an earlier try with another CNI, say) moves forward; a new one starts at main.
-    RevCommit base = existing.orElse(request.baseCommit() == null ? main : commit(walk, request.baseCommit()));
+    RevCommit base;
+    if (existing.isPresent()) {
+      base = existing.get();
+    } else {
+      base = request.baseCommit() == null ? main : commit(walk, request.baseCommit());
+    }
     ConfigFile before = config(repo, base);
     RevCommit commit = commitVersions(repo, walk, base, request);
     if (!dryRun) {
@@ -166,6 +180,14 @@ public final class EpoxyImagesRepository {
       commit = mainHead(repo, walk);
       requireVersions(repo, commit, target, "no earlier stage built images in this upgrade, and " + settings.mainBranch()
           + " (" + abbreviate(commit) + ")");
+    }
+    RevCommit main = mainHead(repo, walk);
+    try (RevWalk check = new RevWalk(repo)) {
+      if (!check.isMergedInto(check.parseCommit(commit), check.parseCommit(main))) {
+        throw ApplicationFailure.newNonRetryableFailure("the commit " + abbreviate(commit) + " to release is not on "
+            + settings.mainBranch() + " (at " + abbreviate(main) + "): a release is cut from what staging built from "
+            + settings.mainBranch(), REF_CONFLICT);
+      }
     }
     List<ReleaseTag> tags = releaseTags(repo, walk);
     ConfigFile previous = tags.isEmpty() ? null : config(repo, tags.get(tags.size() - 1).commit());
@@ -257,8 +279,37 @@ public final class EpoxyImagesRepository {
     try {
       return walk.parseCommit(ObjectId.fromString(id));
     } catch (org.eclipse.jgit.errors.MissingObjectException | IllegalArgumentException e) {
-      throw ApplicationFailure.newNonRetryableFailure("the commit " + id + " that an earlier stage built is not in "
-          + settings.url() + " any more (was its branch deleted?)", REF_CONFLICT);
+      throw ApplicationFailure.newNonRetryableFailure("the commit " + id + " to build is not in " + settings.url()
+          + " (an earlier stage's, whose branch may have been deleted, or one given by hand)", COMMIT_MISSING);
+    }
+  }
+
+  /**
+   * An existing branch of ours is reused or moved on only if it sits on the current main and holds
+   * nothing but our commits: anything else would build (and later merge) what nobody reviewed.
+   */
+  private void requireOurs(Repository repo, String branch, RevCommit head, RevCommit main) throws IOException {
+    try (RevWalk check = new RevWalk(repo)) {
+      if (!check.isMergedInto(check.parseCommit(main), check.parseCommit(head))) {
+        throw ApplicationFailure.newNonRetryableFailure("the branch " + branch + " exists at " + abbreviate(head)
+            + " but is not on " + settings.mainBranch() + " (at " + abbreviate(main) + "): it was made from an older "
+            + settings.mainBranch() + " or by someone else; delete it, then retry", REF_CONFLICT);
+      }
+    }
+    List<String> foreign = new ArrayList<>();
+    try (RevWalk log = new RevWalk(repo)) {
+      log.markStart(log.parseCommit(head));
+      log.markUninteresting(log.parseCommit(main));
+      for (RevCommit c : log) {
+        if (!settings.authorEmail().equals(c.getAuthorIdent().getEmailAddress())) {
+          foreign.add(abbreviate(c) + " " + c.getShortMessage() + " (" + c.getAuthorIdent().getName() + ")");
+        }
+      }
+    }
+    if (!foreign.isEmpty()) {
+      throw ApplicationFailure.newNonRetryableFailure("the branch " + branch + " holds commits not written by"
+          + " fleet-upgrade (" + String.join("; ", foreign.subList(0, Math.min(10, foreign.size())))
+          + "): building it would ship them; delete the branch or move them out, then retry", REF_CONFLICT);
     }
   }
 
@@ -417,16 +468,35 @@ public final class EpoxyImagesRepository {
             remoteRef + " in " + settings.url() + " changed while we pushed (expected it at "
                 + (ObjectId.zeroId().equals(expectedOld) ? "nothing" : expectedOld.name()) + "): not overwriting it",
             REF_CONFLICT);
+        case REJECTED_OTHER_REASON, REJECTED_NODELETE, NON_EXISTING -> throw ApplicationFailure.newNonRetryableFailure(
+            "push of " + remoteRef + " to " + settings.url() + " refused: " + status + remoteMessage(result, remoteRef)
+                + " (a protected branch or tag, or a token without write access?)", GIT_REFUSED);
         default -> throw ApplicationFailure.newFailure("push of " + remoteRef + " to " + settings.url() + " failed: "
-            + status + (result.getRemoteUpdate(remoteRef).getMessage() == null ? ""
-                : " (" + result.getRemoteUpdate(remoteRef).getMessage() + ")"), GIT_FAILED);
+            + status + remoteMessage(result, remoteRef), GIT_FAILED);
       }
     } catch (java.net.URISyntaxException e) {
       throw ApplicationFailure.newNonRetryableFailure("images.repository: not a URL: " + settings.url(), GIT_FAILED);
     } catch (org.eclipse.jgit.errors.TransportException e) {
-      throw ApplicationFailure.newFailure("push to " + settings.url() + " failed: " + e.getMessage(), GIT_FAILED);
+      throw transportFailure("push to", e);
     }
     checkpoint.accept(Point.PUSHED);
+  }
+
+  private static String remoteMessage(PushResult result, String remoteRef) {
+    String message = result.getRemoteUpdate(remoteRef).getMessage();
+    return message == null ? "" : " (" + message + ")";
+  }
+
+  /** Refused credentials are not retried (five pushes with a wrong token help nobody); the network is. */
+  private ApplicationFailure transportFailure(String what, Exception e) {
+    String message = String.valueOf(e.getMessage());
+    String lower = message.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("403")
+        || lower.contains("401") || lower.contains("permission")) {
+      return ApplicationFailure.newNonRetryableFailure(what + " " + settings.url() + " refused: " + message
+          + " (check images.tokenFile / tokenEnv and that the token may push)", GIT_REFUSED);
+    }
+    return ApplicationFailure.newFailure(what + " " + settings.url() + " failed: " + message, GIT_FAILED);
   }
 
   /** The commits on main that are not in what we would fast-forward to: someone else's work. */

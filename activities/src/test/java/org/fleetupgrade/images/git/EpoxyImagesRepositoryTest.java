@@ -255,6 +255,78 @@ class EpoxyImagesRepositoryTest {
   }
 
   @Test
+  void anEarlierBranchOfOursWithOtherVersionsMovesOnByOneCommit() throws Exception {
+    // Given our branch from an earlier try with another CNI
+    EpoxyImagesRepository worker = worker("cache");
+    ImageRelease earlier = worker.publish(RefPolicy.BRANCH, new ImageRequest("sandbox", UPGRADE,
+        TargetVersions.parse("v1.35.1", "v1.9.0", "v1.35.0"), null, null), false);
+
+    ImageRelease now = worker.publish(RefPolicy.BRANCH, request("sandbox", null, null), false);
+
+    assertThat(now.reused()).isFalse();
+    assertThat(upstream.commitAt("refs/heads/sandbox-v1.35.1").getParent(0).name()).isEqualTo(earlier.commit());
+    assertThat(now.changes()).containsExactly(new VersionChange("K8S_CNI_VERSION", "v1.9.0", "v1.9.1"));
+  }
+
+  @Test
+  void aBranchWithSomeoneElsesCommitIsNotBuilt() throws Exception {
+    // Given someone pushed a commit of theirs onto the branch fleet-upgrade would use
+    EpoxyImagesRepository worker = worker("cache");
+    worker.publish(RefPolicy.BRANCH, new ImageRequest("sandbox", UPGRADE,
+        TargetVersions.parse("v1.35.1", "v1.9.0", "v1.35.0"), null, null), false);
+    RevCommit theirs = upstream.commitOn("sandbox-v1.35.1", "stage1/extra.sh", "echo\n", "Try a stage1 tweak");
+
+    assertThatThrownBy(() -> worker.publish(RefPolicy.BRANCH, request("sandbox", null, null), false))
+        .isInstanceOfSatisfying(ApplicationFailure.class, f -> assertThat(f.getType())
+            .isEqualTo(EpoxyImagesRepository.REF_CONFLICT))
+        .hasMessageContaining("the branch sandbox-v1.35.1 holds commits not written by fleet-upgrade ("
+            + theirs.name().substring(0, 12) + " Try a stage1 tweak (someone))");
+  }
+
+  @Test
+  void aBranchMadeFromAnOlderMainIsNotBuilt() throws Exception {
+    EpoxyImagesRepository worker = worker("cache");
+    worker.publish(RefPolicy.BRANCH, request("sandbox", null, null), false);
+    upstream.commit("docs/notes.md", "a note\n", "Notes");
+
+    assertThatThrownBy(() -> worker.publish(RefPolicy.BRANCH, request("sandbox", null, null), false))
+        .hasMessageContaining("the branch sandbox-v1.35.1 exists at ")
+        .hasMessageContaining("but is not on main");
+  }
+
+  @Test
+  void aCrashAfterTheFastForwardOrTheTagIsRecoveredWithoutPushingAgain() throws Exception {
+    upstream.tag("v2.4.30", upstream.commitAt("refs/heads/main"));
+    ImageRelease sandbox = worker("cache").publish(RefPolicy.BRANCH, request("sandbox", null, null), false);
+    EpoxyImagesRepository dying = worker("cache");
+    dying.onCheckpoint(point -> {
+      if (point == EpoxyImagesRepository.Point.PUSHED) {
+        throw new IllegalStateException("worker killed");
+      }
+    });
+    assertThatThrownBy(() -> dying.publish(RefPolicy.MAIN, request("staging", sandbox.commit(), null), false));
+    assertThatThrownBy(() -> dying.publish(RefPolicy.TAG, request("production", sandbox.commit(), null), false));
+
+    ImageRelease staging = worker("cache").publish(RefPolicy.MAIN, request("staging", sandbox.commit(), null), false);
+    ImageRelease production = worker("cache").publish(RefPolicy.TAG, request("production", sandbox.commit(), null), false);
+
+    assertThat(staging.reused()).isTrue();
+    assertThat(production.reused()).isTrue();
+    assertThat(production.ref()).isEqualTo("v2.4.31");
+    assertThat(upstream.tags()).containsExactly("v2.4.30", "v2.4.31");
+  }
+
+  @Test
+  void productionReleasesOnlyACommitOnMain() throws Exception {
+    upstream.tag("v2.4.30", upstream.commitAt("refs/heads/main"));
+    ImageRelease sandbox = worker("cache").publish(RefPolicy.BRANCH, request("sandbox", null, null), false);
+
+    assertThatThrownBy(() -> worker("cache").publish(RefPolicy.TAG, request("production", sandbox.commit(), null), false))
+        .hasMessageContaining("to release is not on main");
+    assertThat(upstream.tags()).containsExactly("v2.4.30");
+  }
+
+  @Test
   void aDryRunPushesNothing() throws Exception {
     upstream.tag("v2.4.30", upstream.commitAt("refs/heads/main"));
     EpoxyImagesRepository worker = worker("cache");

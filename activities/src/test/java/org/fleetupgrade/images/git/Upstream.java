@@ -83,6 +83,21 @@ public final class Upstream {
     return commit;
   }
 
+  /** Someone else commits a file on {@code branch} (as fetched) and pushes it there. */
+  public RevCommit commitOn(String branch, String file, String content, String message) throws IOException, GitAPIException {
+    git.fetch().setRefSpecs(new RefSpec("+refs/heads/*:refs/remotes/origin/*")).call();
+    git.checkout().setName("work-" + branch).setCreateBranch(true).setStartPoint("origin/" + branch).call();
+    Path path = work.resolve(file);
+    Files.createDirectories(path.getParent());
+    Files.writeString(path, content, StandardCharsets.UTF_8);
+    git.add().addFilepattern(file).call();
+    RevCommit commit = git.commit().setMessage(message).setAuthor("someone", "someone@example.org")
+        .setCommitter("someone", "someone@example.org").call();
+    git.push().setRefSpecs(new RefSpec("HEAD:refs/heads/" + branch)).call();
+    git.checkout().setName("main").call();
+    return commit;
+  }
+
   /** Someone else tags a commit (annotated) and pushes the tag. */
   public void tag(String name, ObjectId commit) throws IOException, GitAPIException {
     try (RevWalk walk = new RevWalk(git.getRepository())) {

@@ -12,6 +12,7 @@ import org.fleetupgrade.images.StageImagePipeline;
 import org.fleetupgrade.images.epoxy.HostsPlan;
 import org.fleetupgrade.images.epoxy.HostsUpdate;
 import org.fleetupgrade.images.git.ConfigFile;
+import org.fleetupgrade.images.git.EpoxyImagesRepository;
 import org.fleetupgrade.version.TargetVersions;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.config.FleetConfig.Stage;
@@ -68,7 +69,8 @@ public class ImagesCommand implements Callable<Integer> {
       return run(pipeline, request);
     } catch (ApplicationFailure failure) {
       String message = stage + ": " + failure.getOriginalMessage();
-      if (ConfigFile.MALFORMED.equals(failure.getType())) {
+      if (ConfigFile.MALFORMED.equals(failure.getType())
+          || EpoxyImagesRepository.COMMIT_MISSING.equals(failure.getType())) {
         throw new BadInputException(message);
       }
       throw new OperationFailedException(message);

@@ -216,10 +216,18 @@ public final class ConfigLoader {
 
   /** Shared image settings; {@code base} gives the defaults (the built-in ones at the top level). */
   private static Images images(ConfigNode n, Images base) {
+    // A token named here replaces the inherited one, whichever way either is given.
+    boolean ownToken = n.has("tokenFile") || n.has("tokenEnv");
+    Duration poll = n.duration("pollInterval", base.pollInterval(), true);
+    if (poll.compareTo(MAX_POLL) > 0) {
+      n.error("pollInterval", "must be at most 1m: a wait heartbeats once per poll, and Temporal retries an"
+          + " activity silent for 2m");
+      poll = base.pollInterval();
+    }
     return new Images(
         n.parsed("repository", base.repository(), ConfigLoader::repositoryUrl, false),
-        n.string("tokenFile", base.tokenFile()),
-        n.matching("tokenEnv", base.tokenEnv(), ENV_NAME, "an environment variable's name", false),
+        n.string("tokenFile", ownToken ? null : base.tokenFile()),
+        n.matching("tokenEnv", ownToken ? null : base.tokenEnv(), ENV_NAME, "an environment variable's name", false),
         n.matching("username", base.username(), PERSON, "a user name", false),
         n.parsed("configFile", base.configFile(), ConfigLoader::pathInRepository, false),
         n.matching("mainBranch", base.mainBranch(), BRANCH, "a branch name", false),
@@ -230,8 +238,10 @@ public final class ConfigLoader {
         n.duration("gitTimeout", base.gitTimeout(), true),
         n.duration("buildAppearTimeout", base.buildAppearTimeout(), true),
         n.duration("buildTimeout", base.buildTimeout(), true),
-        n.duration("pollInterval", base.pollInterval(), true));
+        poll);
   }
+
+  static final Duration MAX_POLL = Duration.ofMinutes(1);
 
   static final String[] IMAGES_FIELDS = {"repository", "tokenFile", "tokenEnv", "username", "configFile", "mainBranch",
       "branch", "authorName", "authorEmail", "cacheDir", "gitTimeout", "buildAppearTimeout", "buildTimeout", "pollInterval"};
@@ -255,8 +265,10 @@ public final class ConfigLoader {
     if (text.startsWith("https://") || text.startsWith("file:///")) {
       try {
         URI uri = new URI(text);
-        if (uri.getUserInfo() != null) {
-          throw new IllegalArgumentException("'" + text + "' carries credentials: use tokenFile or tokenEnv");
+        if (uri.getRawUserInfo() != null) {
+          // Never repeat the credentials: this message is printed and logged.
+          throw new IllegalArgumentException("'" + text.replace(uri.getRawUserInfo() + "@", "***@")
+              + "' carries credentials: use tokenFile or tokenEnv");
         }
         return text;
       } catch (URISyntaxException e) {
@@ -296,6 +308,13 @@ public final class ConfigLoader {
         .toArray(String[]::new);
     n.allowOnly(fields);
     Images images = images(n, shared);
+    if (images.tokenFile() != null && images.tokenEnv() != null) {
+      n.error("tokenEnv", "give tokenFile or tokenEnv, not both");
+    }
+    if (images.repository().startsWith("https://") && images.tokenFile() == null && images.tokenEnv() == null) {
+      n.error("tokenFile", "is required (or tokenEnv) to push to " + images.repository() + "; it may be set once in"
+          + " the top-level images section");
+    }
     RefPolicy defaultRef = stage == null ? null : RefPolicy.forStage(stage);
     RefPolicy ref = n.enumValue("ref", RefPolicy.class, defaultRef);
     if (ref == null) {

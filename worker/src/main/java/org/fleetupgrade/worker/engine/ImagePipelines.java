@@ -12,7 +12,9 @@ import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.fleetupgrade.images.StageImagePipeline;
 import org.fleetupgrade.images.cloudbuild.BuildTrigger;
+import com.google.cloud.devtools.cloudbuild.v1.CloudBuildClient;
 import org.fleetupgrade.images.cloudbuild.CloudBuildWatcher;
+import org.fleetupgrade.images.cloudbuild.Sleeper;
 import org.fleetupgrade.images.epoxy.EpoxyHosts;
 import org.fleetupgrade.images.git.EpoxyImagesRepository;
 import org.fleetupgrade.images.git.RefPolicy;
@@ -46,15 +48,17 @@ public final class ImagePipelines {
       RepositorySettings settings = repositorySettings(p.images(), where);
       EpoxyImagesRepository repository = repositories.computeIfAbsent(settings.url() + "|" + settings.cacheDir(),
           key -> new EpoxyImagesRepository(settings, Clock.systemUTC()));
-      CloudBuildWatcher watcher = watchers.get(String.valueOf(p.buildEndpoint()));
+      String watcherKey = p.buildEndpoint() + "|" + p.images().pollInterval();
+      CloudBuildWatcher watcher = watchers.get(watcherKey);
       if (watcher == null) {
         try {
-          watcher = CloudBuildWatcher.connect(p.buildEndpoint());
+          watcher = new CloudBuildWatcher(CloudBuildClient.create(CloudBuildWatcher.settings(p.buildEndpoint())),
+              Clock.systemUTC(), p.images().pollInterval(), Sleeper.THREAD);
         } catch (IOException e) {
           throw new BadInputException(where + ".cloudBuild: cannot connect: " + e.getMessage()
               + " (Application Default Credentials: GOOGLE_APPLICATION_CREDENTIALS or the metadata server)");
         }
-        watchers.put(String.valueOf(p.buildEndpoint()), watcher);
+        watchers.put(watcherKey, watcher);
       }
       EpoxyHosts hosts = null;
       if (p.ref() == RefPolicy.TAG) {

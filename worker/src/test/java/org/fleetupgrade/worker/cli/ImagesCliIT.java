@@ -89,6 +89,9 @@ class ImagesCliIT {
         "--images-tag", "2.4.31"}, versions)), "--images-tag: '2.4.31' is not a release tag vX.Y.Z (e.g. v2.4.31)");
     assertBadInput(JarProcess.run(concat(new String[] {"images", "sandbox", "--config", ok.toString(),
         "--commit", "abc"}, versions)), "--commit: 'abc' is not a full 40-character commit id");
+    assertBadInput(JarProcess.run(concat(new String[] {"images", "sandbox", "--config", ok.toString(), "--dry-run",
+        "--commit", "0123456789abcdef0123456789abcdef01234567"}, versions)),
+        "the commit 0123456789abcdef0123456789abcdef01234567 to build is not in " + repo);
     Path noToken = config("  tokenFile: " + dir.resolve("no-such-token"));
     assertBadInput(JarProcess.run(concat(new String[] {"images", "sandbox", "--config", noToken.toString()}, versions)),
         noToken + ": stages.sandbox.images.tokenFile: cannot read " + dir.resolve("no-such-token"));

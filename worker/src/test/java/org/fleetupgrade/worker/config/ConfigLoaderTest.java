@@ -121,6 +121,38 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aStageThatPushesOverHttpsNeedsAToken() {
+    ConfigException e = errors(REAL_CONTROL_PLANE + """
+        stages:
+          - name: sandbox
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a]
+            images: {cloudBuild: {triggers: [t]}}
+        """);
+
+    assertThat(e.errors()).containsExactly("test.yaml: stages[0].images.tokenFile: is required (or tokenEnv) to push to"
+        + " https://github.com/m-lab/epoxy-images.git; it may be set once in the top-level images section");
+  }
+
+  @Test
+  void aStagesOwnTokenReplacesTheSharedOne() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse(REAL_CONTROL_PLANE + """
+        images: {tokenFile: /shared/token}
+        stages:
+          - name: sandbox
+            project: mlab-sandbox
+            region: us-west2
+            zones: [a]
+            images: {tokenEnv: SANDBOX_TOKEN, cloudBuild: {triggers: [t]}}
+        """, Path.of("t.yaml"));
+
+    FleetConfig.Images images = config.stage("sandbox").orElseThrow().images().orElseThrow().images();
+    assertThat(images.tokenEnv()).isEqualTo("SANDBOX_TOKEN");
+    assertThat(images.tokenFile()).isNull();
+  }
+
+  @Test
   void badImageSettingsAreNamed() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
         images:
@@ -130,6 +162,7 @@ class ConfigLoaderTest {
           branch: "sandbox-{version}"
           authorEmail: nobody
           configFile: ../config.sh
+          pollInterval: 5m
         stages:
           - name: canary
             project: mlab-sandbox
@@ -147,11 +180,14 @@ class ConfigLoaderTest {
         "test.yaml: images.branch: 'sandbox-{version}' is not a branch name ({kubernetes} may stand for the version)",
         "test.yaml: images.authorEmail: 'nobody' is not an email address",
         "test.yaml: images.configFile: '../config.sh' is not a path inside the repository (e.g. config.sh)",
-        "test.yaml: stages[0].images.repository: 'https://user:secret@github.com/x/y.git' carries credentials: use tokenFile or tokenEnv",
+        "test.yaml: images.pollInterval: must be at most 1m: a wait heartbeats once per poll, and Temporal retries an"
+            + " activity silent for 2m",
+        "test.yaml: stages[0].images.repository: 'https://***@github.com/x/y.git' carries credentials: use tokenFile or tokenEnv",
         "test.yaml: stages[0].images.ref: is required for a stage not named sandbox, staging or production: branch, main or tag",
         "test.yaml: stages[0].images.cloudBuild.region: 'us-west2;id' is not global or a GCP region",
         "test.yaml: stages[0].images.epoxy: only a stage built from a release tag (ref: tag) points ePoxy hosts at its images",
         "test.yaml: stages[0].images.epoxy.hostPattern: '^mlab[1-3' is not a regular expression: Unclosed character class");
+    assertThat(String.join("\n", e.errors())).doesNotContain("secret");
     assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith(
         "test.yaml: stages[0].images.cloudBuild.triggers: is required: the ids of the Cloud Build triggers"));
   }
