@@ -1,0 +1,112 @@
+package org.fleetupgrade.reboot.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fleetupgrade.controlplane.drain.DrainSettings;
+import org.fleetupgrade.controlplane.drain.NodeDrainer;
+import org.fleetupgrade.version.ReleaseVersion;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** A node's reboot steps against fabric8's mock API server; the "reboot" is played by the test. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesNodeRebootsTest {
+
+  static final String NODE = "mlab2-lga03.mlab-oti.measurement-lab.org";
+  static final ReleaseVersion TARGET = ReleaseVersion.parse("v1.35.1");
+  static final NodeTarget TARGET_NODE = new NodeTarget("production", NODE, TARGET, "fleet-upgrade-v1.35.1/production/rollout");
+
+  KubernetesClient client;
+  List<String> reboots = new ArrayList<>();
+  KubernetesNodeReboots nodes;
+
+  @BeforeEach
+  void stage() {
+    nodes = new KubernetesNodeReboots(Map.of("production", new KubernetesNodeReboots.Stage(client,
+        new NodeDrainer(client, DrainSettings.DEFAULT), node -> {
+          reboots.add(node);
+          boot(node, "boot-2", "v1.35.1"); // the machine comes back on the new image
+          return "ssh: connection closed by the reboot";
+        }, "ssh", new NodeExclusions(List.of("lame-duck"), List.of("mlab/maintenance=true")))));
+    client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).addToLabels("mlab/site", "lga03")
+        .endMetadata().withNewSpec().endSpec().withNewStatus().withNewNodeInfo().withBootID("boot-1")
+        .withKubeletVersion("v1.34.4").endNodeInfo().addNewCondition().withType("Ready").withStatus("True").endCondition()
+        .endStatus().build()).create();
+  }
+
+  private void boot(String node, String bootId, String kubelet) {
+    client.nodes().withName(node).edit(n -> new NodeBuilder(n).editStatus().editNodeInfo().withBootID(bootId)
+        .withKubeletVersion(kubelet).endNodeInfo().endStatus().build());
+  }
+
+  @Test
+  void aRebootIsProvenByANewBootIdAndTheTargetKubelet() {
+    // Given the node's bootID before
+    NodeObservation before = nodes.observe(TARGET_NODE);
+    assertThat(before.bootId()).isEqualTo("boot-1");
+    assertThat(before.atTarget("v1.35.1")).isFalse();
+
+    // When it is cordoned, drained and rebooted
+    nodes.cordonAndDrain(TARGET_NODE);
+    TriggerOutcome outcome = nodes.trigger(TARGET_NODE, before.bootId());
+
+    // Then it came back on another boot at the target, and uncordoning undoes exactly our cordon
+    assertThat(outcome.triggered()).isTrue();
+    NodeObservation after = nodes.observe(TARGET_NODE);
+    assertThat(after.rebootedFrom("boot-1", "v1.35.1")).isTrue();
+    assertThat(after.cordonedByUs()).isTrue();
+    assertThat(nodes.uncordon(TARGET_NODE)).isTrue();
+    Node node = client.nodes().withName(NODE).get();
+    assertThat(node.getSpec().getUnschedulable()).isFalse();
+    assertThat(node.getMetadata().getAnnotations()).doesNotContainKey(KubernetesNodeReboots.CORDONED_BY);
+  }
+
+  @Test
+  void aRetryAfterTheNodeRebootedDoesNotRebootItAgain() {
+    nodes.cordonAndDrain(TARGET_NODE);
+    boot(NODE, "boot-2", "v1.35.1"); // the first attempt's reboot happened; the worker died before recording it
+
+    TriggerOutcome outcome = nodes.trigger(TARGET_NODE, "boot-1");
+
+    assertThat(outcome.triggered()).isFalse();
+    assertThat(outcome.detail()).isEqualTo("already rebooted: bootID boot-1 -> boot-2");
+    assertThat(reboots).isEmpty();
+  }
+
+  @Test
+  void aNodeCordonedBySomeoneElseIsRebootedButLeftCordoned() {
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editSpec().withUnschedulable(true).endSpec().build());
+
+    nodes.cordonAndDrain(TARGET_NODE);
+    nodes.trigger(TARGET_NODE, "boot-1");
+
+    assertThat(nodes.observe(TARGET_NODE).cordonedByUs()).isFalse();
+    assertThat(nodes.uncordon(TARGET_NODE)).isFalse();
+    assertThat(client.nodes().withName(NODE).get().getSpec().getUnschedulable()).isTrue();
+  }
+
+  @Test
+  void lameDuckAndMaintenanceNodesAreExcludedWithTheReason() {
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editSpec().addNewTaint().withKey("lame-duck")
+        .withEffect("NoSchedule").endTaint().endSpec().build());
+    assertThat(nodes.observe(TARGET_NODE).excludedBecause()).isEqualTo("taint lame-duck");
+
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editSpec().withTaints(List.of()).endSpec()
+        .editMetadata().addToLabels("mlab/maintenance", "true").endMetadata().build());
+    assertThat(nodes.observe(TARGET_NODE).excludedBecause()).isEqualTo("label mlab/maintenance=true");
+  }
+
+  @Test
+  void aMissingNodeIsReportedNotInvented() {
+    NodeObservation gone = nodes.observe(new NodeTarget("production", "mlab9-xyz01", TARGET, "r"));
+    assertThat(gone.exists()).isFalse();
+    assertThat(gone.atTarget("v1.35.1")).isFalse();
+  }
+}

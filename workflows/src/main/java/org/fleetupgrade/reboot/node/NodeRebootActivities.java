@@ -1,0 +1,30 @@
+package org.fleetupgrade.reboot.node;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import org.fleetupgrade.controlplane.DrainResult;
+
+/**
+ * One platform node's reboot, in short idempotent steps, so the workflow holds the state (the
+ * bootID before, when it was triggered) and waits on durable timers between looks: a worker crash
+ * anywhere loses nothing and repeats nothing.
+ */
+@ActivityInterface
+public interface NodeRebootActivities {
+
+  /** The node now: bootID, readiness, kubelet, cordon, and whether the stage's rules exclude it. */
+  @ActivityMethod
+  NodeObservation observe(NodeTarget node);
+
+  /** Cordons (marking the node as cordoned by this rollout) and drains it, respecting PodDisruptionBudgets. */
+  @ActivityMethod
+  DrainResult cordonAndDrain(NodeTarget node);
+
+  /** Reboots the node by the stage's method, unless its bootID already differs from {@code bootIdBefore}. */
+  @ActivityMethod
+  TriggerOutcome trigger(NodeTarget node, String bootIdBefore);
+
+  /** Uncordons a node this rollout cordoned; a node cordoned by someone else stays as it is. Returns whether it did. */
+  @ActivityMethod
+  boolean uncordon(NodeTarget node);
+}
