@@ -93,6 +93,39 @@ public final class SimulatedFleet {
     }
   }
 
+  /** True once per configured firing: a fault that changes an outcome rather than throwing. */
+  boolean fires(String step, String stage, String target) {
+    for (SimulatedFault f : faults) {
+      boolean matches = f.step().equals(step)
+          && (f.stage() == null || f.stage().equals(stage))
+          && (f.target() == null || f.target().equals(target));
+      if (matches && fired.computeIfAbsent(f, k -> new AtomicInteger()).getAndIncrement() < f.times()) {
+        faultListener.accept("simulated fault at " + step + " on " + target + ": " + f.error());
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The mean reboot time of a node in a rollout (server time). */
+  private java.time.Duration meanReboot = java.time.Duration.ofMinutes(5);
+  private double stragglers;
+  private double stragglerFactor = 3;
+
+  /** Reboot times: a mean, the share of nodes that are slower, and how much slower. */
+  public void rebootTimes(java.time.Duration mean, double stragglerShare, double factor) {
+    this.meanReboot = mean;
+    this.stragglers = stragglerShare;
+    this.stragglerFactor = factor;
+  }
+
+  /** Stable per node (a hash of its name), so a run is repeatable: mean, or mean x factor for stragglers. */
+  java.time.Duration rebootTime(String node) {
+    int bucket = Math.floorMod(node.hashCode() * 31 + 17, 1000);
+    return bucket < stragglers * 1000 ? java.time.Duration.ofMillis((long) (meanReboot.toMillis() * stragglerFactor))
+        : meanReboot;
+  }
+
   /** How many times faults fired at {@code step} so far: lets tests and the demo show the retry. */
   public int faultsFired(String step) {
     return fired.entrySet().stream().filter(e -> e.getKey().step().equals(step))
@@ -131,11 +164,33 @@ public final class SimulatedFleet {
   public List<Object> activities() {
     return List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
         new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
-        new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this));
+        new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this),
+        new SimulatedNodeReboots(this));
   }
 
   public int rebootCount(String stage) {
     return cluster(stage).reboots.get();
+  }
+
+  /** From the first node going down to the last one back, in server time. */
+  public java.time.Duration rebootSpan(String stage) {
+    Cluster c = cluster(stage);
+    synchronized (c) {
+      return java.time.Duration.ofMillis(c.lastBack - c.firstReboot);
+    }
+  }
+
+  /** The stage's boot images now carry {@code version} (what a finished image build does). */
+  public void imagesBuilt(String stage, ReleaseVersion version) {
+    cluster(stage).imageBuilt(version);
+  }
+
+  /** The most nodes a rollout had down at once: in the stage, and at any one site. */
+  public int[] mostDown(String stage) {
+    Cluster c = cluster(stage);
+    synchronized (c) {
+      return new int[] {c.maxDown, c.maxDownPerSite};
+    }
   }
 
   static final class Member {
@@ -162,6 +217,14 @@ public final class SimulatedFleet {
     final String site;
     ReleaseVersion kubelet;
     boolean ready = true;
+    /** The kernel's per-boot id: changes only when the node boots. */
+    int boot = 1;
+    /** While rebooting: when (server time, ms) it is back, and what it comes back with; 0 when up. */
+    long backAt;
+    ReleaseVersion comesBackWith;
+    boolean lost;
+    String cordonedBy;
+    boolean cordoned;
 
     Node(String name, String site, ReleaseVersion kubelet) {
       this.name = name;
@@ -179,6 +242,12 @@ public final class SimulatedFleet {
     /** ePoxy's ImagesVersion per host, for stages that boot a release. */
     final Map<String, String> hostImages = new LinkedHashMap<>();
     final AtomicInteger reboots = new AtomicInteger();
+    /** The most nodes rebooting at once seen by a rollout, in the stage and at one site. */
+    int maxDown;
+    int maxDownPerSite;
+    /** Server time of the first reboot and of the last node back: a rollout's makespan. */
+    long firstReboot;
+    long lastBack;
     ReleaseVersion kubeadmConfig;
     /** The version the stage's boot images carry: what a rebooting node comes back with. */
     ReleaseVersion bootImage;
@@ -314,6 +383,38 @@ public final class SimulatedFleet {
     synchronized void finishReboot(Node n) {
       n.kubelet = bootImage;
       n.ready = true;
+    }
+
+    /**
+     * A rollout's reboot of one node, in server time (time skipping moves it): it goes down now and
+     * is back {@code takes} later on the stage's boot image, unless a fault says otherwise.
+     */
+    synchronized void rebootAt(Node n, long now, java.time.Duration takes, boolean lost, boolean oldImage) {
+      // What a budget must bound: nodes rebooting at once, in the stage and at this node's site (a lost node
+      // is failed, out of the window, and not counted).
+      platform.values().forEach(other -> look(other, now));
+      long down = platform.values().stream().filter(o -> o.backAt > 0 && !o.lost).count() + 1;
+      long downAtSite = platform.values().stream().filter(o -> o.backAt > 0 && !o.lost && o.site.equals(n.site)).count() + 1;
+      firstReboot = firstReboot == 0 ? now : Math.min(firstReboot, now);
+      lastBack = Math.max(lastBack, now + takes.toMillis());
+      maxDown = Math.max(maxDown, (int) down);
+      maxDownPerSite = Math.max(maxDownPerSite, (int) downAtSite);
+      n.ready = false;
+      n.backAt = now + takes.toMillis();
+      n.lost = lost;
+      n.comesBackWith = oldImage ? n.kubelet : bootImage;
+      reboots.incrementAndGet();
+    }
+
+    /** Brings back a node whose reboot is over by {@code now}. */
+    synchronized Node look(Node n, long now) {
+      if (n.backAt > 0 && now >= n.backAt && !n.lost) {
+        n.backAt = 0;
+        n.boot++;
+        n.kubelet = n.comesBackWith;
+        n.ready = true;
+      }
+      return n;
     }
 
     synchronized ReleaseVersion bootImage() {

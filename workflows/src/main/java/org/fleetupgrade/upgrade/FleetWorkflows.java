@@ -14,6 +14,8 @@ public final class FleetWorkflows {
       FleetUpgradeWorkflowImpl.class,
       StageUpgradeWorkflowImpl.class,
       RollingRebootWorkflowImpl.class,
+      org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class,
+      org.fleetupgrade.reboot.rollout.NodeRebootWorkflowImpl.class,
       UpgradeReviewWorkflowImpl.class);
 
   private FleetWorkflows() {}

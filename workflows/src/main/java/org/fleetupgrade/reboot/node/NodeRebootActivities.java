@@ -9,7 +9,7 @@ import org.fleetupgrade.controlplane.DrainResult;
  * bootID before, when it was triggered) and waits on durable timers between looks: a worker crash
  * anywhere loses nothing and repeats nothing.
  */
-@ActivityInterface
+@ActivityInterface(namePrefix = "Node")
 public interface NodeRebootActivities {
 
   /** The node now: bootID, readiness, kubelet, cordon, and whether the stage's rules exclude it. */

@@ -34,6 +34,34 @@ public final class RebootWindow {
   private int started;
   private boolean open;
 
+  /** What a window must carry across a continue-as-new: what is left, what failed, where it was. */
+  public record State(Map<String, List<String>> pending, Map<String, String> siteOf, List<String> failed,
+      Map<NodeFate, Integer> fates, int cursor, int started, boolean open) {}
+
+  public State state() {
+    if (!inFlight.isEmpty()) {
+      throw new IllegalStateException("a window with nodes in flight cannot be carried over");
+    }
+    Map<String, List<String>> left = new LinkedHashMap<>();
+    pending.forEach((site, queue) -> left.put(site, List.copyOf(queue)));
+    Map<String, String> sitesLeft = new LinkedHashMap<>();
+    left.values().forEach(names -> names.forEach(n -> sitesLeft.put(n, siteOf.get(n))));
+    failed.forEach(n -> sitesLeft.put(n, siteOf.get(n)));
+    return new State(left, sitesLeft, List.copyOf(failed), new EnumMap<>(fates), cursor, started, open);
+  }
+
+  public RebootWindow(State state, WindowLimits limits) {
+    this.limits = limits;
+    state.pending().forEach((site, names) -> pending.put(site, new ArrayDeque<>(names)));
+    siteOf.putAll(state.siteOf());
+    failed.addAll(state.failed());
+    fates.putAll(state.fates());
+    sites = List.copyOf(pending.keySet());
+    cursor = sites.isEmpty() ? 0 : state.cursor() % sites.size();
+    started = state.started();
+    open = state.open();
+  }
+
   public RebootWindow(List<PlatformNode> nodes, WindowLimits limits) {
     this.limits = limits;
     Map<String, Deque<String>> bySite = new TreeMap<>();

@@ -1,0 +1,93 @@
+package org.fleetupgrade.reboot.rollout;
+
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import org.fleetupgrade.reboot.node.NodeObservation;
+import org.fleetupgrade.reboot.node.NodeRebootActivities;
+import org.fleetupgrade.reboot.node.NodeTarget;
+import org.fleetupgrade.reboot.node.TriggerOutcome;
+import org.fleetupgrade.reboot.window.NodeFate;
+
+public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
+
+  /** Looks start soon after the trigger (a fast reboot takes a few minutes) and back off. */
+  static final Duration FIRST_LOOK = Duration.ofSeconds(30);
+  static final Duration MAX_LOOK = Duration.ofMinutes(1);
+
+  private static final RetryOptions RETRIES = RetryOptions.newBuilder()
+      .setInitialInterval(Duration.ofSeconds(2))
+      .setBackoffCoefficient(2)
+      .setMaximumInterval(Duration.ofMinutes(1))
+      .setMaximumAttempts(5)
+      .build();
+
+  private final NodeRebootActivities nodes = Workflow.newActivityStub(NodeRebootActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
+
+  /** A drain waits for disruption budgets: it may take long, and heartbeats nothing. */
+  private final NodeRebootActivities drains = Workflow.newActivityStub(NodeRebootActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(15)).setRetryOptions(RETRIES).build());
+
+  @Override
+  public NodeResult run(NodeReboot reboot) {
+    NodeTarget target = reboot.target();
+    String version = target.target().toString();
+    NodeObservation before = nodes.observe(target);
+    if (!before.exists()) {
+      return result(target, NodeFate.FAILED, "not in the cluster", 0);
+    }
+    if (before.excludedBecause() != null) {
+      return result(target, NodeFate.SKIPPED, "excluded: " + before.excludedBecause(), 0);
+    }
+    if (before.atTarget(version)) {
+      if (before.cordonedByUs()) {
+        nodes.uncordon(target); // an earlier run rebooted it and stopped before uncordoning
+      }
+      return result(target, NodeFate.ALREADY_AT_TARGET, "already at " + version, 0);
+    }
+    long started = Workflow.currentTimeMillis();
+    try {
+      drains.cordonAndDrain(target);
+    } catch (ActivityFailure refused) {
+      // Nothing rebooted: the node keeps serving rather than sit cordoned until someone notices.
+      nodes.uncordon(target);
+      return result(target, NodeFate.FAILED, "drain refused: " + message(refused), 0);
+    }
+    TriggerOutcome triggered = nodes.trigger(target, before.bootId());
+    Duration look = FIRST_LOOK;
+    long deadline = started + reboot.deadline().toMillis();
+    while (true) {
+      Workflow.sleep(look);
+      NodeObservation now = nodes.observe(target);
+      long seconds = (Workflow.currentTimeMillis() - started) / 1000;
+      if (now.rebootedFrom(before.bootId(), version)) {
+        nodes.uncordon(target);
+        return result(target, NodeFate.REBOOTED, "back on a new boot at " + version + " (" + triggered.method() + ")",
+            seconds);
+      }
+      if (now.exists() && now.ready() && now.bootId() != null && !now.bootId().equals(before.bootId())) {
+        // Another boot, Ready, but not at the target: it booted the old image. Waiting will not help.
+        return result(target, NodeFate.FAILED, "came back at " + now.kubeletVersion() + ", not " + version
+            + " (the old image?); left cordoned", seconds);
+      }
+      if (Workflow.currentTimeMillis() + look.toMillis() > deadline) {
+        return result(target, NodeFate.FAILED, "not back within " + reboot.deadline() + " ("
+            + (now.bootId() != null && now.bootId().equals(before.bootId()) ? "same boot" : "NotReady")
+            + "); left cordoned", seconds);
+      }
+      look = look.multipliedBy(2).compareTo(MAX_LOOK) > 0 ? MAX_LOOK : look.multipliedBy(2);
+    }
+  }
+
+  private static NodeResult result(NodeTarget target, NodeFate fate, String detail, long seconds) {
+    return new NodeResult(target.node(), fate, detail, seconds);
+  }
+
+  private static String message(ActivityFailure failure) {
+    return failure.getCause() instanceof ApplicationFailure a ? a.getOriginalMessage() : failure.getMessage();
+  }
+}
