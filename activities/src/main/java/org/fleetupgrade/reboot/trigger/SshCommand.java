@@ -1,0 +1,48 @@
+package org.fleetupgrade.reboot.trigger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.fleetupgrade.controlplane.ssh.ScriptRun;
+import org.fleetupgrade.controlplane.ssh.SshExecutor;
+import org.fleetupgrade.controlplane.ssh.SshFailure;
+import org.fleetupgrade.controlplane.ssh.SshSettings;
+
+/**
+ * One fixed command run on nodes over the project's {@link SshExecutor}. The command is the SSH exec
+ * request itself (the executor's remote command) with an empty standard input, not a script piped
+ * to a root shell: a node's sudoers can then allow exactly this command and nothing more.
+ */
+final class SshCommand implements AutoCloseable {
+
+  private static final String NO_SCRIPT = "";
+
+  private final SshTriggerSettings settings;
+  private final String command;
+  private final SshExecutor executor;
+
+  SshCommand(SshTriggerSettings settings, String command) {
+    this.settings = settings;
+    this.command = command;
+    SshSettings ssh = settings.ssh();
+    this.executor = new SshExecutor(new SshSettings(ssh.user(), ssh.privateKey(), ssh.knownHosts(),
+        ssh.connectTimeout(), command));
+  }
+
+  String command() {
+    return command;
+  }
+
+  /** Runs the command on {@code node}; returns once it exits, whatever its status. */
+  ScriptRun run(String node) throws SshFailure {
+    return executor.run(node, settings.port(), NO_SCRIPT, settings.timeout(), line -> { });
+  }
+
+  @Override
+  public void close() {
+    try {
+      executor.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
