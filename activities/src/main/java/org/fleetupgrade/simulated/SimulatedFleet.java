@@ -54,6 +54,7 @@ public final class SimulatedFleet {
     for (SimulatedStage stage : stages) {
       clusters.put(stage.name(), new Cluster(stage));
     }
+    meanReboot = timing.nodeReboot();
     imageRepository = new SimulatedImageRepository(
         stages.isEmpty() ? ReleaseVersion.of(1, 30, 0) : stages.get(0).currentVersion());
   }

@@ -14,7 +14,6 @@ import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.status.FleetState;
-import org.fleetupgrade.simulated.SimulatedTiming;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.StageState;
 import org.junit.jupiter.api.Test;
@@ -38,36 +37,35 @@ class HistoryBoundTest {
       assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
       assertThat(t.fleet.rebootCount("staging")).isEqualTo(600);
       Map<String, Integer> events = historyLengths(t);
-      assertThat(events.keySet()).as("the rolling reboot continued as new")
-          .filteredOn(k -> k.startsWith("fleet-upgrade-v1.31.2/staging/reboot")).hasSizeGreaterThan(1);
+      assertThat(events.keySet()).as("the rollout continued as new")
+          .filteredOn(k -> k.startsWith("fleet-upgrade-v1.31.2/staging/rollout@")).hasSizeGreaterThan(1);
       assertThat(events).allSatisfy((run, length) -> assertThat(length).as(run).isLessThan(MAX_EVENTS));
     }
   }
 
   @Test
   void pauseReachesARollingRebootThatContinuedAsNew() {
-    // One node per wave: 150 waves, so the reboot continues as new after 100 and the pause must
-    // reach the new run. Each reboot takes a little wall time so the pause lands mid-way.
-    SimulatedTiming slowReboots = new SimulatedTiming(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
-        Duration.ofMillis(20));
-    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 150, 1)), List.of(),
-        slowReboots)) {
+    // 600 nodes one at a time: the rollout continues as new (past 3,000 events, ~370 nodes), and the
+    // pause must reach the new run. Status polls move test time 20 minutes each.
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 150, 4)), List.of())) {
       StagePlan oneAtATime = new StagePlan("staging", "mlab-oti", "us-east1", List.of("b", "c", "d"),
           Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)), PromotionPolicy.auto(Duration.ZERO));
       FleetUpgradeWorkflow upgrade = t.start(request(oneAtATime));
-      t.awaitProgress(upgrade, s -> s.stage("staging").nodes().atTarget() > 3 + 1 + 110);
+      t.awaitStatus(upgrade, s -> s.stage("staging").nodes().atTarget() > 3 + 1 + 450);
+      assertThat(historyLengths(t).keySet()).as("the rollout continued as new before the pause")
+          .anyMatch(k -> k.startsWith("fleet-upgrade-v1.31.2/staging/rollout@"));
 
       upgrade.pause("checking a site");
-      t.awaitProgress(upgrade, s -> s.stage("staging").state() == StageState.PAUSED);
-      t.env.sleep(Duration.ofMinutes(1));
+      t.awaitStatus(upgrade, s -> s.stage("staging").state() == StageState.PAUSED);
+      t.env.sleep(Duration.ofMinutes(30));
       int rebootsWhenPaused = t.fleet.rebootCount("staging");
       t.env.sleep(Duration.ofHours(6));
-      assertThat(t.fleet.rebootCount("staging")).as("no new wave while paused").isEqualTo(rebootsWhenPaused);
-      assertThat(rebootsWhenPaused).isBetween(101, 149);
+      assertThat(t.fleet.rebootCount("staging")).as("no new node while paused").isEqualTo(rebootsWhenPaused);
+      assertThat(rebootsWhenPaused).isBetween(451, 599);
 
       upgrade.resume("site fine");
       assertThat(t.result(upgrade).state()).isEqualTo(FleetState.COMPLETED);
-      assertThat(t.fleet.rebootCount("staging")).isEqualTo(150);
+      assertThat(t.fleet.rebootCount("staging")).isEqualTo(600);
     }
   }
 

@@ -28,6 +28,7 @@ import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.ssh.ScriptHost;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
+import org.fleetupgrade.controlplane.ssh.SshSettings;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.health.ClusterHealthCheck;
@@ -50,6 +51,12 @@ import org.fleetupgrade.images.git.EpoxyImagesRepository;
 import org.fleetupgrade.images.git.RefPolicy;
 import org.fleetupgrade.images.git.RepositorySettings;
 import org.fleetupgrade.images.git.Upstream;
+import org.fleetupgrade.reboot.node.KubernetesNodeReboots;
+import org.fleetupgrade.reboot.node.NodeExclusions;
+import org.fleetupgrade.reboot.node.RebootMechanism;
+import org.fleetupgrade.reboot.trigger.RebootMethod;
+import org.fleetupgrade.reboot.trigger.SshRebootTrigger;
+import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.kubernetes.ClusterNodes;
 import org.fleetupgrade.kubernetes.StageCluster;
 import org.fleetupgrade.preflight.RealInventoryActivities;
@@ -67,8 +74,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A real stage upgraded end to end by the workflows: Compute Engine on a local HTTP server, the
  * cluster on fabric8's mock API server, members and the virtual node behind the embedded SSH host,
  * whose scripts change the cluster as a real upgrade would; epoxy-images as a bare repository and
- * Cloud Build on a local HTTP server whose "trigger" builds what is pushed. The reboot, which an
- * operator does for real stages, is done by the test, which retries as they would.
+ * Cloud Build on a local HTTP server whose "trigger" builds what is pushed; and the platform nodes
+ * rebooted over SSH by the sliding-window rollout, the host playing each reboot (a new bootID, the
+ * new kubelet) when it receives the reboot command. No operator step.
  */
 @EnableKubernetesMockClient(crud = true)
 class RealStageUpgradeTest {
@@ -83,7 +91,7 @@ class RealStageUpgradeTest {
 
   private void node(String name, Map<String, String> labels) {
     client.nodes().resource(new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
-        .withNewStatus().withNewNodeInfo().withKubeletVersion("v1.30.5").endNodeInfo()
+        .withNewStatus().withNewNodeInfo().withKubeletVersion("v1.30.5").withBootID("boot-1").endNodeInfo()
         .addNewCondition().withType("Ready").withStatus("True").endCondition()
         .addNewAddress().withType("ExternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
   }
@@ -108,8 +116,23 @@ class RealStageUpgradeTest {
         .build()).createOr(r -> r.update());
   }
 
-  /** The host's side of a script: what a real member or node upgrade changes in the cluster. */
-  private Reply play(String script) {
+  /**
+   * The host's side of a script: what a real member or node upgrade changes in the cluster. A reboot
+   * command (one node at a time) boots the node this rollout cordoned on the new image; the session drops.
+   */
+  private Reply play(String script, String command) {
+    if ("sudo systemctl reboot".equals(command)) {
+      for (var n : client.nodes().list().getItems()) {
+        var annotations = n.getMetadata().getAnnotations();
+        if (annotations != null && annotations.containsKey(KubernetesNodeReboots.CORDONED_BY)
+            && "boot-1".equals(n.getStatus().getNodeInfo().getBootID())) {
+          client.nodes().withName(n.getMetadata().getName()).edit(x -> new NodeBuilder(x).editStatus().editNodeInfo()
+              .withBootID("boot-2").withKubeletVersion("v1.31.2").endNodeInfo().endStatus().build());
+          rebooted.add(n.getMetadata().getName());
+        }
+      }
+      return Reply.dropAfter();
+    }
     String member = script.lines().filter(l -> l.startsWith("MEMBER='")).findFirst().map(l -> l.substring(8, l.length() - 1))
         .orElse(null);
     if (member == null) {
@@ -146,41 +169,41 @@ class RealStageUpgradeTest {
       node("mlab2-lga03.mlab-sandbox.measurement-lab.org", Map.of());
       node("vm-1.mlab-sandbox.measurement-lab.org", Map.of("mlab/type", "virtual"));
       clusterVersion("v1.30.5");
-      host.play = (script, call) -> play(script);
+      host.play = (script, call) -> play(script, host.received.get(host.received.size() - 1).command());
 
-      try (SshExecutor ssh = new SshExecutor(host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10)));
+      SshSettings sshSettings = host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10));
+      try (SshExecutor ssh = new SshExecutor(sshSettings);
            ComputeControlPlaneFinder finder = ComputeControlPlaneFinder.connect(compute.endpoint());
            CloudBuildWatcher builds = new CloudBuildWatcher(CloudBuildClient.create(CloudBuildWatcher.settings(
                cloudBuild.endpoint())), Clock.systemUTC(), Duration.ofMillis(20), Sleeper.THREAD);
-           FleetTestEnvironment t = new FleetTestEnvironment(activities(ssh, finder, host.port(),
+           FleetTestEnvironment t = new FleetTestEnvironment(activities(ssh, sshSettings, finder, host.port(),
                pipeline(epoxyImages, builds)))) {
         FleetUpgradeWorkflow upgrade = t.start(FleetTestEnvironment.request(new StagePlan("sandbox", "mlab-sandbox",
             "us-east1", ZONES, Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30)),
             PromotionPolicy.auto(Duration.ZERO))));
 
-        // When the images are built without an operator: the branch is pushed and its build awaited,
-        // And the reboot blocks until the platform nodes really run the target; then retry passes
-        FleetStatus reboot = t.awaitStatus(upgrade, s -> "reboot".equals(s.blockedStep()));
-        assertThat(reboot.stage("sandbox").members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
-        StageImages images = reboot.stage("sandbox").images();
+        // When the stage runs with no operator: the images are built (branch pushed, build awaited) and
+        // the platform nodes rebooted over SSH one at a time
+        FleetStatus result = t.result(upgrade);
+        assertThat(result.stage("sandbox").members()).extracting(m -> m.mode()).containsExactly("apply", "node", "node");
+        StageImages images = result.stage("sandbox").images();
         assertThat(images.release().ref()).isEqualTo("sandbox-v1.31.2");
         assertThat(images.release().commit()).isEqualTo(epoxyImages.ref("refs/heads/sandbox-v1.31.2").name());
         assertThat(images.build().buildId()).isEqualTo("build-" + images.release().commit().substring(0, 8));
         assertThat(epoxyImages.file("refs/heads/sandbox-v1.31.2", "config.sh")).isEqualTo(
             "export K8S_VERSION=v1.31.2\nexport K8S_CNI_VERSION=v1.6.2\nexport K8S_CRICTL_VERSION=v1.31.1\n");
-        assertThat(reboot.lastError()).contains("not Ready at v1.31.2 (mlab1-lga03.mlab-sandbox.measurement-lab.org)");
-        kubelet("mlab1-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
-        kubelet("mlab2-lga03.mlab-sandbox.measurement-lab.org", "v1.31.2");
-        upgrade.retry("rebooted both lga03 nodes");
 
-        // Then the stage converges on health read from the API, and every script ran over SSH
-        FleetStatus result = t.result(upgrade);
+        // Then the stage converges on health read from the API, each node rebooted once, uncordoned
+        assertThat(rebooted).containsExactly("mlab1-lga03.mlab-sandbox.measurement-lab.org",
+            "mlab2-lga03.mlab-sandbox.measurement-lab.org");
         assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
         assertThat(result.stage("sandbox").lastHealth().converged()).isTrue();
         assertThat(result.stage("sandbox").nodes()).hasToString("6/6");
-        assertThat(host.received).hasSize(4);
+        assertThat(host.received).as("3 members, 1 virtual node, 2 reboots").hasSize(6);
+        assertThat(client.nodes().withName("mlab2-lga03.mlab-sandbox.measurement-lab.org").get().getSpec()
+            .getUnschedulable()).isFalse();
         assertThat(result.timeline()).extracting(TimelineEntry::event)
-            .contains("retrying reboot: rebooted both lga03 nodes")
+            .contains("rebooted 2/2 platform nodes")
             .anyMatch(e -> e.startsWith("images pushed: sandbox-v1.31.2 at "))
             .anyMatch(e -> e.startsWith("images built: sandbox-v1.31.2 -> latest (build build-"))
             .noneMatch(e -> e.startsWith("skipped"));
@@ -209,6 +232,7 @@ class RealStageUpgradeTest {
   }
 
   private static final String TRIGGER = "images-sandbox";
+  private final List<String> rebooted = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static final java.util.Set<String> built = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private StageImagePipeline pipeline(Upstream repo, CloudBuildWatcher builds) {
@@ -220,8 +244,8 @@ class RealStageUpgradeTest {
         Duration.ofMillis(20), Pattern.compile("^mlab[1-3]")), repository, builds, null);
   }
 
-  private List<Object> activities(SshExecutor ssh, ComputeControlPlaneFinder finder, int sshPort,
-      StageImagePipeline images) {
+  private List<Object> activities(SshExecutor ssh, SshSettings sshSettings, ComputeControlPlaneFinder finder,
+      int sshPort, StageImagePipeline images) {
     StageCluster cluster = StageCluster.of("sandbox", client);
     ClusterNodes nodes = new ClusterNodes(client, CP_LABEL, "mlab/type=virtual");
     ControlPlaneVerifier verifier = new ControlPlaneVerifier(client);
@@ -241,6 +265,9 @@ class RealStageUpgradeTest {
             new SshNodeToolingUpgrader(ssh, "amd64", ReleaseSources.OFFICIAL, sshPort, Duration.ofMinutes(1))))),
         new PipelineImageActivities(Map.of("sandbox", images)),
         new VerifiedRebootActivities(Map.of("sandbox", client)),
+        new KubernetesNodeReboots(Map.of("sandbox", new KubernetesNodeReboots.Stage(client,
+            new NodeDrainer(client, DrainSettings.DEFAULT), RebootMechanism.of(RebootMethod.SSH, new SshRebootTrigger(
+                new SshTriggerSettings(sshSettings, sshPort, null, null, null))), "ssh", NodeExclusions.DEFAULT))),
         new KubernetesHealthActivities(Map.of("sandbox", new ClusterHealthCheck(client, HealthRules.DEFAULT))));
   }
 }

@@ -76,6 +76,19 @@ class RecordReplayHistories {
     }
   }
 
+  /** Since the sliding window (change "sliding-window-reboot"): the rollout and a node's reboot. */
+  @Test
+  void recordSlidingWindow() throws IOException {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 3, 2)), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("staging", PromotionPolicy.auto(Duration.ZERO))));
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2/staging", "stage-upgrade-window.json");
+      write(t, "fleet-upgrade-v1.31.2/staging/rollout", "node-rollout.json");
+      write(t, "fleet-upgrade-v1.31.2/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org", "node-reboot.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

@@ -43,6 +43,25 @@ class ReplayTest {
   }
 
   @Test
+  void stageWithSlidingWindowRolloutReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-window.json", FLEET_ID + "/staging"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void slidingWindowRolloutReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("node-rollout.json", FLEET_ID + "/staging/rollout"),
+        org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);
+  }
+
+  @Test
+  void oneNodesRebootReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("node-reboot.json",
+        FLEET_ID + "/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org"),
+        org.fleetupgrade.reboot.rollout.NodeRebootWorkflowImpl.class);
+  }
+
+  @Test
   void stageUpgradeHistoryReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade.json", FLEET_ID + "/staging"),
         StageUpgradeWorkflowImpl.class);

@@ -33,6 +33,9 @@ import org.fleetupgrade.reboot.RebootSummary;
 import org.fleetupgrade.reboot.RollingReboot;
 import org.fleetupgrade.reboot.RollingRebootWorkflow;
 import org.fleetupgrade.reboot.WavePlanner;
+import org.fleetupgrade.reboot.rollout.NodeRollout;
+import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
+import org.fleetupgrade.reboot.window.WindowLimits;
 import org.fleetupgrade.status.MemberPhase;
 import org.fleetupgrade.status.MemberStatus;
 import org.fleetupgrade.status.NodeConvergence;
@@ -112,6 +115,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
           .setRetryOptions(STEP_RETRIES)
           .build());
 
+  /** The change id of the sliding-window rollout (a workflow per node) that replaced reboot waves. */
+  static final String SLIDING_WINDOW_CHANGE = "sliding-window-reboot";
+
   /** The change id of the real image pipeline: publish, await, point hosts, no reboot during a build. */
   static final String IMAGE_PIPELINE_CHANGE = "image-pipeline";
 
@@ -165,6 +171,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private String rebootWorkflowId;
   private Promise<Void> lastReport;
   private StageImages stageImages;
+  private boolean rolloutIsWindow;
 
   @Override
   public StageStatus run(StageAssignment assignment) {
@@ -205,11 +212,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
             .ifPresent(build -> record("images built: " + build.ref() + " (" + build.buildId() + ")"));
       }
       enter(Steps.REBOOT);
+      boolean slidingWindow = Workflow.getVersion(SLIDING_WINDOW_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
       runner.run(Steps.REBOOT, () -> {
         if (imagePipeline) {
           awaitImagesSettled();
         }
-        return rollingReboot(found, assignment);
+        return slidingWindow ? rollout(found, assignment) : rollingReboot(found, assignment);
       })
           .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
               + summary.alreadyAtTarget() + " already at target, " + summary.waves() + " waves"));
@@ -357,6 +365,50 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
   }
 
+  /**
+   * The platform nodes through a sliding window ({@link NodeRolloutWorkflow}); pause and resume are
+   * forwarded to it by workflow id, since it continues as new.
+   */
+  private RebootSummary rollout(StageInventory found, StageAssignment assignment) {
+    StagePlan plan = assignment.plan();
+    WindowLimits limits = plan.reboot().limits();
+    record("rolling reboot: " + found.platformNodes().size() + " platform nodes, at most " + limits.maxUnavailable()
+        + " at once and " + limits.maxPerSite() + " per site, " + limits.canary() + " canary first, at most "
+        + limits.maxFailedNodes() + " failed, each back within " + plan.reboot().deadlinePerNode());
+    String selfId = Workflow.getInfo().getWorkflowId();
+    String childId = selfId + "/rollout";
+    NodeRolloutWorkflow child = Workflow.newChildWorkflowStub(NodeRolloutWorkflow.class, ChildWorkflowOptions.newBuilder()
+        .setWorkflowId(childId)
+        .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
+        .setCancellationType(ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED)
+        .setStaticSummary("Rolling reboot of " + name + " into " + assignment.target().kubernetes())
+        .build());
+    boolean pausedAtStart = runner.paused();
+    Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
+        limits, plan.reboot().deadlinePerNode(), found.platformNodes(), selfId, pausedAtStart)
+        .withFirstLook(plan.reboot().firstLook()));
+    Workflow.getWorkflowExecution(child).get();
+    rebootWorkflowId = childId;
+    rolloutIsWindow = true;
+    if (runner.paused() != pausedAtStart) {
+      forwardPause(runner.paused());
+    }
+    try {
+      while (true) {
+        Workflow.await(() -> done.isCompleted() || rebootProgressPending);
+        if (rebootProgressPending) {
+          rebootProgressPending = false;
+          record("rebooted " + rebootDone + "/" + platformNodes + " platform nodes");
+        }
+        if (done.isCompleted()) {
+          return done.get();
+        }
+      }
+    } finally {
+      rebootWorkflowId = null;
+    }
+  }
+
   private HealthReport awaitConvergence(StageAssignment assignment) {
     Instant deadline = now().plus(assignment.plan().convergenceDeadline());
     Duration wait = FIRST_HEALTH_POLL;
@@ -422,7 +474,10 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
   /** A running rolling reboot pauses too: the wave in flight finishes, no new wave starts. */
   private void forwardPause(boolean paused) {
-    if (rebootWorkflowId != null) {
+    if (rebootWorkflowId != null && rolloutIsWindow) {
+      NodeRolloutWorkflow rollout = Workflow.newExternalWorkflowStub(NodeRolloutWorkflow.class, rebootWorkflowId);
+      Async.procedure(rollout::setPaused, paused);
+    } else if (rebootWorkflowId != null) {
       RollingRebootWorkflow reboot = Workflow.newExternalWorkflowStub(RollingRebootWorkflow.class, rebootWorkflowId);
       Async.procedure(reboot::setPaused, paused);
     }

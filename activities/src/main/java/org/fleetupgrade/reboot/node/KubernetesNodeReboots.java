@@ -91,7 +91,9 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
       return new TriggerOutcome(target.node(), false, stage.method(), "already rebooted: bootID " + bootIdBefore
           + " -> " + now.bootId());
     }
-    return new TriggerOutcome(target.node(), true, stage.method(), stage.mechanism().reboot(target.node()));
+    Node node = stage.client().nodes().withName(target.node()).get();
+    return new TriggerOutcome(target.node(), true, stage.method(), stage.mechanism().reboot(target.node(),
+        address(node, target.node())));
   }
 
   @Override
@@ -108,6 +110,21 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
             + "{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false},"
             + "{\"op\":\"remove\",\"path\":\"" + marker + "\"}]");
     return true;
+  }
+
+  /** Where SSH reaches the node: ExternalIP, else InternalIP, else its name. */
+  private static String address(Node node, String name) {
+    if (node == null || node.getStatus() == null || node.getStatus().getAddresses() == null) {
+      return name;
+    }
+    for (String type : List.of("ExternalIP", "InternalIP")) {
+      for (var a : node.getStatus().getAddresses()) {
+        if (type.equals(a.getType())) {
+          return a.getAddress();
+        }
+      }
+    }
+    return name;
   }
 
   private static boolean ours(Node node, NodeTarget target) {

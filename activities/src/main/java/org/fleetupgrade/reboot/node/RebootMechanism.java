@@ -1,10 +1,19 @@
 package org.fleetupgrade.reboot.node;
 
+import org.fleetupgrade.reboot.trigger.RebootMethod;
+import org.fleetupgrade.reboot.trigger.RebootTrigger;
+
 /**
  * How a node is asked to reboot (over SSH, through M-Lab's reboot service, or kured's sentinel).
- * Returns a line saying what happened; failures are ApplicationFailures (retryable or not).
+ * {@code address} is where SSH reaches it (its ExternalIP, else InternalIP, else its name). Returns a
+ * line saying what happened; failures are ApplicationFailures (retryable or not).
  */
 @FunctionalInterface
 public interface RebootMechanism {
-  String reboot(String node);
+  String reboot(String node, String address);
+
+  /** A trigger: the reboot service is asked by the node's name, SSH goes to its address. */
+  static RebootMechanism of(RebootMethod method, RebootTrigger trigger) {
+    return (node, address) -> trigger.trigger(method == RebootMethod.REBOOT_API ? node : address).detail();
+  }
 }

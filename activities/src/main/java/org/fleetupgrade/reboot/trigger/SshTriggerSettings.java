@@ -38,6 +38,16 @@ public record SshTriggerSettings(SshSettings ssh, int port, String rebootCommand
     }
   }
 
+  /** For config checks: the command as it would be sent, or IllegalArgumentException with the reason. */
+  public static String checkCommand(String command) {
+    return PlainCommand.require("reboot command", command);
+  }
+
+  /** For config checks: the sentinel path, or IllegalArgumentException with the reason. */
+  public static String checkSentinel(String path) {
+    return PlainCommand.requirePath("kured sentinel path", path);
+  }
+
   /** Every default: port 22, {@value #DEFAULT_REBOOT_COMMAND}, {@value #DEFAULT_SENTINEL_PATH}, 30 s. */
   public static SshTriggerSettings of(SshSettings ssh) {
     return new SshTriggerSettings(ssh, DEFAULT_PORT, null, null, null);

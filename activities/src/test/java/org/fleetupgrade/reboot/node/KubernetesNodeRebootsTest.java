@@ -30,7 +30,7 @@ class KubernetesNodeRebootsTest {
   @BeforeEach
   void stage() {
     nodes = new KubernetesNodeReboots(Map.of("production", new KubernetesNodeReboots.Stage(client,
-        new NodeDrainer(client, DrainSettings.DEFAULT), node -> {
+        new NodeDrainer(client, DrainSettings.DEFAULT), (node, address) -> {
           reboots.add(node);
           boot(node, "boot-2", "v1.35.1"); // the machine comes back on the new image
           return "ssh: connection closed by the reboot";

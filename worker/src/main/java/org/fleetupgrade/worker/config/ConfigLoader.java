@@ -27,6 +27,9 @@ import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.script.ShellValues;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.reboot.trigger.RebootApiSettings;
+import org.fleetupgrade.reboot.trigger.RebootMethod;
+import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
 import org.fleetupgrade.simulated.SimulatedTiming;
@@ -113,10 +116,11 @@ public final class ConfigLoader {
     Images images = images(top.child("images"));
     Health health = health(top.child("health"));
     RebootBudget reboot = reboot(top.child("reboot"), new RebootBudget(20, 1, Duration.ofMinutes(30)));
+    FleetConfig.Rebooting rebooting = rebooting(top.child("reboot"), DEFAULT_REBOOTING);
     Optional<FleetConfig.Changelog> changelog = top.has("changelog") ? Optional.of(changelog(top.child("changelog")))
         : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
-    List<Stage> stages = stages(top, reboot, health, images, simulation.isPresent());
+    List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent());
     simulation.ifPresent(sim -> {
       for (int i = 0; i < sim.faults().size(); i++) {
         String stage = sim.faults().get(i).stage();
@@ -390,13 +394,56 @@ public final class ConfigLoader {
         n.has("ignoredNodeTaints") ? n.strings("ignoredNodeTaints") : List.of("lame-duck"));
   }
 
+  static final String[] REBOOT_FIELDS = {"maxUnavailable", "maxPerSite", "waveTimeout", "canary", "maxFailedNodes",
+      "nodeDeadline", "firstLook", "method", "command", "sentinelPath", "triggerTimeout", "api", "exclude"};
+
   private static RebootBudget reboot(ConfigNode n, RebootBudget defaults) {
-    n.allowOnly("maxUnavailable", "maxPerSite", "waveTimeout");
+    n.allowOnly(REBOOT_FIELDS);
     return new RebootBudget(n.integer("maxUnavailable", defaults.maxUnavailable(), 1),
-        n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true));
+        n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true),
+        n.integer("canary", defaults.limits().canary(), 0), n.integer("maxFailedNodes", defaults.limits().maxFailedNodes(), 0),
+        n.duration("nodeDeadline", defaults.deadlinePerNode(), true), n.duration("firstLook", defaults.lookAfter(), true));
   }
 
-  private static List<Stage> stages(ConfigNode top, RebootBudget reboot, Health health, Images images, boolean simulation) {
+  static final FleetConfig.Rebooting DEFAULT_REBOOTING = new FleetConfig.Rebooting(RebootMethod.SSH,
+      "sudo systemctl reboot", "/run/mlab-reboot", Duration.ofSeconds(30), null, null, null, null, List.of("lame-duck"),
+      List.of());
+
+  /** How nodes are rebooted: read from the same reboot mapping as the budget (fields checked there). */
+  private static FleetConfig.Rebooting rebooting(ConfigNode n, FleetConfig.Rebooting base) {
+    RebootMethod method = n.parsed("method", base.method(), RebootMethod::parse, false);
+    String command = n.parsed("command", base.command(), SshTriggerSettings::checkCommand, false);
+    String sentinel = n.parsed("sentinelPath", base.sentinelPath(), SshTriggerSettings::checkSentinel, false);
+    Duration timeout = n.duration("triggerTimeout", base.triggerTimeout(), true);
+    ConfigNode api = n.child("api");
+    api.allowOnly("url", "username", "passwordFile", "passwordEnv");
+    String url = api.parsed("url", base.apiUrl(), t -> httpUrl(t).toString(), false);
+    String user = api.string("username", base.apiUser());
+    String passwordFile = api.string("passwordFile", base.apiPasswordFile());
+    String passwordEnv = api.matching("passwordEnv", base.apiPasswordEnv(), ENV_NAME, "an environment variable's name", false);
+    if (method == RebootMethod.REBOOT_API) {
+      if (url == null) {
+        api.error("url", "is required when method is reboot-api (M-Lab's reboot service, e.g. https://reboot.example.org)");
+      } else {
+        try {
+          new RebootApiSettings(URI.create(url), user, passwordFile == null ? null : Path.of(passwordFile), passwordEnv,
+              timeout);
+        } catch (IllegalArgumentException e) {
+          api.error(null, e.getMessage());
+        }
+      }
+    }
+    ConfigNode exclude = n.child("exclude");
+    exclude.allowOnly("taints", "selectors");
+    List<String> selectors = exclude.has("selectors") ? exclude.strings("selectors") : base.excludeSelectors();
+    selectors.stream().filter(sel -> !LABEL_SELECTOR.matcher(sel).matches())
+        .forEach(sel -> exclude.error("selectors", "'" + sel + "' is not a label selector (key or key=value)"));
+    return new FleetConfig.Rebooting(method, command, sentinel, timeout, url, user, passwordFile, passwordEnv,
+        exclude.has("taints") ? exclude.strings("taints") : base.excludeTaints(), selectors);
+  }
+
+  private static List<Stage> stages(ConfigNode top, RebootBudget reboot, FleetConfig.Rebooting rebooting, Health health,
+      Images images, boolean simulation) {
     if (!top.has("stages")) {
       top.error("stages", "is required: list the stages in promotion order");
       return List.of();
@@ -432,6 +479,7 @@ public final class ConfigLoader {
       PromotionMode mode = s.enumValue("promotion", PromotionMode.class, PromotionMode.AUTO);
       Window window = window(s, mode);
       RebootBudget budget = s.has("reboot") ? reboot(s.child("reboot"), reboot) : reboot;
+      FleetConfig.Rebooting stageRebooting = s.has("reboot") ? rebooting(s.child("reboot"), rebooting) : rebooting;
       Duration deadline = s.duration("convergenceDeadline", health.convergenceDeadline(), true);
       Optional<SimulatedShape> shape = Optional.empty();
       if (s.has("simulated")) {
@@ -457,7 +505,7 @@ public final class ConfigLoader {
         s.error("images", "a simulated stage builds simulated images: remove its images section");
       }
       stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf,
-          pipeline));
+          pipeline, stageRebooting));
     }
     return stages;
   }

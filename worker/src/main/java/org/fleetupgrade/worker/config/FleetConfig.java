@@ -11,6 +11,7 @@ import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.promotion.WeeklyWindow;
@@ -104,6 +105,20 @@ public record FleetConfig(
     }
   }
 
+  /**
+   * How a real stage's nodes are rebooted and which are left alone (the budget itself travels in
+   * {@link RebootBudget}); every field has a default, see ConfigLoader.
+   */
+  public record Rebooting(RebootMethod method, String command, String sentinelPath, Duration triggerTimeout,
+      String apiUrl, String apiUser, String apiPasswordFile, String apiPasswordEnv, List<String> excludeTaints,
+      List<String> excludeSelectors) {
+
+    public Rebooting {
+      excludeTaints = List.copyOf(excludeTaints);
+      excludeSelectors = List.copyOf(excludeSelectors);
+    }
+  }
+
   /** A simulated stage's shape: present only in demo configs. */
   public record SimulatedShape(String currentVersion, int sites, int nodesPerSite, int virtualNodes) {}
 
@@ -120,7 +135,8 @@ public record FleetConfig(
       Optional<SimulatedShape> simulated,
       Optional<Kubernetes> kubernetes,
       String adminConfDestination,
-      Optional<ImagePipeline> images) {
+      Optional<ImagePipeline> images,
+      Rebooting rebooting) {
 
     public Stage {
       zones = List.copyOf(zones);

@@ -35,7 +35,16 @@ import org.fleetupgrade.kubernetes.StageCluster;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.preflight.RealInventoryActivities;
 import org.fleetupgrade.preflight.RealStage;
+import java.net.URI;
 import org.fleetupgrade.reboot.RebootActivities;
+import org.fleetupgrade.reboot.node.KubernetesNodeReboots;
+import org.fleetupgrade.reboot.node.NodeExclusions;
+import org.fleetupgrade.reboot.node.NodeRebootActivities;
+import org.fleetupgrade.reboot.node.RebootMechanism;
+import org.fleetupgrade.reboot.trigger.RebootApiSettings;
+import org.fleetupgrade.reboot.trigger.RebootTrigger;
+import org.fleetupgrade.reboot.trigger.RebootTriggers;
+import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.reboot.VerifiedRebootActivities;
 import org.fleetupgrade.tooling.NodeToolingActivities;
 import org.fleetupgrade.tooling.SshNodeToolingActivities;
@@ -56,8 +65,28 @@ public final class RealStages {
   final Map<String, ImageActivities> images = new LinkedHashMap<>();
   final Map<String, RebootActivities> reboot = new LinkedHashMap<>();
   final Map<String, HealthActivities> health = new LinkedHashMap<>();
+  final Map<String, NodeRebootActivities> nodes = new LinkedHashMap<>();
 
   private RealStages() {}
+
+  /** A stage's node reboots: its cluster, the drain rules, the configured reboot method, the exclusions. */
+  private static KubernetesNodeReboots.Stage nodeReboots(FleetConfig config, Stage stage, KubernetesClient client,
+      DrainSettings drain, SshSettings ssh) {
+    FleetConfig.Rebooting r = stage.rebooting();
+    String where = config.source() + ": stages." + stage.name() + ".reboot";
+    RebootTrigger trigger;
+    try {
+      SshTriggerSettings sshTrigger = new SshTriggerSettings(ssh, config.controlPlane().ssh().port(), r.command(),
+          r.sentinelPath(), r.triggerTimeout());
+      RebootApiSettings api = r.apiUrl() == null ? null : new RebootApiSettings(URI.create(r.apiUrl()), r.apiUser(),
+          r.apiPasswordFile() == null ? null : Path.of(r.apiPasswordFile()), r.apiPasswordEnv(), r.triggerTimeout());
+      trigger = RebootTriggers.of(r.method(), sshTrigger, api);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(where + ": " + e.getMessage());
+    }
+    return new KubernetesNodeReboots.Stage(client, new NodeDrainer(client, drain), RebootMechanism.of(r.method(), trigger),
+        r.method().configName(), new NodeExclusions(r.excludeTaints(), r.excludeSelectors()));
+  }
 
   static RealStages open(FleetConfig config, List<Stage> stages) {
     RealStages real = new RealStages();
@@ -66,9 +95,11 @@ public final class RealStages {
     }
     FleetConfig.ControlPlane cp = config.controlPlane();
     SshExecutor ssh;
+    SshSettings sshSettings;
     try {
-      ssh = new SshExecutor(new SshSettings(cp.ssh().user(), Path.of(cp.ssh().privateKeyPath()),
-          Path.of(cp.ssh().knownHostsPath()), cp.ssh().connectTimeout(), null));
+      sshSettings = new SshSettings(cp.ssh().user(), Path.of(cp.ssh().privateKeyPath()),
+          Path.of(cp.ssh().knownHostsPath()), cp.ssh().connectTimeout(), null);
+      ssh = new SshExecutor(sshSettings);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(config.source() + ": controlPlane.ssh: " + e.getMessage());
     }
@@ -89,6 +120,7 @@ public final class RealStages {
     Map<String, ClusterHealthCheck> checks = new LinkedHashMap<>();
     Map<String, SshNodeToolingActivities.Stage> toolings = new LinkedHashMap<>();
     Map<String, KubernetesClient> clusters = new LinkedHashMap<>();
+    Map<String, KubernetesNodeReboots.Stage> rebooting = new LinkedHashMap<>();
     List<String> names = new ArrayList<>();
     for (Stage stage : stages) {
       FleetConfig.Kubernetes k = stage.kubernetes().orElse(new FleetConfig.Kubernetes(null, null));
@@ -111,6 +143,7 @@ public final class RealStages {
       toolings.put(stage.name(), new SshNodeToolingActivities.Stage(nodes,
           new SshNodeToolingUpgrader(ssh, cp.arch(), sources, cp.ssh().port(), cp.scriptTimeout())));
       clusters.put(stage.name(), cluster.client());
+      rebooting.put(stage.name(), nodeReboots(config, stage, cluster.client(), drain, sshSettings));
       names.add(stage.name());
     }
     ControlPlaneActivitiesImpl controlPlaneActivities = new ControlPlaneActivitiesImpl(controlPlanes);
@@ -121,6 +154,7 @@ public final class RealStages {
     Map<String, StageImagePipeline> piped = ImagePipelines.open(config, stages);
     PipelineImageActivities pipelines = new PipelineImageActivities(piped);
     VerifiedRebootActivities rebootActivities = new VerifiedRebootActivities(clusters);
+    KubernetesNodeReboots nodeActivities = new KubernetesNodeReboots(rebooting);
     for (String name : names) {
       real.inventory.put(name, inventoryActivities);
       real.controlPlane.put(name, controlPlaneActivities);
@@ -128,6 +162,7 @@ public final class RealStages {
       real.tooling.put(name, toolingActivities);
       real.images.put(name, piped.containsKey(name) ? pipelines : byHand);
       real.reboot.put(name, rebootActivities);
+      real.nodes.put(name, nodeActivities);
     }
     return real;
   }

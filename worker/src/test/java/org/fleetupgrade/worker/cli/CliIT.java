@@ -58,6 +58,7 @@ class CliIT {
         temporal: {address: "%s"}
         changelog: {changelogBaseUrl: "%s/CHANGELOG/", releaseBaseUrl: "%s/release/", timeout: 5s}
         versions: {cni: v1.6.2, crictl: v1.31.1}
+        reboot: {firstLook: 1s}
         stages:
           - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: auto,
              simulated: {currentVersion: v1.30.5, sites: 2, nodesPerSite: 2, virtualNodes: 1}}

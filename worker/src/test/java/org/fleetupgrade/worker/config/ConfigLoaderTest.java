@@ -121,6 +121,55 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void rebootMethodsAndTheSlidingWindowBudgetHaveDefaultsAndAreChecked() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse(REAL_CONTROL_PLANE + """
+        reboot: {maxUnavailable: 60, canary: 2}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}
+          - name: production
+            project: mlab-oti
+            region: us-east1
+            zones: [b]
+            reboot:
+              method: reboot-api
+              api: {url: "https://reboot.example.org", username: fleet, passwordFile: /secrets/reboot}
+              nodeDeadline: 45m
+              exclude: {selectors: ["mlab/maintenance=true"]}
+        """, Path.of("r.yaml"));
+
+    FleetConfig.Stage sandbox = config.stage("sandbox").orElseThrow();
+    assertThat(sandbox.reboot().limits()).isEqualTo(new org.fleetupgrade.reboot.window.WindowLimits(60, 1, 2, 2));
+    assertThat(sandbox.reboot().deadlinePerNode()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(sandbox.rebooting().method()).isEqualTo(org.fleetupgrade.reboot.trigger.RebootMethod.SSH);
+    assertThat(sandbox.rebooting().command()).isEqualTo("sudo systemctl reboot");
+    assertThat(sandbox.rebooting().excludeTaints()).containsExactly("lame-duck");
+    FleetConfig.Stage production = config.stage("production").orElseThrow();
+    assertThat(production.reboot().deadlinePerNode()).isEqualTo(Duration.ofMinutes(45));
+    assertThat(production.reboot().limits().canary()).as("inherited").isEqualTo(2);
+    assertThat(production.rebooting().apiUrl()).isEqualTo("https://reboot.example.org");
+    assertThat(production.rebooting().excludeSelectors()).containsExactly("mlab/maintenance=true");
+
+    ConfigException e = errors(REAL_CONTROL_PLANE + """
+        reboot:
+          method: ipmi
+          command: "sudo reboot; rm -rf /"
+          sentinelPath: relative/path
+        stages:
+          - name: production
+            project: mlab-oti
+            region: us-east1
+            zones: [b]
+            reboot: {method: reboot-api, api: {url: "http://reboot.example.org", username: fleet, passwordEnv: PW}}
+        """);
+    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("test.yaml: reboot.method: ")
+        .contains("valid methods are ssh, reboot-api, kured-sentinel"));
+    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("test.yaml: reboot.command: reboot command 'sudo reboot;"));
+    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("test.yaml: reboot.sentinelPath: "));
+    assertThat(e.errors()).anySatisfy(m -> assertThat(m).startsWith("test.yaml: stages[0].reboot.api: ")
+        .contains("plain http"));
+  }
+
+  @Test
   void aStageThatPushesOverHttpsNeedsAToken() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
         stages:
@@ -268,7 +317,7 @@ class ConfigLoaderTest {
         """).errors()).containsExactlyInAnyOrder(
         "test.yaml: stages[0].simulated.currentVersion: 'v1.30' is not a release version: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2",
         "test.yaml: simulation.faults[1].step: 'explode' is not one of [changelog, inventory, drain, upgrade, verify,"
-            + " uncordon, node-tooling, image-build, reboot, health]",
+            + " uncordon, node-tooling, image-build, reboot, health, node-lost, node-old-image, after-trigger]",
         "test.yaml: simulation.faults[0].stage: unknown stage 'nowhere'");
   }
 

@@ -58,7 +58,7 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
       return result(target, NodeFate.FAILED, "drain refused: " + message(refused), 0);
     }
     TriggerOutcome triggered = nodes.trigger(target, before.bootId());
-    Duration look = FIRST_LOOK;
+    Duration look = reboot.firstLook() == null ? FIRST_LOOK : reboot.firstLook();
     long deadline = started + reboot.deadline().toMillis();
     while (true) {
       Workflow.sleep(look);

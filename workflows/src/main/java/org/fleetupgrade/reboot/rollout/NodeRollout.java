@@ -15,7 +15,7 @@ import org.fleetupgrade.version.ReleaseVersion;
  */
 public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
     List<PlatformNode> nodes, String progressTo, boolean paused, RebootWindow.State window, int baselineProblems,
-    long rebootSeconds, int rebootsTimed) {
+    long rebootSeconds, int rebootsTimed, Duration firstLook) {
 
   public NodeRollout {
     nodes = nodes == null ? List.of() : List.copyOf(nodes);
@@ -23,6 +23,11 @@ public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limi
 
   public static NodeRollout start(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
       List<PlatformNode> nodes, String progressTo, boolean paused) {
-    return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, null, -1, 0, 0);
+    return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, null, -1, 0, 0, null);
+  }
+
+  public NodeRollout withFirstLook(Duration look) {
+    return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, window, baselineProblems,
+        rebootSeconds, rebootsTimed, look);
   }
 }

@@ -122,7 +122,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
           .build());
       NodeReboot reboot = new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId),
-          input.nodeDeadline());
+          input.nodeDeadline(), input.firstLook());
       Promise<NodeResult>[] started = new Promise[1];
       Workflow.newDetachedCancellationScope(() -> started[0] = Async.function(child::run, reboot)).run();
       running.put(node, started[0]);
@@ -174,7 +174,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   private void continueAsNew(int baseline) {
     awaitReport();
     Workflow.continueAsNew(new NodeRollout(input.stage(), input.target(), input.limits(), input.nodeDeadline(),
-        List.of(), input.progressTo(), paused, window.state(), baseline, rebootSeconds, rebootsTimed));
+        List.of(), input.progressTo(), paused, window.state(), baseline, rebootSeconds, rebootsTimed, input.firstLook()));
   }
 
   private void report(boolean last) {
