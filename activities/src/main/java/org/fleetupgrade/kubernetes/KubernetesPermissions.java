@@ -18,5 +18,11 @@ public final class KubernetesPermissions {
   /** In kube-system only: the kubeadm-config ConfigMap. */
   public static final Map<String, List<String>> KUBE_SYSTEM = Map.of("configmaps", List.of("get"));
 
+  /**
+   * In kured's namespace (M-Lab: default), apps group, its DaemonSet only: the lock annotation a
+   * rollout holds (read, then a conditional update).
+   */
+  public static final Map<String, List<String>> KURED = Map.of("daemonsets", List.of("get", "update"));
+
   private KubernetesPermissions() {}
 }

@@ -13,5 +13,7 @@ public record SimulatedFault(String step, String stage, String target, int times
       // a node rebooted in a rollout does not come back, or comes back on the old image
       "node-lost", "node-old-image",
       // the worker dies right after a node's reboot was triggered, before Temporal recorded it
-      "after-trigger");
+      "after-trigger",
+      // kured's lock is held by a node (kured rebooting it) when a rollout asks for it
+      "kured-lock-held");
 }

@@ -166,7 +166,7 @@ public final class SimulatedFleet {
     return List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
         new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
         new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this),
-        new SimulatedNodeReboots(this));
+        new SimulatedNodeReboots(this), new SimulatedRebootLock(this));
   }
 
   public int rebootCount(String stage) {

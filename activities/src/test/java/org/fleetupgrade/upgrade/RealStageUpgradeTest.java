@@ -51,6 +51,10 @@ import org.fleetupgrade.images.git.EpoxyImagesRepository;
 import org.fleetupgrade.images.git.RefPolicy;
 import org.fleetupgrade.images.git.RepositorySettings;
 import org.fleetupgrade.images.git.Upstream;
+import org.fleetupgrade.reboot.kured.KuredDaemonSets;
+import org.fleetupgrade.reboot.kured.KuredLock;
+import org.fleetupgrade.reboot.kured.KuredLockActivities;
+import org.fleetupgrade.reboot.kured.KuredLockSettings;
 import org.fleetupgrade.reboot.node.KubernetesNodeReboots;
 import org.fleetupgrade.reboot.node.NodeExclusions;
 import org.fleetupgrade.reboot.node.RebootMechanism;
@@ -122,6 +126,8 @@ class RealStageUpgradeTest {
    */
   private Reply play(String script, String command) {
     if ("sudo systemctl reboot".equals(command)) {
+      var kured = client.apps().daemonSets().inNamespace(KuredDaemonSets.NAMESPACE).withName(KuredDaemonSets.NAME).get();
+      lockWhileRebooting.add(String.valueOf(kured.getMetadata().getAnnotations().get(KuredDaemonSets.KEY)));
       for (var n : client.nodes().list().getItems()) {
         var annotations = n.getMetadata().getAnnotations();
         if (annotations != null && annotations.containsKey(KubernetesNodeReboots.CORDONED_BY)
@@ -151,7 +157,7 @@ class RealStageUpgradeTest {
   }
 
   @Test
-  void aRealStageIsUpgradedBuildingItsImagesWithTheOperatorDoingReboots() throws Exception {
+  void aRealStageIsUpgradedWithNoOperatorStep() throws Exception {
     Upstream epoxyImages = new Upstream(dir.resolve("epoxy-images"), "export K8S_VERSION=v1.30.5\n"
         + "export K8S_CNI_VERSION=v1.6.0\nexport K8S_CRICTL_VERSION=v1.30.0\n");
     try (LocalCompute compute = new LocalCompute(); ScriptHost host = new ScriptHost();
@@ -169,6 +175,9 @@ class RealStageUpgradeTest {
       node("mlab2-lga03.mlab-sandbox.measurement-lab.org", Map.of());
       node("vm-1.mlab-sandbox.measurement-lab.org", Map.of("mlab/type", "virtual"));
       clusterVersion("v1.30.5");
+      // kured, whose lock the rollout holds while it reboots nodes itself
+      client.apps().daemonSets().inNamespace(KuredDaemonSets.NAMESPACE).resource(KuredDaemonSets.daemonSet(null,
+          java.util.Map.of(), KuredDaemonSets.MLAB_ARGS)).create();
       host.play = (script, call) -> play(script, host.received.get(host.received.size() - 1).command());
 
       SshSettings sshSettings = host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10));
@@ -200,6 +209,10 @@ class RealStageUpgradeTest {
         assertThat(result.stage("sandbox").lastHealth().converged()).isTrue();
         assertThat(result.stage("sandbox").nodes()).hasToString("6/6");
         assertThat(host.received).as("3 members, 1 virtual node, 2 reboots").hasSize(6);
+        assertThat(lockWhileRebooting).as("kured's lock was ours at every reboot").hasSize(2)
+            .allMatch(lock -> lock.contains("\"nodeID\":\"fleet-upgrade/fleet-upgrade-v1.31.2/sandbox/rollout\""));
+        assertThat(client.apps().daemonSets().inNamespace(KuredDaemonSets.NAMESPACE).withName(KuredDaemonSets.NAME).get()
+            .getMetadata().getAnnotations()).as("kured's lock released").doesNotContainKey(KuredDaemonSets.KEY);
         assertThat(client.nodes().withName("mlab2-lga03.mlab-sandbox.measurement-lab.org").get().getSpec()
             .getUnschedulable()).isFalse();
         assertThat(result.timeline()).extracting(TimelineEntry::event)
@@ -233,6 +246,7 @@ class RealStageUpgradeTest {
 
   private static final String TRIGGER = "images-sandbox";
   private final List<String> rebooted = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<String> lockWhileRebooting = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static final java.util.Set<String> built = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private StageImagePipeline pipeline(Upstream repo, CloudBuildWatcher builds) {
@@ -265,6 +279,8 @@ class RealStageUpgradeTest {
             new SshNodeToolingUpgrader(ssh, "amd64", ReleaseSources.OFFICIAL, sshPort, Duration.ofMinutes(1))))),
         new PipelineImageActivities(Map.of("sandbox", images)),
         new VerifiedRebootActivities(Map.of("sandbox", client)),
+        new KuredLockActivities(Map.of("sandbox", new KuredLock(client, KuredLockSettings.DEFAULT, java.time.Clock.systemUTC())),
+            Map.of("sandbox", KuredLockSettings.DEFAULT)),
         new KubernetesNodeReboots(Map.of("sandbox", new KubernetesNodeReboots.Stage(client,
             new NodeDrainer(client, DrainSettings.DEFAULT), RebootMechanism.of(RebootMethod.SSH, new SshRebootTrigger(
                 new SshTriggerSettings(sshSettings, sshPort, null, null, null))), "ssh", NodeExclusions.DEFAULT))),

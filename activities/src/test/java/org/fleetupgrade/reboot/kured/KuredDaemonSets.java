@@ -7,20 +7,20 @@ import java.util.List;
 import java.util.Map;
 
 /** kured's DaemonSet and lock values as M-Lab's cluster has them (chart kured 5.10.0, release kubereboot). */
-final class KuredDaemonSets {
+public final class KuredDaemonSets {
 
-  static final String NAMESPACE = "default";
-  static final String NAME = "kubereboot-kured";
-  static final String KEY = "weave.works/kured-node-lock";
+  public static final String NAMESPACE = "default";
+  public static final String NAME = "kubereboot-kured";
+  public static final String KEY = "weave.works/kured-node-lock";
   static final long FOUR_HOURS_NS = 14_400_000_000_000L;
 
   /** The args chart 5.10.0 renders with k8s-support's helm/kured-values-overrides.yaml. */
-  static final List<String> MLAB_ARGS = List.of("--ds-name=kubereboot-kured", "--ds-namespace=default",
+  public static final List<String> MLAB_ARGS = List.of("--ds-name=kubereboot-kured", "--ds-namespace=default",
       "--metrics-port=8080", "--lock-ttl=4h", "--period=1h", "--concurrency=1", "--reboot-sentinel=/run/mlab-reboot");
 
   private KuredDaemonSets() {}
 
-  static DaemonSet daemonSet(String resourceVersion, Map<String, String> annotations, List<String> args) {
+  public static DaemonSet daemonSet(String resourceVersion, Map<String, String> annotations, List<String> args) {
     return new DaemonSetBuilder()
         .withNewMetadata()
           .withName(NAME).withNamespace(NAMESPACE).withResourceVersion(resourceVersion)

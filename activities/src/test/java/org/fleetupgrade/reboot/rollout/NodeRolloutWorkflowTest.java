@@ -134,6 +134,23 @@ class NodeRolloutWorkflowTest {
   }
 
   @Test
+  void aKuredLockHeldByANodeIsWaitedForAndShown() {
+    WorkflowClient client = start(2, 1, List.of(new SimulatedFault("kured-lock-held", STAGE, null, 3, "held", false)));
+    NodeRolloutWorkflow rollout = rollout(client);
+    WorkflowClient.start(rollout::run, NodeRollout.start(STAGE, TARGET, new WindowLimits(2, 1, 0, 0),
+        Duration.ofMinutes(45), nodes(), null, false));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (rollout.progress().waitingFor() == null && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+
+    assertThat(rollout.progress().waitingFor()).startsWith("kured's lock is held by mlab3-xyz01 (kured)");
+    assertThat(fleet.rebootCount(STAGE)).as("nothing rebooted while kured holds its lock").isZero();
+    RebootSummary summary = WorkflowStub.fromTyped(rollout).getResult(RebootSummary.class);
+    assertThat(summary.rebooted()).isEqualTo(2);
+  }
+
+  @Test
   void aPausedRolloutStartsNoNewNodeAndFinishesThoseInFlight() {
     WorkflowClient client = start(6, 2, List.of());
     NodeRolloutWorkflow rollout = rollout(client);

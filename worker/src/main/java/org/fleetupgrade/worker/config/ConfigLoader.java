@@ -27,6 +27,7 @@ import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.script.ShellValues;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.reboot.kured.KuredLockSettings;
 import org.fleetupgrade.reboot.trigger.RebootApiSettings;
 import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
@@ -395,7 +396,7 @@ public final class ConfigLoader {
   }
 
   static final String[] REBOOT_FIELDS = {"maxUnavailable", "maxPerSite", "waveTimeout", "canary", "maxFailedNodes",
-      "nodeDeadline", "firstLook", "method", "command", "sentinelPath", "triggerTimeout", "api", "exclude"};
+      "nodeDeadline", "firstLook", "method", "command", "sentinelPath", "triggerTimeout", "api", "exclude", "kured"};
 
   private static RebootBudget reboot(ConfigNode n, RebootBudget defaults) {
     n.allowOnly(REBOOT_FIELDS);
@@ -407,7 +408,7 @@ public final class ConfigLoader {
 
   static final FleetConfig.Rebooting DEFAULT_REBOOTING = new FleetConfig.Rebooting(RebootMethod.SSH,
       "sudo systemctl reboot", "/run/mlab-reboot", Duration.ofSeconds(30), null, null, null, null, List.of("lame-duck"),
-      List.of());
+      List.of(), KuredLockSettings.DEFAULT);
 
   /** How nodes are rebooted: read from the same reboot mapping as the budget (fields checked there). */
   private static FleetConfig.Rebooting rebooting(ConfigNode n, FleetConfig.Rebooting base) {
@@ -438,8 +439,23 @@ public final class ConfigLoader {
     List<String> selectors = exclude.has("selectors") ? exclude.strings("selectors") : base.excludeSelectors();
     selectors.stream().filter(sel -> !LABEL_SELECTOR.matcher(sel).matches())
         .forEach(sel -> exclude.error("selectors", "'" + sel + "' is not a label selector (key or key=value)"));
+    ConfigNode k = n.child("kured");
+    k.allowOnly("enabled", "namespace", "daemonSet", "annotation", "ttl");
+    KuredLockSettings kured = null;
+    boolean enabled = k.bool("enabled", base.kured() != null);
+    if (enabled) {
+      KuredLockSettings from = base.kured() == null ? KuredLockSettings.DEFAULT : base.kured();
+      try {
+        kured = new KuredLockSettings(k.matching("namespace", from.namespace(), NAMESPACE, "a namespace", false),
+            k.matching("daemonSet", from.daemonSet(), NAMESPACE, "a DaemonSet name", false),
+            k.matching("annotation", from.annotation(), LABEL_SELECTOR, "an annotation key", false),
+            k.duration("ttl", from.ttl(), true));
+      } catch (IllegalArgumentException e) {
+        k.error(null, e.getMessage());
+      }
+    }
     return new FleetConfig.Rebooting(method, command, sentinel, timeout, url, user, passwordFile, passwordEnv,
-        exclude.has("taints") ? exclude.strings("taints") : base.excludeTaints(), selectors);
+        exclude.has("taints") ? exclude.strings("taints") : base.excludeTaints(), selectors, kured);
   }
 
   private static List<Stage> stages(ConfigNode top, RebootBudget reboot, FleetConfig.Rebooting rebooting, Health health,

@@ -11,6 +11,7 @@ import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.reboot.kured.KuredLockSettings;
 import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
@@ -111,7 +112,7 @@ public record FleetConfig(
    */
   public record Rebooting(RebootMethod method, String command, String sentinelPath, Duration triggerTimeout,
       String apiUrl, String apiUser, String apiPasswordFile, String apiPasswordEnv, List<String> excludeTaints,
-      List<String> excludeSelectors) {
+      List<String> excludeSelectors, KuredLockSettings kured) {
 
     public Rebooting {
       excludeTaints = List.copyOf(excludeTaints);

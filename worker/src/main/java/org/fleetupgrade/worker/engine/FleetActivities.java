@@ -16,6 +16,7 @@ import org.fleetupgrade.images.ImageActivities;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.reboot.RebootActivities;
 import org.fleetupgrade.reboot.node.NodeRebootActivities;
+import org.fleetupgrade.reboot.rollout.RebootLockActivities;
 import org.fleetupgrade.simulated.SimulatedChangelogActivities;
 import org.fleetupgrade.simulated.SimulatedFleet;
 import org.fleetupgrade.tooling.NodeToolingActivities;
@@ -62,6 +63,7 @@ public final class FleetActivities {
     activities.add(route(ImageActivities.class, simulated, simulatedStages, real.images));
     activities.add(route(RebootActivities.class, simulated, simulatedStages, real.reboot));
     activities.add(route(NodeRebootActivities.class, simulated, simulatedStages, real.nodes));
+    activities.add(route(RebootLockActivities.class, simulated, simulatedStages, real.locks));
     activities.add(route(HealthActivities.class, simulated, simulatedStages, real.health));
     activities.add(changelog(config, fleet, !realStages.isEmpty()));
     return activities;

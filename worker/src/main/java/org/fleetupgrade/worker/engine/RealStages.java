@@ -37,7 +37,13 @@ import org.fleetupgrade.preflight.RealInventoryActivities;
 import org.fleetupgrade.preflight.RealStage;
 import java.net.URI;
 import org.fleetupgrade.reboot.RebootActivities;
+import java.time.Clock;
+import org.fleetupgrade.reboot.kured.KuredLock;
+import org.fleetupgrade.reboot.kured.KuredLockActivities;
+import org.fleetupgrade.reboot.kured.KuredLockSettings;
 import org.fleetupgrade.reboot.node.KubernetesNodeReboots;
+import org.fleetupgrade.reboot.rollout.RebootLockActivities;
+import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.node.NodeExclusions;
 import org.fleetupgrade.reboot.node.NodeRebootActivities;
 import org.fleetupgrade.reboot.node.RebootMechanism;
@@ -66,6 +72,7 @@ public final class RealStages {
   final Map<String, RebootActivities> reboot = new LinkedHashMap<>();
   final Map<String, HealthActivities> health = new LinkedHashMap<>();
   final Map<String, NodeRebootActivities> nodes = new LinkedHashMap<>();
+  final Map<String, RebootLockActivities> locks = new LinkedHashMap<>();
 
   private RealStages() {}
 
@@ -121,6 +128,8 @@ public final class RealStages {
     Map<String, SshNodeToolingActivities.Stage> toolings = new LinkedHashMap<>();
     Map<String, KubernetesClient> clusters = new LinkedHashMap<>();
     Map<String, KubernetesNodeReboots.Stage> rebooting = new LinkedHashMap<>();
+    Map<String, KuredLock> kuredLocks = new LinkedHashMap<>();
+    Map<String, KuredLockSettings> kuredSettings = new LinkedHashMap<>();
     List<String> names = new ArrayList<>();
     for (Stage stage : stages) {
       FleetConfig.Kubernetes k = stage.kubernetes().orElse(new FleetConfig.Kubernetes(null, null));
@@ -144,6 +153,12 @@ public final class RealStages {
           new SshNodeToolingUpgrader(ssh, cp.arch(), sources, cp.ssh().port(), cp.scriptTimeout())));
       clusters.put(stage.name(), cluster.client());
       rebooting.put(stage.name(), nodeReboots(config, stage, cluster.client(), drain, sshSettings));
+      // kured must not reboot nodes while we do; with its own sentinel it does the rebooting itself.
+      KuredLockSettings kured = stage.rebooting().kured();
+      if (kured != null && stage.rebooting().method() != RebootMethod.KURED_SENTINEL) {
+        kuredLocks.put(stage.name(), new KuredLock(cluster.client(), kured, Clock.systemUTC()));
+        kuredSettings.put(stage.name(), kured);
+      }
       names.add(stage.name());
     }
     ControlPlaneActivitiesImpl controlPlaneActivities = new ControlPlaneActivitiesImpl(controlPlanes);
@@ -155,6 +170,7 @@ public final class RealStages {
     PipelineImageActivities pipelines = new PipelineImageActivities(piped);
     VerifiedRebootActivities rebootActivities = new VerifiedRebootActivities(clusters);
     KubernetesNodeReboots nodeActivities = new KubernetesNodeReboots(rebooting);
+    KuredLockActivities lockActivities = new KuredLockActivities(kuredLocks, kuredSettings);
     for (String name : names) {
       real.inventory.put(name, inventoryActivities);
       real.controlPlane.put(name, controlPlaneActivities);
@@ -163,6 +179,7 @@ public final class RealStages {
       real.images.put(name, piped.containsKey(name) ? pipelines : byHand);
       real.reboot.put(name, rebootActivities);
       real.nodes.put(name, nodeActivities);
+      real.locks.put(name, lockActivities);
     }
     return real;
   }

@@ -38,7 +38,7 @@ class RbacManifestTest {
         continue;
       }
       for (JsonNode rule : doc.path("rules")) {
-        assertThat(rule.path("apiGroups").toString()).as("core API group only").isEqualTo("[\"\"]");
+        assertThat(rule.path("apiGroups").size()).as("one API group per rule").isEqualTo(1);
         for (JsonNode resource : rule.path("resources")) {
           List<String> verbs = grants.computeIfAbsent(resource.asText(), r -> new ArrayList<>());
           rule.path("verbs").forEach(v -> verbs.add(v.asText()));
@@ -61,8 +61,15 @@ class RbacManifestTest {
 
     assertThat(grants(docs, "ClusterRole", null)).isEqualTo(sorted(KubernetesPermissions.CLUSTER));
     assertThat(grants(docs, "Role", "kube-system")).isEqualTo(sorted(KubernetesPermissions.KUBE_SYSTEM));
-    assertThat(docs).extracting(d -> d.path("kind").asText())
-        .containsExactlyInAnyOrder("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding");
+    assertThat(grants(docs, "Role", "default")).isEqualTo(sorted(KubernetesPermissions.KURED));
+    assertThat(docs).filteredOn(d -> "Role".equals(d.path("kind").asText())
+            && "default".equals(d.path("metadata").path("namespace").asText()))
+        .singleElement().satisfies(role -> {
+          assertThat(role.path("rules").get(0).path("apiGroups").toString()).isEqualTo("[\"apps\"]");
+          assertThat(role.path("rules").get(0).path("resourceNames").toString()).isEqualTo("[\"kubereboot-kured\"]");
+        });
+    assertThat(docs).extracting(d -> d.path("kind").asText()).containsExactlyInAnyOrder("ServiceAccount", "ClusterRole",
+        "ClusterRoleBinding", "Role", "RoleBinding", "Role", "RoleBinding");
     assertThat(docs).filteredOn(d -> d.path("kind").asText().endsWith("Binding"))
         .allSatisfy(b -> assertThat(b.path("subjects").get(0).path("name").asText()).isEqualTo("fleet-upgrade-worker"));
   }

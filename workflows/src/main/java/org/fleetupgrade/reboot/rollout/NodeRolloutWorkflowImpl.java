@@ -36,6 +36,15 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   public static final String NODES_FAILED = "NodesFailed";
   public static final String CANARY_FAILED = "CanaryFailed";
 
+  /** The change id of holding kured's lock for the rollout. */
+  static final String KURED_LOCK_CHANGE = "kured-lock";
+  /** How often a lock held by a node is looked at again. */
+  static final Duration LOCK_WAIT = Duration.ofMinutes(1);
+
+  private final RebootLockActivities locks = Workflow.newActivityStub(RebootLockActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5))
           .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
@@ -60,8 +69,11 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
         : new RebootWindow(rollout.window(), rollout.limits());
     int baseline = rollout.baselineProblems() >= 0 ? rollout.baselineProblems()
         : health.check(rollout.stage(), rollout.target()).problemsTotal();
-    // Nodes in flight come back and uncordon themselves even if the rollout is cancelled (aborted).
-    CancellationScope nodes = Workflow.newDetachedCancellationScope(() -> { });
+    boolean kured = Workflow.getVersion(KURED_LOCK_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
+    holder = "fleet-upgrade/" + Workflow.getInfo().getWorkflowId();
+    if (kured) {
+      holdLock();
+    }
     try {
       while (!window.finished()) {
         boolean carryOver = Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AT
@@ -80,10 +92,10 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           if (window.budgetSpent()) {
             break;
           }
-          Workflow.await(() -> !paused);
+          awaitOrRefresh(() -> !paused);
           continue;
         }
-        Workflow.await(() -> running.values().stream().anyMatch(Promise::isCompleted) || paused != wasPaused);
+        awaitOrRefresh(() -> running.values().stream().anyMatch(Promise::isCompleted) || paused != wasPaused);
         wasPaused = paused;
         collect();
       }
@@ -95,9 +107,14 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           collect();
         }
         awaitReport();
+        releaseLock();
       }).run();
       throw aborted;
+    } catch (RuntimeException failed) {
+      Workflow.newDetachedCancellationScope(this::releaseLock).run();
+      throw failed;
     }
+    releaseLock();
     report(true);
     awaitReport();
     if (!window.failed().isEmpty()) {
@@ -112,6 +129,61 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   }
 
   private boolean wasPaused;
+  private String holder;
+  private RebootLock lock = RebootLock.NOT_NEEDED;
+  private long nextRefresh;
+  private String lockWait;
+
+  /**
+   * Holds kured's lock before any node reboots, so kured reboots none on its own meanwhile; a lock
+   * held by a node (kured rebooting it) is waited for, and shown.
+   */
+  private void holdLock() {
+    while (true) {
+      lock = locks.acquire(input.stage(), holder);
+      if (lock.mayReboot()) {
+        lockWait = null;
+        nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
+        return;
+      }
+      lockWait = "kured's lock is held by " + lock.heldBy() + (lock.heldSince() == null ? "" : " since "
+          + lock.heldSince()) + ": waiting";
+      log.info("{}: {}", input.stage(), lockWait);
+      Workflow.sleep(LOCK_WAIT);
+    }
+  }
+
+  /** Waits for {@code condition}, refreshing kured's lock when it is due (and holding it again if lost). */
+  private void awaitOrRefresh(java.util.function.Supplier<Boolean> condition) {
+    if (!lock.needed() || !lock.holding()) {
+      Workflow.await(condition::get);
+      return;
+    }
+    while (true) {
+      long due = nextRefresh - Workflow.currentTimeMillis();
+      if (due <= 0) {
+        if (!locks.refresh(input.stage(), holder)) {
+          holdLock();
+        }
+        nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
+        continue;
+      }
+      if (Workflow.await(Duration.ofMillis(due), condition::get)) {
+        return;
+      }
+    }
+  }
+
+  private void releaseLock() {
+    if (lock.needed() && lock.holding()) {
+      try {
+        locks.release(input.stage(), holder);
+      } catch (RuntimeException e) {
+        log.warn("{}: releasing kured's lock failed (it expires by itself): {}", input.stage(), e.getMessage());
+      }
+      lock = RebootLock.NOT_NEEDED;
+    }
+  }
   private final List<String> failedDetails = new ArrayList<>();
 
   private void startNodes() {
@@ -171,6 +243,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     window.open();
   }
 
+  /** The lock stays held across the continue-as-new: the next run refreshes it. */
   private void continueAsNew(int baseline) {
     awaitReport();
     Workflow.continueAsNew(new NodeRollout(input.stage(), input.target(), input.limits(), input.nodeDeadline(),
@@ -213,7 +286,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   @Override
   public RolloutProgress progress() {
     if (window == null) {
-      return new RolloutProgress(0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), 0, null, true, paused);
+      return new RolloutProgress(0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), 0, null, true, paused, lockWait);
     }
     List<RolloutProgress.InFlight> flying = new ArrayList<>();
     since.forEach((node, at) -> flying.add(new RolloutProgress.InFlight(node, window.siteOf(node), at)));
@@ -225,6 +298,6 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     return new RolloutProgress(total(), window.count(NodeFate.REBOOTED), window.count(NodeFate.ALREADY_AT_TARGET),
         window.count(NodeFate.SKIPPED), window.count(NodeFate.FAILED), window.inFlightCount(), window.remaining(),
-        flying, window.failed(), mean, eta, !window.isOpen(), paused);
+        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait);
   }
 }

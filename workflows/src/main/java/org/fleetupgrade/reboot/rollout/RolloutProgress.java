@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record RolloutProgress(int total, int rebooted, int alreadyAtTarget, int skipped, int failed, int inFlight,
     int remaining, List<InFlight> nodesInFlight, List<String> failedNodes, long meanRebootSeconds, Instant eta,
-    boolean canary, boolean paused) {
+    boolean canary, boolean paused, String waitingFor) {
 
   public record InFlight(String node, String site, Instant since) {}
 
