@@ -343,8 +343,15 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     boolean pausedAtStart = runner.paused();
     Promise<RebootSummary> done = Async.function(child::run, new RollingReboot(name,
         assignment.target().kubernetes(), plan.reboot().waveTimeout(), waves, 0, 0, 0, selfId, pausedAtStart));
-    // Pause and resume are forwarded only to a started child; catch up on one that came meanwhile.
     Workflow.getWorkflowExecution(child).get();
+    return followReboot(childId, pausedAtStart, done);
+  }
+
+  /**
+   * Follows a started reboot child until it ends: pause and resume are forwarded only to a started
+   * child (catching up on one that came meanwhile), and its progress goes to the timeline.
+   */
+  private RebootSummary followReboot(String childId, boolean pausedAtStart, Promise<RebootSummary> done) {
     rebootWorkflowId = childId;
     if (runner.paused() != pausedAtStart) {
       forwardPause(runner.paused());
@@ -388,25 +395,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         limits, plan.reboot().deadlinePerNode(), found.platformNodes(), selfId, pausedAtStart)
         .withFirstLook(plan.reboot().firstLook()));
     Workflow.getWorkflowExecution(child).get();
-    rebootWorkflowId = childId;
     rolloutIsWindow = true;
-    if (runner.paused() != pausedAtStart) {
-      forwardPause(runner.paused());
-    }
-    try {
-      while (true) {
-        Workflow.await(() -> done.isCompleted() || rebootProgressPending);
-        if (rebootProgressPending) {
-          rebootProgressPending = false;
-          record("rebooted " + rebootDone + "/" + platformNodes + " platform nodes");
-        }
-        if (done.isCompleted()) {
-          return done.get();
-        }
-      }
-    } finally {
-      rebootWorkflowId = null;
-    }
+    return followReboot(childId, pausedAtStart, done);
   }
 
   private HealthReport awaitConvergence(StageAssignment assignment) {

@@ -6,13 +6,17 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when told, so a test's Sleeper stands for hours of waiting. */
+/** A clock that moves only when told, so a test's waits stand for hours; shared by the adapters' tests. */
 public final class TestClock extends Clock {
 
   private Instant now;
 
   public TestClock(Instant start) {
     now = start;
+  }
+
+  public synchronized void set(Instant instant) {
+    now = instant;
   }
 
   public synchronized void advance(Duration duration) {

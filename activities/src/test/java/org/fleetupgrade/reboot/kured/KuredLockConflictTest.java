@@ -1,5 +1,7 @@
 package org.fleetupgrade.reboot.kured;
 
+import org.fleetupgrade.images.cloudbuild.TestClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fleetupgrade.reboot.kured.KuredDaemonSets.FOUR_HOURS_NS;
@@ -60,7 +62,7 @@ class KuredLockConflictTest {
   @BeforeEach
   void setUp() {
     server.reset();
-    lock = new KuredLock(client, KuredLockSettings.DEFAULT, new MutableClock(Instant.parse("2025-06-02T12:00:00Z")));
+    lock = new KuredLock(client, KuredLockSettings.DEFAULT, new TestClock(Instant.parse("2025-06-02T12:00:00Z")));
   }
 
   @Test

@@ -1,5 +1,7 @@
 package org.fleetupgrade.reboot.kured;
 
+import org.fleetupgrade.images.cloudbuild.TestClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fleetupgrade.reboot.kured.KuredDaemonSets.FOUR_HOURS_NS;
@@ -56,7 +58,7 @@ class KuredLockTest {
 
   static KubernetesMockServer server;
   static KubernetesClient client;
-  final MutableClock clock = new MutableClock(T0);
+  final TestClock clock = new TestClock(T0);
   KuredLock lock;
 
   @BeforeAll
