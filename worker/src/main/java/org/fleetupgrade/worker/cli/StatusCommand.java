@@ -7,7 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import io.temporal.client.WorkflowClient;
+import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.upgrade.StageUpgradeWorkflow;
 import org.fleetupgrade.worker.engine.TemporalConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +44,26 @@ public class StatusCommand implements Callable<Integer> {
   @Option(names = "--events", defaultValue = "10", description = "how many recent events to show (default ${DEFAULT-VALUE})")
   int events;
 
+  /**
+   * The current stage's rolling reboot as its own workflow tells it (nodes in flight, failed, ETA,
+   * kured's lock), or null when none runs or it cannot be asked.
+   */
+  static RolloutProgress rollout(WorkflowClient client, FleetStatus status) {
+    if (status.currentStage() == null || status.state().finished()) {
+      return null;
+    }
+    StageStatus stage = status.stage(status.currentStage());
+    if (stage == null || !"reboot".equals(stage.step())) {
+      return null;
+    }
+    try {
+      return client.newWorkflowStub(NodeRolloutWorkflow.class,
+          StageUpgradeWorkflow.workflowId(status.upgradeId(), stage.name()) + "/rollout").progress();
+    } catch (RuntimeException notThereOrOlder) {
+      return null; // an upgrade from before the sliding window, or a rollout not started yet
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     String workflowId = Upgrades.workflowId(id);
@@ -50,6 +75,10 @@ public class StatusCommand implements Callable<Integer> {
           System.out.println(JSON.writeValueAsString(status));
         } else {
           System.out.print(StatusTable.render(status, Instant.now(), events));
+          RolloutProgress rollout = rollout(temporal.client(), status);
+          if (rollout != null) {
+            System.out.print(StatusTable.rollout(status.currentStage(), rollout, Instant.now()));
+          }
         }
         if (!watch || status.state().finished()) {
           return Main.OK;

@@ -8,6 +8,7 @@ import java.util.List;
 import org.fleetupgrade.images.ImageBuild;
 import org.fleetupgrade.images.ImageRelease;
 import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GatePhase;
 import org.fleetupgrade.status.GateStatus;
@@ -98,6 +99,31 @@ final class StatusTable {
       line.append("\n  ").append(images.hosts().summary());
     }
     return line.toString();
+  }
+
+  /** The rolling reboot in progress: counts, the nodes in flight (longest first, at most 10), failures, ETA. */
+  static String rollout(String stage, RolloutProgress p, Instant now) {
+    StringBuilder out = new StringBuilder("\nrolling reboot of ").append(stage).append(": ").append(p.done()).append('/')
+        .append(p.total()).append(" done (").append(p.rebooted()).append(" rebooted, ").append(p.alreadyAtTarget())
+        .append(" already at target, ").append(p.skipped()).append(" left alone), ").append(p.inFlight())
+        .append(" in flight, ").append(p.failed()).append(" failed, ").append(p.remaining()).append(" to go")
+        .append(p.canary() ? "  [canary]" : "").append(p.paused() ? "  [paused]" : "").append('\n');
+    if (p.meanRebootSeconds() > 0) {
+      out.append("  a reboot takes ").append(Duration.ofSeconds(p.meanRebootSeconds()).toMinutes()).append("m on average")
+          .append(p.eta() == null ? "" : "; done around " + TIME.format(p.eta()) + " (" + relative(now, p.eta()) + ")")
+          .append('\n');
+    }
+    if (p.waitingFor() != null) {
+      out.append("  ").append(p.waitingFor()).append('\n');
+    }
+    p.nodesInFlight().stream().sorted(java.util.Comparator.comparing(RolloutProgress.InFlight::since)).limit(10)
+        .forEach(n -> out.append(String.format("  %-48s %-8s for %s%n", n.node(), n.site(),
+            relative(n.since(), now).replace("in ", ""))));
+    if (!p.failedNodes().isEmpty()) {
+      out.append("  failed (left cordoned): ").append(String.join(", ", p.failedNodes().subList(0,
+          Math.min(10, p.failedNodes().size())))).append(p.failedNodes().size() > 10 ? ", ..." : "").append('\n');
+    }
+    return out.toString();
   }
 
   static String event(TimelineEntry e) {
