@@ -181,6 +181,14 @@ public final class SimulatedFleet {
     }
   }
 
+  /** How many of the stage's platform nodes are cordoned now. */
+  public long cordoned(String stage) {
+    Cluster c = cluster(stage);
+    synchronized (c) {
+      return c.platform.values().stream().filter(n -> n.cordoned).count();
+    }
+  }
+
   /** The stage's boot images now carry {@code version} (what a finished image build does). */
   public void imagesBuilt(String stage, ReleaseVersion version) {
     cluster(stage).imageBuilt(version);

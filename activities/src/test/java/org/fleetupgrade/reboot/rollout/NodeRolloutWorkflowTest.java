@@ -134,6 +134,30 @@ class NodeRolloutWorkflowTest {
   }
 
   @Test
+  void anAbortedRolloutStartsNothingNewAndLetsTheNodesInFlightComeBackUncordoned() {
+    WorkflowClient client = start(6, 2, List.of());
+    NodeRolloutWorkflow rollout = rollout(client);
+    WorkflowClient.start(rollout::run, NodeRollout.start(STAGE, TARGET, new WindowLimits(3, 1, 0, 0),
+        Duration.ofMinutes(45), nodes(), null, false));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (fleet.rebootCount(STAGE) == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+
+    // When the rollout is cancelled (the stage was aborted) with nodes rebooting
+    WorkflowStub.fromTyped(rollout).cancel();
+
+    // Then it ends cancelled, having started nothing new, with every node it rebooted back and uncordoned
+    assertThatThrownBy(() -> WorkflowStub.fromTyped(rollout).getResult(RebootSummary.class))
+        .isInstanceOf(WorkflowFailedException.class)
+        .hasCauseInstanceOf(io.temporal.failure.CanceledFailure.class);
+    int rebooted = fleet.rebootCount(STAGE);
+    assertThat(rebooted).isBetween(1, 11);
+    assertThat(fleet.cordoned(STAGE)).as("no node left cordoned by the rollout").isZero();
+    assertThat(fleet.platformKubelets(STAGE).values().stream().filter(TARGET::equals).count()).isEqualTo(rebooted);
+  }
+
+  @Test
   void aKuredLockHeldByANodeIsWaitedForAndShown() {
     WorkflowClient client = start(2, 1, List.of(new SimulatedFault("kured-lock-held", STAGE, null, 3, "held", false)));
     NodeRolloutWorkflow rollout = rollout(client);
