@@ -220,7 +220,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         return slidingWindow ? rollout(found, assignment) : rollingReboot(found, assignment);
       })
           .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
-              + summary.alreadyAtTarget() + " already at target, " + summary.waves() + " waves"));
+              + summary.alreadyAtTarget() + (slidingWindow ? " already at target or left alone"
+                  : " already at target, " + summary.waves() + " waves")));
       enter(Steps.HEALTH);
       runner.run(Steps.HEALTH, () -> awaitConvergence(assignment))
           .ifPresent(report -> record("converged: " + report.summary()));

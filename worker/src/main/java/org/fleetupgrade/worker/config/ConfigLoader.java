@@ -63,6 +63,14 @@ public final class ConfigLoader {
   static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.-]+:[0-9]{1,5}");
   static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
   static final Pattern LABEL_SELECTOR = Pattern.compile("[A-Za-z0-9./_-]+(=[A-Za-z0-9._-]*)?");
+  static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/{}-]{0,99}");
+  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
+  static final Pattern EMAIL = Pattern.compile("[^\\s<>@]+@[^\\s<>@]+");
+  static final Pattern PERSON = Pattern.compile("[^<>\\n\\r]{1,100}");
+  static final Pattern CONFIG_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+  static final Pattern TRIGGER_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+  static final Pattern BUILD_REGION = Pattern.compile("global|" + REGION.pattern());
+  static final Pattern DATASTORE_NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -209,15 +217,6 @@ public final class ConfigLoader {
     n.allowOnly("timeout", "force");
     return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false));
   }
-
-  static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/{}-]{0,99}");
-  static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,99}");
-  static final Pattern EMAIL = Pattern.compile("[^\\s<>@]+@[^\\s<>@]+");
-  static final Pattern PERSON = Pattern.compile("[^<>\\n\\r]{1,100}");
-  static final Pattern CONFIG_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
-  static final Pattern TRIGGER_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
-  static final Pattern BUILD_REGION = Pattern.compile("global|[a-z]+-[a-z]+[0-9]");
-  static final Pattern DATASTORE_NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
   /** Shared image settings; {@code base} gives the defaults (the built-in ones at the top level). */
   private static Images images(ConfigNode n, Images base) {

@@ -6,7 +6,6 @@ import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
-import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
@@ -58,6 +57,12 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   private int rebootsTimed;
   private int lastReported = -1;
   private Promise<Void> lastReport;
+  private boolean wasPaused;
+  private String holder;
+  private RebootLock lock = RebootLock.NOT_NEEDED;
+  private long nextRefresh;
+  private String lockWait;
+  private final List<String> failedDetails = new ArrayList<>();
 
   @Override
   public RebootSummary run(NodeRollout rollout) {
@@ -128,11 +133,6 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
         + window.count(NodeFate.SKIPPED), 0);
   }
 
-  private boolean wasPaused;
-  private String holder;
-  private RebootLock lock = RebootLock.NOT_NEEDED;
-  private long nextRefresh;
-  private String lockWait;
 
   /**
    * Holds kured's lock before any node reboots, so kured reboots none on its own meanwhile; a lock
@@ -184,7 +184,6 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       lock = RebootLock.NOT_NEEDED;
     }
   }
-  private final List<String> failedDetails = new ArrayList<>();
 
   private void startNodes() {
     String rolloutId = Workflow.getInfo().getWorkflowId();
@@ -195,9 +194,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           .build());
       NodeReboot reboot = new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId),
           input.nodeDeadline(), input.firstLook());
-      Promise<NodeResult>[] started = new Promise[1];
-      Workflow.newDetachedCancellationScope(() -> started[0] = Async.function(child::run, reboot)).run();
-      running.put(node, started[0]);
+      // Detached: cancelling (aborting) the rollout must not cancel a node halfway through its reboot.
+      Workflow.newDetachedCancellationScope(() -> running.put(node, Async.function(child::run, reboot))).run();
       since.put(node, Instant.ofEpochMilli(Workflow.currentTimeMillis()));
     }
   }
