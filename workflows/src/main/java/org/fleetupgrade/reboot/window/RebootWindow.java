@@ -8,7 +8,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.fleetupgrade.fleet.PlatformNode;
 
 /**
@@ -19,11 +18,15 @@ import org.fleetupgrade.fleet.PlatformNode;
  * <p>First the canary: the first {@code canary} nodes alone; the window opens only when the caller
  * says so (they are back and the stage is healthy). Past {@code maxFailedNodes} failures no new
  * node starts. Pure and deterministic (workflow code): the same calls give the same order.
+ *
+ * <p>The window need not hold a stage's every node: {@link #add} refills it page by page (sites keep
+ * their round-robin turn, new sites join at the end), and its {@link State} carries only what is
+ * buffered, in flight and failed, so a 20,000-node stage never travels in one payload.
  */
 public final class RebootWindow {
 
   private final WindowLimits limits;
-  private final List<String> sites;
+  private final List<String> sites = new ArrayList<>();
   private final Map<String, Deque<String>> pending = new LinkedHashMap<>();
   private final Map<String, String> siteOf = new LinkedHashMap<>();
   private final Map<String, Integer> inFlightPerSite = new LinkedHashMap<>();
@@ -33,45 +36,101 @@ public final class RebootWindow {
   private int cursor;
   private int started;
   private boolean open;
+  private boolean mostLeftFirst;
 
-  /** What a window must carry across a continue-as-new: what is left, what failed, where it was. */
+  /**
+   * What a window carries across a continue-as-new: what is buffered (sites in their round-robin
+   * order from the cursor), in flight (node to site; null in states from before it could be carried)
+   * and failed, and the counts.
+   */
   public record State(Map<String, List<String>> pending, Map<String, String> siteOf, List<String> failed,
-      Map<NodeFate, Integer> fates, int cursor, int started, boolean open) {}
+      Map<NodeFate, Integer> fates, int cursor, int started, boolean open, Map<String, String> inFlight) {
 
-  public State state() {
-    if (!inFlight.isEmpty()) {
-      throw new IllegalStateException("a window with nodes in flight cannot be carried over");
+    public State {
+      inFlight = inFlight == null ? Map.of() : inFlight;
     }
+  }
+
+  /** Only what is left: sites with nothing buffered drop out, and the next site's turn comes first. */
+  public State state() {
     Map<String, List<String>> left = new LinkedHashMap<>();
-    pending.forEach((site, queue) -> left.put(site, List.copyOf(queue)));
+    for (int i = 0; i < sites.size(); i++) {
+      String site = sites.get((cursor + i) % sites.size());
+      if (!pending.get(site).isEmpty()) {
+        left.put(site, List.copyOf(pending.get(site)));
+      }
+    }
+    // Sites of buffered nodes are the keys of what is left: only failed nodes need theirs written out.
     Map<String, String> sitesLeft = new LinkedHashMap<>();
-    left.values().forEach(names -> names.forEach(n -> sitesLeft.put(n, siteOf.get(n))));
     failed.forEach(n -> sitesLeft.put(n, siteOf.get(n)));
-    return new State(left, sitesLeft, List.copyOf(failed), new EnumMap<>(fates), cursor, started, open);
+    return new State(left, sitesLeft, List.copyOf(failed), new EnumMap<>(fates), 0, started, open,
+        new LinkedHashMap<>(inFlight));
   }
 
   public RebootWindow(State state, WindowLimits limits) {
     this.limits = limits;
-    state.pending().forEach((site, names) -> pending.put(site, new ArrayDeque<>(names)));
+    state.pending().forEach((site, names) -> {
+      pending.put(site, new ArrayDeque<>(names));
+      names.forEach(n -> siteOf.put(n, site));
+    });
     siteOf.putAll(state.siteOf());
     failed.addAll(state.failed());
     fates.putAll(state.fates());
-    sites = List.copyOf(pending.keySet());
+    sites.addAll(pending.keySet());
     cursor = sites.isEmpty() ? 0 : state.cursor() % sites.size();
     started = state.started();
     open = state.open();
+    state.inFlight().forEach((node, site) -> {
+      siteOf.put(node, site);
+      inFlight.put(node, site);
+      inFlightPerSite.merge(site, 1, Integer::sum);
+      if (!pending.containsKey(site)) {
+        pending.put(site, new ArrayDeque<>());
+        sites.add(site);
+      }
+    });
   }
 
+  /** A whole stage's nodes at once, sites in name order (rollouts from before the node list was paged). */
   public RebootWindow(List<PlatformNode> nodes, WindowLimits limits) {
+    this(limits);
+    add(nodes.stream().sorted(Comparator.comparing(PlatformNode::site).thenComparing(PlatformNode::name)).toList());
+  }
+
+  /** An empty window, filled by {@link #add}. */
+  public RebootWindow(WindowLimits limits) {
     this.limits = limits;
-    Map<String, Deque<String>> bySite = new TreeMap<>();
-    nodes.stream().sorted(Comparator.comparing(PlatformNode::site).thenComparing(PlatformNode::name)).forEach(n -> {
-      bySite.computeIfAbsent(n.site(), s -> new ArrayDeque<>()).add(n.name());
-      siteOf.put(n.name(), n.site());
-    });
-    pending.putAll(bySite);
-    sites = List.copyOf(bySite.keySet());
     open = limits.canary() == 0;
+  }
+
+  /** More nodes to reboot, queued per site in the order given; a site seen for the first time takes its turn last. */
+  public void add(List<PlatformNode> nodes) {
+    for (PlatformNode n : nodes) {
+      if (siteOf.containsKey(n.name())) {
+        continue; // already buffered, in flight or failed
+      }
+      pending.computeIfAbsent(n.site(), s -> {
+        sites.add(s);
+        return new ArrayDeque<>();
+      }).add(n.name());
+      siteOf.put(n.name(), n.site());
+    }
+  }
+
+  /**
+   * From now on the next node comes from the site with the most nodes left (ties in round-robin
+   * order), not simply the next site in turn: a site held back by a slow node catches up as soon as
+   * it is free, instead of waiting for its turn behind every other site, so fewer sites still have
+   * nodes left when the rest of the stage is done.
+   */
+  public RebootWindow mostLeftFirst() {
+    mostLeftFirst = true;
+    return this;
+  }
+
+  /** Nodes counted without a reboot of ours (found at the target, or excluded, before they were buffered). */
+  public void counted(NodeFate fate, int nodes) {
+    fates.merge(fate, nodes, Integer::sum);
   }
 
   /**
@@ -86,6 +145,17 @@ public final class RebootWindow {
     int capacity = open ? limits.maxUnavailable() : Math.min(limits.maxUnavailable(), limits.canary());
     int canaryLeft = open ? Integer.MAX_VALUE : limits.canary() - started;
     int passes = 0;
+    if (mostLeftFirst) {
+      while (inFlight.size() < capacity && canaryLeft > 0) {
+        String site = siteWithMostLeft();
+        if (site == null) {
+          break;
+        }
+        starting.add(start(site));
+        canaryLeft--;
+      }
+      return starting;
+    }
     while (inFlight.size() < capacity && canaryLeft > 0 && passes < sites.size() && !sites.isEmpty()) {
       String site = sites.get(cursor);
       cursor = (cursor + 1) % sites.size();
@@ -103,6 +173,34 @@ public final class RebootWindow {
       passes = 0;
     }
     return starting;
+  }
+
+  /** The site that may start a node and has the most left, the first in turn among equals; null if none. */
+  private String siteWithMostLeft() {
+    String best = null;
+    int most = 0;
+    int bestAt = 0;
+    for (int i = 0; i < sites.size(); i++) {
+      String site = sites.get((cursor + i) % sites.size());
+      int left = pending.get(site).size();
+      if (left > most && inFlightPerSite.getOrDefault(site, 0) < limits.maxPerSite()) {
+        best = site;
+        most = left;
+        bestAt = (cursor + i) % sites.size();
+      }
+    }
+    if (best != null) {
+      cursor = (bestAt + 1) % sites.size();
+    }
+    return best;
+  }
+
+  private String start(String site) {
+    String node = pending.get(site).poll();
+    inFlight.put(node, site);
+    inFlightPerSite.merge(site, 1, Integer::sum);
+    started++;
+    return node;
   }
 
   /** A node in flight ended; its slot is free again. */
@@ -167,6 +265,10 @@ public final class RebootWindow {
 
   public Map<String, String> inFlight() {
     return Map.copyOf(inFlight);
+  }
+
+  public boolean isInFlight(String node) {
+    return inFlight.containsKey(node);
   }
 
   public int inFlightAt(String site) {

@@ -101,6 +101,73 @@ class RebootWindowTest {
     assertThat(order).doesNotContain(first.get(0));
   }
 
+  @Test
+  void filledPageByPageAndCarriedOverWithNodesInFlightItStartsNothingTwiceAndLosesNothing() {
+    // Given 200 nodes read in pages of 30, a window of 12 (1 per site), carried over every 7 steps
+    List<PlatformNode> all = fleet(50, 4).stream().sorted(java.util.Comparator.comparing(PlatformNode::name)).toList();
+    WindowLimits limits = new WindowLimits(12, 1, 0, 1000);
+    RebootWindow window = new RebootWindow(limits).mostLeftFirst();
+    Random random = new Random(3);
+    Set<String> started = new HashSet<>();
+    int read = 0;
+    int steps = 0;
+    while (true) {
+      if (read < all.size() && window.remaining() < 30) {
+        window.add(all.subList(read, Math.min(all.size(), read + 30)));
+        read = Math.min(all.size(), read + 30);
+      }
+      if (window.finished() && read == all.size()) {
+        break;
+      }
+      for (String node : window.next()) {
+        assertThat(started.add(node)).as(node + " started twice").isTrue();
+      }
+      // Then at every step both budgets hold, also right after a carry-over
+      assertThat(window.inFlightCount()).isLessThanOrEqualTo(12);
+      RebootWindow w = window;
+      window.inFlight().values().forEach(site -> assertThat(w.inFlightAt(site)).isEqualTo(1));
+      List<String> flying = new ArrayList<>(window.inFlight().keySet());
+      window.finished(flying.get(random.nextInt(flying.size())), NodeFate.REBOOTED);
+      if (++steps % 7 == 0) {
+        RebootWindow.State state = window.state();
+        assertThat(state.pending().values().stream().mapToInt(List::size).sum()).as("only what is buffered")
+            .isLessThanOrEqualTo(60);
+        window = new RebootWindow(state, limits).mostLeftFirst();
+      }
+    }
+    assertThat(started).hasSize(200);
+    assertThat(window.count(NodeFate.REBOOTED)).isEqualTo(200);
+  }
+
+  @Test
+  void mostLeftFirstLetsASiteHeldBackByASlowNodeCatchUpBeforeSitesInTurn() {
+    // Given 3 sites of 3 nodes, 2 at once, 1 per site, and mlab1-s000 slow
+    RebootWindow window = new RebootWindow(fleet(3, 3), new WindowLimits(2, 1, 0, 0)).mostLeftFirst();
+    assertThat(window.next()).containsExactly("mlab1-s000", "mlab1-s001");
+    // While it reboots, the other slot goes through s001 and s002 in turn
+    for (String back : List.of("mlab1-s001", "mlab1-s002", "mlab2-s001", "mlab2-s002")) {
+      window.finished(back, NodeFate.REBOOTED);
+      window.next();
+    }
+    assertThat(window.inFlight()).containsOnlyKeys("mlab1-s000", "mlab3-s001");
+    // When the slow node is back, s000 (2 left) goes before s002 (1 left), though s002's turn came first
+    window.finished("mlab1-s000", NodeFate.REBOOTED);
+    assertThat(window.next()).containsExactly("mlab2-s000");
+  }
+
+  @Test
+  void nodesCountedBeforeTheyWereBufferedAreCountedAndNeverStarted() {
+    RebootWindow window = new RebootWindow(new WindowLimits(5, 1, 0, 0));
+    window.counted(NodeFate.ALREADY_AT_TARGET, 7);
+    window.counted(NodeFate.SKIPPED, 2);
+    window.add(fleet(1, 1));
+    window.add(fleet(1, 1));
+
+    assertThat(window.remaining()).as("a node added twice is buffered once").isEqualTo(1);
+    assertThat(window.count(NodeFate.ALREADY_AT_TARGET)).isEqualTo(7);
+    assertThat(window.state().fates()).containsEntry(NodeFate.SKIPPED, 2);
+  }
+
   /**
    * The issue's case on the pure policy: 600 nodes, 150 sites of 4, 60 at once, 1 per site, 10% of
    * nodes 3x slower. The sliding window stays near the lower bound where waves wait for stragglers.
