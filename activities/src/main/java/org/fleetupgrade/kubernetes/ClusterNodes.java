@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fleetupgrade.controlplane.VirtualNode;
@@ -17,8 +18,8 @@ import org.fleetupgrade.version.ReleaseVersion;
 
 /**
  * A stage's nodes as the API lists them (page by page), sorted by role: control plane (by label),
- * virtual (by selector), platform (the rest, with the site taken from the M-Lab name,
- * mlabN-SITE.project.measurement-lab.org).
+ * virtual (by selector), platform (the rest, with the site from the {@code mlab/site} label, or
+ * else taken from the M-Lab name, mlabN-SITE.project.measurement-lab.org).
  */
 public final class ClusterNodes {
 
@@ -42,26 +43,57 @@ public final class ClusterNodes {
     Map<String, ReleaseVersion> controlPlane = new java.util.LinkedHashMap<>();
     List<PlatformNode> platform = new ArrayList<>();
     List<VirtualNode> virtual = new ArrayList<>();
+    forEach(node -> {
+      String name = node.getMetadata().getName();
+      ReleaseVersion kubelet = kubelet(node);
+      if (isControlPlane(node)) {
+        controlPlane.put(name, kubelet);
+      } else if (isVirtual(node)) {
+        virtual.add(new VirtualNode(name, address(node), kubelet));
+      } else {
+        platform.add(new PlatformNode(name, site(node)));
+      }
+    });
+    return new Found(controlPlane, platform, virtual);
+  }
+
+  /** Every node of the cluster, read page by page, so no more than a page is held at once. */
+  public void forEach(Consumer<Node> each) {
     String token = null;
     do {
       NodeList page = client.nodes().list(new ListOptionsBuilder().withLimit((long) PAGE).withContinue(token).build());
-      for (Node node : page.getItems()) {
-        String name = node.getMetadata().getName();
-        Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
-        ReleaseVersion kubelet = kubelet(node);
-        if (labels.containsKey(controlPlaneLabel)) {
-          controlPlane.put(name, kubelet);
-        } else if (matches(labels, virtualSelector)) {
-          virtual.add(new VirtualNode(name, address(node), kubelet));
-        } else {
-          Matcher m = PLATFORM_NAME.matcher(name);
-          platform.add(new PlatformNode(name, m.matches() ? m.group(1) : labels.getOrDefault("mlab/site", name)));
-        }
-      }
+      page.getItems().forEach(each);
       token = page.getMetadata() == null || page.getMetadata().getContinue() == null
           || page.getMetadata().getContinue().isEmpty() ? null : page.getMetadata().getContinue();
     } while (token != null);
-    return new Found(controlPlane, platform, virtual);
+  }
+
+  /** A platform node: neither control plane (by label) nor virtual (by selector). */
+  public boolean isPlatform(Node node) {
+    return !isControlPlane(node) && !isVirtual(node);
+  }
+
+  private boolean isControlPlane(Node node) {
+    return labels(node).containsKey(controlPlaneLabel);
+  }
+
+  private boolean isVirtual(Node node) {
+    return matches(labels(node), virtualSelector);
+  }
+
+  /** A platform node's site: its {@code mlab/site} label, else from its M-Lab name, else its name. */
+  public static String site(Node node) {
+    String name = node.getMetadata().getName();
+    String label = labels(node).get("mlab/site");
+    if (label != null && !label.isBlank()) {
+      return label;
+    }
+    Matcher m = PLATFORM_NAME.matcher(name);
+    return m.matches() ? m.group(1) : name;
+  }
+
+  private static Map<String, String> labels(Node node) {
+    return node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
   }
 
   /** A selector as config writes it: {@code key} (the label exists) or {@code key=value}. */

@@ -49,7 +49,8 @@ public class RealInventoryActivities implements InventoryActivities {
       return new ControlPlaneMember(vm.name(), vm.zone(), vm.internalIp(), vm.externalIp(),
           nodes.controlPlaneKubelets().get(vm.name()));
     }).toList();
-    return new StageInventory(clusterVersion(name), members, nodes.platform(),
+    // Counted, not listed: the rolling reboot reads the platform nodes page by page.
+    return StageInventory.counted(clusterVersion(name), members, nodes.platform().size(),
         nodes.virtual().stream().map(v -> v.name()).toList());
   }
 

@@ -15,6 +15,7 @@ import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.fleet.PlatformNode;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.preflight.StageInventory;
+import org.fleetupgrade.reboot.node.NodePage;
 import org.fleetupgrade.version.ReleaseVersion;
 
 /**
@@ -144,8 +145,24 @@ public final class SimulatedFleet {
     return c;
   }
 
+  /** What preflight finds: like a real stage's, platform nodes counted, not listed. */
+  /** kured's lock per stage: who holds it (a rollout's workflow id). */
+  final Map<String, String> kuredLocks = new ConcurrentHashMap<>();
+
+  /** Who holds kured's lock in {@code stage} now, or null. */
+  public String kuredLockHolder(String stage) {
+    return kuredLocks.get(stage);
+  }
+
   public StageInventory inventory(String stage) {
-    return cluster(stage).inventory();
+    StageInventory found = cluster(stage).inventory();
+    return StageInventory.counted(found.clusterVersion(), found.members(), found.platformNodes().size(),
+        found.virtualNodes());
+  }
+
+  /** For tests, the benchmark and the demo: every platform node of a stage with its site. */
+  public List<PlatformNode> platformNodes(String stage) {
+    return cluster(stage).inventory().platformNodes();
   }
 
   public ReleaseVersion clusterVersion(String stage) {
@@ -290,7 +307,27 @@ public final class SimulatedFleet {
       List<ControlPlaneMember> found = members.stream()
           .map(m -> new ControlPlaneMember(m.name, m.zone, m.internalIp, m.externalIp, m.kubelet)).toList();
       List<PlatformNode> nodes = platform.values().stream().map(n -> new PlatformNode(n.name, n.site)).toList();
-      return new StageInventory(kubeadmConfig, found, nodes, new ArrayList<>(virtual.keySet()));
+      return new StageInventory(kubeadmConfig, found, nodes, new ArrayList<>(virtual.keySet()), nodes.size());
+    }
+
+    /** A page of the nodes still to reboot, in name order after {@code after}, as a real stage's. */
+    synchronized NodePage page(ReleaseVersion target, String after, int limit) {
+      List<PlatformNode> pending = new ArrayList<>();
+      int atTarget = 0;
+      String last = after;
+      List<String> names = platform.keySet().stream().sorted().filter(n -> after == null || n.compareTo(after) > 0)
+          .toList();
+      int i = 0;
+      for (; i < names.size() && pending.size() < limit; i++) {
+        Node n = platform.get(names.get(i));
+        last = n.name;
+        if (n.kubelet.equals(target)) {
+          atTarget++;
+        } else {
+          pending.add(new PlatformNode(n.name, n.site));
+        }
+      }
+      return new NodePage(pending, last, i < names.size(), platform.size(), atTarget, 0, List.of());
     }
 
     synchronized ReleaseVersion kubeadmConfigVersion() {

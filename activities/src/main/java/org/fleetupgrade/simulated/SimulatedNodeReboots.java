@@ -4,9 +4,11 @@ import io.temporal.activity.Activity;
 import java.time.Duration;
 import org.fleetupgrade.controlplane.DrainResult;
 import org.fleetupgrade.reboot.node.NodeObservation;
+import org.fleetupgrade.reboot.node.NodePage;
 import org.fleetupgrade.reboot.node.NodeRebootActivities;
 import org.fleetupgrade.reboot.node.NodeTarget;
 import org.fleetupgrade.reboot.node.TriggerOutcome;
+import org.fleetupgrade.version.ReleaseVersion;
 
 /**
  * A simulated node's reboot in server time: each activity reads the time Temporal scheduled it
@@ -23,6 +25,12 @@ public class SimulatedNodeReboots implements NodeRebootActivities {
 
   private static long now() {
     return Activity.getExecutionContext().getInfo().getCurrentAttemptScheduledTimestamp();
+  }
+
+  @Override
+  public NodePage pendingNodes(String stage, ReleaseVersion target, String after, int limit) {
+    SimulatedFleet.Cluster cluster = fleet.cluster(stage);
+    return cluster.page(target, after, limit);
   }
 
   @Override

@@ -78,7 +78,8 @@ class RealInventoryActivitiesTest {
         "api-platform-cluster-us-east1-b", "api-platform-cluster-us-east1-c", "api-platform-cluster-us-east1-d");
     assertThat(found.members().get(0)).isEqualTo(new ControlPlaneMember("api-platform-cluster-us-east1-b", "us-east1-b",
         "10.142.0.2", "35.237.10.2", ReleaseVersion.parse("v1.30.5")));
-    assertThat(found.platformNodes()).extracting(PlatformNode::site).containsExactlyInAnyOrder("lga03", "lga03", "ams08");
+    assertThat(found.platformTotal()).as("counted; the rollout reads them page by page").isEqualTo(3);
+    assertThat(found.platformNodes()).isEmpty();
     assertThat(found.virtualNodes()).containsExactly("vm-1.mlab-oti.measurement-lab.org");
   }
 

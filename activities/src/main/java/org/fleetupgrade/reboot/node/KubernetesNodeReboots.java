@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -13,7 +15,11 @@ import org.fleetupgrade.controlplane.DrainResult;
 import org.fleetupgrade.controlplane.drain.DrainException;
 import org.fleetupgrade.controlplane.drain.EvictionResult;
 import org.fleetupgrade.controlplane.drain.NodeDrainer;
+import org.fleetupgrade.fleet.PlatformNode;
 import org.fleetupgrade.kubernetes.ClusterNodes;
+import org.fleetupgrade.version.ReleaseVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real stage's node reboots through the Kubernetes API (fabric8) and the stage's reboot
@@ -29,12 +35,60 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
 
   /** One stage: its cluster, drain rules, reboot mechanism and exclusions. */
   public record Stage(KubernetesClient client, NodeDrainer drainer, RebootMechanism mechanism, String method,
-      NodeExclusions exclusions) {}
+      NodeExclusions exclusions, ClusterNodes nodes) {}
+
+  private static final Logger log = LoggerFactory.getLogger(KubernetesNodeReboots.class);
 
   private final Map<String, Stage> stages;
 
   public KubernetesNodeReboots(Map<String, Stage> stages) {
     this.stages = Map.copyOf(stages);
+  }
+
+  /**
+   * Lists the whole cluster for each page (a page is read when the rollout's buffer runs low, a
+   * few times per thousand nodes), keeping only names, sites and verdicts: a continue token would
+   * expire between pages hours apart, and API order is name order anyway.
+   */
+  @Override
+  public NodePage pendingNodes(String stageName, ReleaseVersion target, String after, int limit) {
+    Stage stage = stage(stageName);
+    record Seen(String name, String site, boolean atTarget, String excluded) {}
+    List<Seen> seen = new ArrayList<>();
+    int[] total = {0};
+    stage.nodes().forEach(node -> {
+      if (!stage.nodes().isPlatform(node)) {
+        return;
+      }
+      total[0]++;
+      String name = node.getMetadata().getName();
+      if (after == null || name.compareTo(after) > 0) {
+        NodeObservation o = observation(node, name, stage, null);
+        seen.add(new Seen(name, ClusterNodes.site(node), o.atTarget(target.toString()), o.excludedBecause()));
+      }
+    });
+    seen.sort(Comparator.comparing(Seen::name));
+    List<PlatformNode> pending = new ArrayList<>();
+    List<String> excluded = new ArrayList<>();
+    int atTarget = 0;
+    String last = after;
+    int i = 0;
+    for (; i < seen.size() && pending.size() < limit; i++) {
+      Seen n = seen.get(i);
+      last = n.name();
+      if (n.excluded() != null) {
+        excluded.add(n.name() + " (" + n.excluded() + ")");
+      } else if (n.atTarget()) {
+        atTarget++;
+      } else {
+        pending.add(new PlatformNode(n.name(), n.site()));
+      }
+    }
+    if (!excluded.isEmpty()) {
+      log.info("{}: left alone by the stage's rules: {}", stageName, String.join(", ", excluded));
+    }
+    return new NodePage(pending, last, i < seen.size(), total[0], atTarget, excluded.size(),
+        excluded.stream().limit(NodePage.SAMPLE).toList());
   }
 
   @Override
@@ -44,13 +98,17 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
     if (node == null) {
       return new NodeObservation(target.node(), false, null, false, null, false, false, null);
     }
+    return observation(node, target.node(), stage, target);
+  }
+
+  private static NodeObservation observation(Node node, String name, Stage stage, NodeTarget target) {
     var status = node.getStatus();
     String bootId = status == null || status.getNodeInfo() == null ? null : status.getNodeInfo().getBootID();
     String kubelet = status == null || status.getNodeInfo() == null ? null : status.getNodeInfo().getKubeletVersion();
     boolean ready = status != null && status.getConditions() != null && status.getConditions().stream()
         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     boolean cordoned = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable());
-    return new NodeObservation(target.node(), true, bootId, ready, kubelet, cordoned, ours(node, target),
+    return new NodeObservation(name, true, bootId, ready, kubelet, cordoned, target != null && ours(node, target),
         excluded(node, stage.exclusions()));
   }
 
@@ -149,9 +207,13 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
   }
 
   private Stage stage(NodeTarget target) {
-    Stage stage = stages.get(target.stage());
+    return stage(target.stage());
+  }
+
+  private Stage stage(String name) {
+    Stage stage = stages.get(name);
     if (stage == null) {
-      throw ApplicationFailure.newNonRetryableFailure("stage '" + target.stage() + "' has no cluster on this worker",
+      throw ApplicationFailure.newNonRetryableFailure("stage '" + name + "' has no cluster on this worker",
           "UnknownStage");
     }
     return stage;

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import org.fleetupgrade.controlplane.drain.DrainSettings;
 import org.fleetupgrade.controlplane.drain.NodeDrainer;
+import org.fleetupgrade.fleet.PlatformNode;
+import org.fleetupgrade.kubernetes.ClusterNodes;
 import org.fleetupgrade.version.ReleaseVersion;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,8 @@ class KubernetesNodeRebootsTest {
           reboots.add(node);
           boot(node, "boot-2", "v1.35.1"); // the machine comes back on the new image
           return "ssh: connection closed by the reboot";
-        }, "ssh", new NodeExclusions(List.of("lame-duck"), List.of("mlab/maintenance=true")))));
+        }, "ssh", new NodeExclusions(List.of("lame-duck"), List.of("mlab/maintenance=true")),
+        new ClusterNodes(client, "node-role.kubernetes.io/control-plane", "mlab/type=virtual"))));
     client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).addToLabels("mlab/site", "lga03")
         .endMetadata().withNewSpec().endSpec().withNewStatus().withNewNodeInfo().withBootID("boot-1")
         .withKubeletVersion("v1.34.4").endNodeInfo().addNewCondition().withType("Ready").withStatus("True").endCondition()
@@ -108,5 +111,48 @@ class KubernetesNodeRebootsTest {
     NodeObservation gone = nodes.observe(new NodeTarget("production", "mlab9-xyz01", TARGET, "r"));
     assertThat(gone.exists()).isFalse();
     assertThat(gone.atTarget("v1.35.1")).isFalse();
+  }
+
+  @Test
+  void theNodeListIsReadPageByPageInNameOrderCountingNodesAtTargetAndLeftAlone() {
+    // Given, besides mlab2-lga03 (old kubelet, site from its label), five more platform nodes, a
+    // control-plane node and a virtual node
+    node("mlab1-ams08.mlab-oti.measurement-lab.org", Map.of(), "v1.34.4", false);
+    node("mlab1-lga03.mlab-oti.measurement-lab.org", Map.of(), "v1.35.1", false); // already at the target
+    node("mlab3-lga03.mlab-oti.measurement-lab.org", Map.of(), "v1.34.4", true); // lame-duck
+    node("mlab4-lga03.mlab-oti.measurement-lab.org", Map.of("mlab/site", "lga99"), "v1.34.4", false);
+    node("x-unnamed", Map.of(), "v1.34.4", false);
+    node("api-platform-cluster-us-east1-b", Map.of("node-role.kubernetes.io/control-plane", ""), "v1.34.4", false);
+    node("vm-1.mlab-oti.measurement-lab.org", Map.of("mlab/type", "virtual"), "v1.34.4", false);
+
+    // When read in pages of 2 nodes to reboot
+    NodePage first = nodes.pendingNodes("production", TARGET, null, 2);
+    NodePage second = nodes.pendingNodes("production", TARGET, first.last(), 2);
+    NodePage third = nodes.pendingNodes("production", TARGET, second.last(), 2);
+
+    // Then pages follow name order, sites come from the label or the name, and what is at the target
+    // or excluded is counted, never returned
+    assertThat(first.pending()).containsExactly(new PlatformNode("mlab1-ams08.mlab-oti.measurement-lab.org", "ams08"),
+        new PlatformNode(NODE, "lga03"));
+    assertThat(first.atTarget()).isEqualTo(1);
+    assertThat(first.more()).isTrue();
+    assertThat(first.total()).as("platform nodes only").isEqualTo(6);
+    assertThat(second.pending()).containsExactly(new PlatformNode("mlab4-lga03.mlab-oti.measurement-lab.org", "lga99"),
+        new PlatformNode("x-unnamed", "x-unnamed"));
+    assertThat(second.excluded()).isEqualTo(1);
+    assertThat(second.excludedSample()).containsExactly("mlab3-lga03.mlab-oti.measurement-lab.org (taint lame-duck)");
+    assertThat(second.more()).isFalse();
+    assertThat(third.pending()).isEmpty();
+    assertThat(third.more()).isFalse();
+  }
+
+  private void node(String name, Map<String, String> labels, String kubelet, boolean lameDuck) {
+    NodeBuilder node = new NodeBuilder().withNewMetadata().withName(name).addToLabels(labels).endMetadata()
+        .withNewSpec().endSpec().withNewStatus().withNewNodeInfo().withBootID("b").withKubeletVersion(kubelet)
+        .endNodeInfo().addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus();
+    if (lameDuck) {
+      node.editSpec().addNewTaint().withKey("lame-duck").withEffect("NoSchedule").endTaint().endSpec();
+    }
+    client.nodes().resource(node.build()).create();
   }
 }

@@ -58,7 +58,7 @@ public class DemoCommand implements Callable<Integer> {
       env.start();
       UpgradeRequest request = fleet.request(target, List.of());
       System.out.println("fleet-upgrade demo: " + target + " across " + fleet.stageNames() + " ("
-          + simulated.inventory(fleet.stageNames().get(fleet.stageNames().size() - 1)).platformNodes().size()
+          + simulated.platformNodes(fleet.stageNames().get(fleet.stageNames().size() - 1)).size()
           + " platform nodes in the last stage), embedded engine with time skipping\n");
       FleetUpgradeWorkflow upgrade = env.getWorkflowClient().newWorkflowStub(FleetUpgradeWorkflow.class,
           UpgradeOptions.of(request, fleet.temporal().taskQueue()));

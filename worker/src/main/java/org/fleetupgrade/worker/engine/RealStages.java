@@ -78,7 +78,7 @@ public final class RealStages {
 
   /** A stage's node reboots: its cluster, the drain rules, the configured reboot method, the exclusions. */
   private static KubernetesNodeReboots.Stage nodeReboots(FleetConfig config, Stage stage, KubernetesClient client,
-      DrainSettings drain, SshSettings ssh) {
+      DrainSettings drain, SshSettings ssh, ClusterNodes nodes) {
     FleetConfig.Rebooting r = stage.rebooting();
     String where = config.source() + ": stages." + stage.name() + ".reboot";
     RebootTrigger trigger;
@@ -92,7 +92,7 @@ public final class RealStages {
       throw new BadInputException(where + ": " + e.getMessage());
     }
     return new KubernetesNodeReboots.Stage(client, new NodeDrainer(client, drain), RebootMechanism.of(r.method(), trigger),
-        r.method().configName(), new NodeExclusions(r.excludeTaints(), r.excludeSelectors()));
+        r.method().configName(), new NodeExclusions(r.excludeTaints(), r.excludeSelectors()), nodes);
   }
 
   static RealStages open(FleetConfig config, List<Stage> stages) {
@@ -152,7 +152,7 @@ public final class RealStages {
       toolings.put(stage.name(), new SshNodeToolingActivities.Stage(nodes,
           new SshNodeToolingUpgrader(ssh, cp.arch(), sources, cp.ssh().port(), cp.scriptTimeout())));
       clusters.put(stage.name(), cluster.client());
-      rebooting.put(stage.name(), nodeReboots(config, stage, cluster.client(), drain, sshSettings));
+      rebooting.put(stage.name(), nodeReboots(config, stage, cluster.client(), drain, sshSettings, nodes));
       // kured must not reboot nodes while we do; with its own sentinel it does the rebooting itself.
       KuredLockSettings kured = stage.rebooting().kured();
       if (kured != null && stage.rebooting().method() != RebootMethod.KURED_SENTINEL) {

@@ -3,6 +3,7 @@ package org.fleetupgrade.reboot.node;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import org.fleetupgrade.controlplane.DrainResult;
+import org.fleetupgrade.version.ReleaseVersion;
 
 /**
  * One platform node's reboot, in short idempotent steps, so the workflow holds the state (the
@@ -11,6 +12,13 @@ import org.fleetupgrade.controlplane.DrainResult;
  */
 @ActivityInterface(namePrefix = "Node")
 public interface NodeRebootActivities {
+
+  /**
+   * The stage's platform nodes still to reboot, in name order after {@code after} (null: from the
+   * start), at most {@code limit}; those already at {@code target} or excluded are only counted.
+   */
+  @ActivityMethod
+  NodePage pendingNodes(String stage, ReleaseVersion target, String after, int limit);
 
   /** The node now: bootID, readiness, kubelet, cordon, and whether the stage's rules exclude it. */
   @ActivityMethod
