@@ -20,6 +20,7 @@ import org.fleetupgrade.simulated.SimulatedFleet;
 import org.fleetupgrade.simulated.SimulatedStage;
 import org.fleetupgrade.simulated.SimulatedTiming;
 import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.reboot.rollout.TemporalNodeLauncher;
 import org.fleetupgrade.status.SearchAttributes;
 import org.fleetupgrade.version.ReleaseVersion;
 import org.fleetupgrade.version.TargetVersions;
@@ -68,7 +69,9 @@ final class FleetTestEnvironment implements AutoCloseable {
     this.fleet = fleet;
     Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
-    worker.registerActivitiesImplementations((fleet == null ? activities : fleet.activities()).toArray());
+    List<Object> all = new java.util.ArrayList<>(fleet == null ? activities : fleet.activities());
+    all.add(new TemporalNodeLauncher(env.getWorkflowClient()));
+    worker.registerActivitiesImplementations(all.toArray());
     env.start();
     client = env.getWorkflowClient();
   }

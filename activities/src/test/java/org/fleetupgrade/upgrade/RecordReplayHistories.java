@@ -89,6 +89,23 @@ class RecordReplayHistories {
     }
   }
 
+  /**
+   * Since the paged rollout (changes "paged-rollout", "rollout-details"): the node list read page by
+   * page, nodes started as workflows of their own that report back by signal, details to the stage.
+   */
+  @Test
+  void recordPagedRollout() throws IOException {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 3, 2)), List.of())) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("staging", PromotionPolicy.auto(Duration.ZERO))));
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2/staging", "stage-upgrade-details.json");
+      write(t, "fleet-upgrade-v1.31.2/staging/rollout", "node-rollout-paged.json");
+      write(t, "fleet-upgrade-v1.31.2/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org",
+          "node-reboot-reporting.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

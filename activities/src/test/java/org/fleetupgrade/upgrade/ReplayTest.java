@@ -55,6 +55,25 @@ class ReplayTest {
   }
 
   @Test
+  void stageHearingTheRolloutsDetailsReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-details.json", FLEET_ID + "/staging"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void pagedRolloutReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("node-rollout-paged.json", FLEET_ID + "/staging/rollout"),
+        org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);
+  }
+
+  @Test
+  void oneNodesRebootReportingToTheRolloutReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("node-reboot-reporting.json",
+        FLEET_ID + "/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org"),
+        org.fleetupgrade.reboot.rollout.NodeRebootWorkflowImpl.class);
+  }
+
+  @Test
   void oneNodesRebootReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("node-reboot.json",
         FLEET_ID + "/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org"),

@@ -49,6 +49,7 @@ class NodeRolloutWorkflowTest {
     Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
     worker.registerActivitiesImplementations(fleet.activities().toArray());
+    worker.registerActivitiesImplementations(new TemporalNodeLauncher(env.getWorkflowClient()));
     env.start();
     return env.getWorkflowClient();
   }
@@ -61,7 +62,7 @@ class NodeRolloutWorkflowTest {
   }
 
   private List<PlatformNode> nodes() {
-    return fleet.inventory(STAGE).platformNodes();
+    return fleet.platformNodes(STAGE);
   }
 
   private NodeRolloutWorkflow rollout(WorkflowClient client) {
@@ -76,7 +77,7 @@ class NodeRolloutWorkflowTest {
     NodeRolloutWorkflow rollout = rollout(client);
 
     RebootSummary summary = rollout.run(NodeRollout.start(STAGE, TARGET, new WindowLimits(15, 1, 1, 2),
-        Duration.ofMinutes(45), nodes(), null, false));
+        Duration.ofMinutes(45), null, false));
 
     // Then every node was rebooted exactly once, never more than 15 at once nor 2 at a site
     assertThat(summary.rebooted()).isEqualTo(120);
@@ -94,7 +95,7 @@ class NodeRolloutWorkflowTest {
     WorkflowClient client = start(5, 4, List.of(new SimulatedFault("node-lost", STAGE, null, 1, "no link", false)));
 
     assertThatThrownBy(() -> rollout(client).run(NodeRollout.start(STAGE, TARGET, new WindowLimits(10, 1, 1, 2),
-        Duration.ofMinutes(45), nodes(), null, false)))
+        Duration.ofMinutes(45), null, false)))
         .isInstanceOf(WorkflowFailedException.class)
         .rootCause().isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.getType()).isEqualTo(NodeRolloutWorkflowImpl.CANARY_FAILED);
@@ -112,7 +113,7 @@ class NodeRolloutWorkflowTest {
         new SimulatedFault("node-old-image", STAGE, "mlab1-gru01.mlab-staging.measurement-lab.org", 1, "pxe", false)));
 
     assertThatThrownBy(() -> rollout(client).run(NodeRollout.start(STAGE, TARGET, new WindowLimits(10, 1, 1, 2),
-        Duration.ofMinutes(45), nodes(), null, false)))
+        Duration.ofMinutes(45), null, false)))
         .rootCause().isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.getType()).isEqualTo(NodeRolloutWorkflowImpl.NODES_FAILED);
           assertThat(f.getOriginalMessage()).contains("3 node(s) not back", "mlab1-fra01", "mlab1-bom01",
@@ -127,7 +128,7 @@ class NodeRolloutWorkflowTest {
     WorkflowClient client = start(3, 2, List.of(new SimulatedFault("after-trigger", STAGE, null, 3, "worker killed", true)));
 
     RebootSummary summary = rollout(client).run(NodeRollout.start(STAGE, TARGET, new WindowLimits(3, 1, 0, 0),
-        Duration.ofMinutes(45), nodes(), null, false));
+        Duration.ofMinutes(45), null, false));
 
     assertThat(summary.rebooted()).isEqualTo(6);
     assertThat(fleet.rebootCount(STAGE)).isEqualTo(6);
@@ -138,7 +139,7 @@ class NodeRolloutWorkflowTest {
     WorkflowClient client = start(6, 2, List.of());
     NodeRolloutWorkflow rollout = rollout(client);
     WorkflowClient.start(rollout::run, NodeRollout.start(STAGE, TARGET, new WindowLimits(3, 1, 0, 0),
-        Duration.ofMinutes(45), nodes(), null, false));
+        Duration.ofMinutes(45), null, false));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (fleet.rebootCount(STAGE) == 0 && System.nanoTime() < deadline) {
       Thread.onSpinWait();
@@ -162,7 +163,7 @@ class NodeRolloutWorkflowTest {
     WorkflowClient client = start(2, 1, List.of(new SimulatedFault("kured-lock-held", STAGE, null, 3, "held", false)));
     NodeRolloutWorkflow rollout = rollout(client);
     WorkflowClient.start(rollout::run, NodeRollout.start(STAGE, TARGET, new WindowLimits(2, 1, 0, 0),
-        Duration.ofMinutes(45), nodes(), null, false));
+        Duration.ofMinutes(45), null, false));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (rollout.progress().waitingFor() == null && System.nanoTime() < deadline) {
       Thread.onSpinWait();
@@ -179,7 +180,7 @@ class NodeRolloutWorkflowTest {
     WorkflowClient client = start(6, 2, List.of());
     NodeRolloutWorkflow rollout = rollout(client);
     WorkflowClient.start(rollout::run, NodeRollout.start(STAGE, TARGET, new WindowLimits(3, 1, 0, 0),
-        Duration.ofMinutes(45), nodes(), null, false));
+        Duration.ofMinutes(45), null, false));
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (rollout.progress().inFlight() == 0 && System.nanoTime() < deadline) {
       Thread.onSpinWait();

@@ -3,9 +3,13 @@ package org.fleetupgrade.worker.engine;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import java.util.List;
+import org.fleetupgrade.reboot.rollout.TemporalNodeLauncher;
 import org.fleetupgrade.upgrade.FleetWorkflows;
 
-/** Registers fleet-upgrade's workflows and the given activity implementations on a task queue. */
+/**
+ * Registers fleet-upgrade's workflows and the given activity implementations on a task queue, and
+ * the launcher that starts nodes' reboot workflows through this worker's client.
+ */
 public final class FleetWorker {
 
   private FleetWorker() {}
@@ -13,7 +17,9 @@ public final class FleetWorker {
   public static Worker register(WorkerFactory factory, String taskQueue, List<Object> activities) {
     Worker worker = factory.newWorker(taskQueue);
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
-    worker.registerActivitiesImplementations(activities.toArray());
+    List<Object> all = new java.util.ArrayList<>(activities);
+    all.add(new TemporalNodeLauncher(factory.getWorkflowClient()));
+    worker.registerActivitiesImplementations(all.toArray());
     return worker;
   }
 }

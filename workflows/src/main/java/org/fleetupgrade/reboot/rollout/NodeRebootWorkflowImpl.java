@@ -4,6 +4,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.Async;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import org.fleetupgrade.reboot.node.NodeObservation;
@@ -11,12 +12,19 @@ import org.fleetupgrade.reboot.node.NodeRebootActivities;
 import org.fleetupgrade.reboot.node.NodeTarget;
 import org.fleetupgrade.reboot.node.TriggerOutcome;
 import org.fleetupgrade.reboot.window.NodeFate;
+import org.slf4j.Logger;
 
 public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
 
   /** Looks start soon after the trigger (a fast reboot takes a few minutes) and back off. */
   static final Duration FIRST_LOOK = Duration.ofSeconds(30);
   static final Duration MAX_LOOK = Duration.ofMinutes(1);
+  /**
+   * Near the time the fastest reboot so far took, looks come this often: a node back is seen within
+   * seconds, not a minute later (a minute per node is 10% of a 10-minute reboot, and adds up over
+   * every node a slot takes in turn).
+   */
+  static final Duration CLOSE_LOOK = Duration.ofSeconds(15);
 
   private static final RetryOptions RETRIES = RetryOptions.newBuilder()
       .setInitialInterval(Duration.ofSeconds(2))
@@ -32,8 +40,33 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
   private final NodeRebootActivities drains = Workflow.newActivityStub(NodeRebootActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(15)).setRetryOptions(RETRIES).build());
 
+  private static final Logger log = Workflow.getLogger(NodeRebootWorkflowImpl.class);
+
   @Override
   public NodeResult run(NodeReboot reboot) {
+    if (!reboot.reportsBack()) {
+      return reboot(reboot);
+    }
+    NodeResult result;
+    try {
+      result = reboot(reboot);
+    } catch (ActivityFailure | ApplicationFailure e) {
+      // The rollout waits for this node's report: a step that gave up is a failed node, said so.
+      result = result(reboot.target(), NodeFate.FAILED, "its reboot stopped: " + (e instanceof ActivityFailure a
+          ? message(a) : e.getMessage()), 0);
+    }
+    NodeRolloutWorkflow rollout = Workflow.newExternalWorkflowStub(NodeRolloutWorkflow.class, reboot.target().rollout());
+    try {
+      // Awaited: a signal still in flight when this workflow completes would be lost.
+      Async.procedure(rollout::nodeDone, result).get();
+    } catch (RuntimeException e) {
+      log.warn("{}: could not report to the rollout {}: {}", reboot.target().node(), reboot.target().rollout(),
+          e.getMessage());
+    }
+    return result;
+  }
+
+  private NodeResult reboot(NodeReboot reboot) {
     NodeTarget target = reboot.target();
     String version = target.target().toString();
     NodeObservation before = nodes.observe(target);
@@ -79,8 +112,24 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
             + (now.bootId() != null && now.bootId().equals(before.bootId()) ? "same boot" : "NotReady")
             + "); left cordoned", seconds);
       }
-      look = look.multipliedBy(2).compareTo(MAX_LOOK) > 0 ? MAX_LOOK : look.multipliedBy(2);
+      look = nextLook(look, Duration.ofMillis(Workflow.currentTimeMillis() - started), reboot.fastestSeen());
     }
+  }
+
+  /**
+   * Backing off to a minute; but, once a reboot is known to take about {@code fastest}, the look
+   * before it lands on it, and from then until twice that every {@link #CLOSE_LOOK}.
+   */
+  static Duration nextLook(Duration last, Duration elapsed, Duration fastest) {
+    Duration backedOff = last.multipliedBy(2).compareTo(MAX_LOOK) > 0 ? MAX_LOOK : last.multipliedBy(2);
+    if (fastest == null || elapsed.compareTo(fastest.multipliedBy(2)) >= 0) {
+      return backedOff;
+    }
+    Duration untilFastest = fastest.minus(elapsed);
+    if (untilFastest.compareTo(CLOSE_LOOK) <= 0) {
+      return CLOSE_LOOK;
+    }
+    return untilFastest.compareTo(MAX_LOOK) < 0 ? untilFastest : MAX_LOOK;
   }
 
   private static NodeResult result(NodeTarget target, NodeFate fate, String detail, long seconds) {

@@ -1,33 +1,50 @@
 package org.fleetupgrade.reboot.rollout;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.fleetupgrade.fleet.PlatformNode;
 import org.fleetupgrade.reboot.window.RebootWindow;
 import org.fleetupgrade.reboot.window.WindowLimits;
 import org.fleetupgrade.version.ReleaseVersion;
 
 /**
- * A stage's rolling reboot: its nodes, the budget, each node's deadline, where to report progress
- * (the stage workflow's id), and, after a continue-as-new, the window carried over.
+ * A stage's rolling reboot: the budget, each node's deadline, where to report progress (the stage
+ * workflow's id), and, after a continue-as-new, the window carried over (what is buffered, in flight
+ * since when, failed and why) and where the node list was read to. The node list itself is read page
+ * by page by the rollout; {@code nodes} is only set in rollouts from before it was paged.
  *
  * @param baselineProblems the stage's problem count before any reboot (-1: not measured yet)
  */
 public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
     List<PlatformNode> nodes, String progressTo, boolean paused, RebootWindow.State window, int baselineProblems,
-    long rebootSeconds, int rebootsTimed, Duration firstLook) {
+    long rebootSeconds, int rebootsTimed, Duration firstLook, NodePaging paging, Map<String, Instant> inFlightSince,
+    List<String> failedDetails, NodeResult slowest, NodeResult fastest) {
 
   public NodeRollout {
     nodes = nodes == null ? List.of() : List.copyOf(nodes);
+    inFlightSince = inFlightSince == null ? Map.of() : Map.copyOf(inFlightSince);
+    failedDetails = failedDetails == null ? List.of() : List.copyOf(failedDetails);
   }
 
+  /** A new rollout of a stage's nodes, which it reads itself, page by page. */
   public static NodeRollout start(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
-      List<PlatformNode> nodes, String progressTo, boolean paused) {
-    return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, null, -1, 0, 0, null);
+      String progressTo, boolean paused) {
+    return new NodeRollout(stage, target, limits, nodeDeadline, List.of(), progressTo, paused, null, -1, 0, 0, null,
+        null, null, null, null, null);
   }
 
   public NodeRollout withFirstLook(Duration look) {
     return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, window, baselineProblems,
-        rebootSeconds, rebootsTimed, look);
+        rebootSeconds, rebootsTimed, look, paging, inFlightSince, failedDetails, slowest, fastest);
+  }
+
+  /** What the next run after a continue-as-new starts from. */
+  NodeRollout carriedOver(boolean pausedNow, RebootWindow.State windowNow, int baseline, long seconds, int timed,
+      NodePaging pagingNow, Map<String, Instant> since, List<String> failures, NodeResult slowestNow,
+      NodeResult fastestNow) {
+    return new NodeRollout(stage, target, limits, nodeDeadline, List.of(), progressTo, pausedNow, windowNow, baseline,
+        seconds, timed, firstLook, pagingNow, since, failures, slowestNow, fastestNow);
   }
 }

@@ -21,6 +21,10 @@ public interface NodeRolloutWorkflow {
   @SignalMethod
   void setPaused(boolean paused);
 
+  /** A node's reboot ended (sent by its {@link NodeRebootWorkflow}, to whichever run is current). */
+  @SignalMethod
+  void nodeDone(NodeResult result);
+
   @QueryMethod
   RolloutProgress progress();
 }

@@ -3,6 +3,7 @@ package org.fleetupgrade.reboot.rollout;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
@@ -18,6 +19,8 @@ import java.util.Map;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.reboot.RebootSummary;
+import org.fleetupgrade.reboot.node.NodePage;
+import org.fleetupgrade.reboot.node.NodeRebootActivities;
 import org.fleetupgrade.reboot.node.NodeTarget;
 import org.fleetupgrade.reboot.window.NodeFate;
 import org.fleetupgrade.reboot.window.RebootWindow;
@@ -35,6 +38,27 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   public static final String NODES_FAILED = "NodesFailed";
   public static final String CANARY_FAILED = "CanaryFailed";
 
+  /**
+   * The change id of the paged rollout: the node list read page by page, nodes reporting back by
+   * signal, and continue-as-new with nodes in flight (before, the window drained first).
+   */
+  static final String PAGED_CHANGE = "paged-rollout";
+  /** Nodes read per page, and the buffer below which the next page is read: payloads stay far below 256 KB. */
+  static final int PAGE = 500;
+  /** How often a paged rollout wakes while nodes are in flight or the lock is held: lock refresh, overdue nodes. */
+  static final Duration TICK = Duration.ofMinutes(5);
+  /**
+   * A node whose reboot workflow has not reported this long after its deadline is taken as failed:
+   * its workflow was terminated by hand, or lost. Generous: drains may retry for over an hour first.
+   */
+  static final Duration REPORT_GRACE = Duration.ofHours(2);
+
+  /**
+   * The change id of the rollout telling the stage its details (counts, nodes in flight, failures,
+   * ETA, what it waits for) instead of only done/total.
+   */
+  static final String DETAILS_CHANGE = "rollout-details";
+
   /** The change id of holding kured's lock for the rollout. */
   static final String KURED_LOCK_CHANGE = "kured-lock";
   /** How often a lock held by a node is looked at again. */
@@ -42,6 +66,15 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
 
   private final RebootLockActivities locks = Workflow.newActivityStub(RebootLockActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+
+  private final NodeRebootActivities nodeList = Workflow.newActivityStub(NodeRebootActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+
+  /** Starting workflows is quick; retried, it starts none twice. */
+  private final NodeLaunchActivities launcher = Workflow.newActivityStub(NodeLaunchActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1))
           .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
 
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
@@ -63,6 +96,16 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   private long nextRefresh;
   private String lockWait;
   private final List<String> failedDetails = new ArrayList<>();
+  private boolean paged;
+  private NodePaging paging = NodePaging.START;
+  /** Reports that came by signal, not yet taken into the window. */
+  private final Map<String, NodeResult> arrived = new LinkedHashMap<>();
+  private Promise<Void> tick;
+  private boolean details;
+  private String lastReportKey;
+  private String lastReportSummary;
+  private NodeResult slowest;
+  private NodeResult fastest;
 
   @Override
   public RebootSummary run(NodeRollout rollout) {
@@ -70,8 +113,24 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     paused = rollout.paused();
     rebootSeconds = rollout.rebootSeconds();
     rebootsTimed = rollout.rebootsTimed();
-    window = rollout.window() == null ? new RebootWindow(rollout.nodes(), rollout.limits())
-        : new RebootWindow(rollout.window(), rollout.limits());
+    paged = Workflow.getVersion(PAGED_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
+    if (rollout.window() != null) {
+      window = new RebootWindow(rollout.window(), rollout.limits());
+      paging = rollout.paging() == null ? new NodePaging(null, false, 0, List.of()) : rollout.paging();
+    } else if (!rollout.nodes().isEmpty() || !paged) {
+      window = new RebootWindow(rollout.nodes(), rollout.limits());
+      paging = new NodePaging(null, false, rollout.nodes().size(), List.of());
+    } else {
+      window = new RebootWindow(rollout.limits());
+    }
+    if (paged) {
+      window.mostLeftFirst();
+    }
+    details = Workflow.getVersion(DETAILS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
+    slowest = rollout.slowest();
+    fastest = rollout.fastest();
+    since.putAll(rollout.inFlightSince());
+    failedDetails.addAll(rollout.failedDetails());
     int baseline = rollout.baselineProblems() >= 0 ? rollout.baselineProblems()
         : health.check(rollout.stage(), rollout.target()).problemsTotal();
     boolean kured = Workflow.getVersion(KURED_LOCK_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
@@ -80,16 +139,22 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       holdLock();
     }
     try {
-      while (!window.finished()) {
+      while (true) {
+        if (paged) {
+          refill();
+        }
+        if (window.finished() && !paging.more()) {
+          break;
+        }
         boolean carryOver = Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AT
             || Workflow.getInfo().isContinueAsNewSuggested();
         if (!paused && !carryOver) {
           startNodes();
         }
-        if (running.isEmpty()) {
-          if (carryOver) {
-            continueAsNew(baseline);
-          }
+        if (carryOver && (paged || running.isEmpty())) {
+          continueAsNew(baseline);
+        }
+        if (window.inFlightCount() == 0) {
           if (window.canaryDone()) {
             openAfterCanary(baseline);
             continue;
@@ -100,15 +165,15 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           awaitOrRefresh(() -> !paused);
           continue;
         }
-        awaitOrRefresh(() -> running.values().stream().anyMatch(Promise::isCompleted) || paused != wasPaused);
+        awaitOrRefresh(() -> anyEnded() || paused != wasPaused);
         wasPaused = paused;
         collect();
       }
     } catch (CanceledFailure aborted) {
       // Aborted: start nothing, let the nodes in flight come back, then go.
       Workflow.newDetachedCancellationScope(() -> {
-        while (!running.isEmpty()) {
-          Workflow.await(() -> running.values().stream().anyMatch(Promise::isCompleted));
+        while (window.inFlightCount() > 0) {
+          awaitOrRefresh(this::anyEnded);
           collect();
         }
         awaitReport();
@@ -142,6 +207,10 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     while (true) {
       lock = locks.acquire(input.stage(), holder);
       if (lock.mayReboot()) {
+        if (lockWait != null && details) {
+          lockWait = null;
+          report(false);
+        }
         lockWait = null;
         nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
         return;
@@ -149,12 +218,19 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       lockWait = "kured's lock is held by " + lock.heldBy() + (lock.heldSince() == null ? "" : " since "
           + lock.heldSince()) + ": waiting";
       log.info("{}: {}", input.stage(), lockWait);
+      if (details) {
+        report(false);
+      }
       Workflow.sleep(LOCK_WAIT);
     }
   }
 
   /** Waits for {@code condition}, refreshing kured's lock when it is due (and holding it again if lost). */
   private void awaitOrRefresh(java.util.function.Supplier<Boolean> condition) {
+    if (paged) {
+      awaitTicking(condition);
+      return;
+    }
     if (!lock.needed() || !lock.holding()) {
       Workflow.await(condition::get);
       return;
@@ -174,6 +250,65 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
   }
 
+  /**
+   * Waits for {@code condition}, or one tick: while nodes are in flight or the lock is held, one
+   * timer at a time (not one per wait) wakes the rollout to refresh the lock and to give up on a
+   * node whose workflow never reported. Returns after a tick, so the caller may continue as new.
+   */
+  private void awaitTicking(java.util.function.Supplier<Boolean> condition) {
+    boolean holdingLock = lock.needed() && lock.holding();
+    if (!holdingLock && window.inFlightCount() == 0) {
+      Workflow.await(condition::get);
+      return;
+    }
+    if (tick == null) {
+      tick = Workflow.newTimer(TICK);
+    }
+    Workflow.await(() -> condition.get() || tick.isCompleted());
+    if (!tick.isCompleted()) {
+      return;
+    }
+    tick = null;
+    long now = Workflow.currentTimeMillis();
+    if (holdingLock && now >= nextRefresh) {
+      if (!locks.refresh(input.stage(), holder)) {
+        holdLock();
+      }
+      nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
+    }
+    Duration overdue = input.nodeDeadline().plus(REPORT_GRACE);
+    since.forEach((node, at) -> {
+      if (!arrived.containsKey(node) && at.plus(overdue).toEpochMilli() <= now) {
+        arrived.put(node, new NodeResult(node, NodeFate.FAILED, "its reboot workflow " + NodeRebootWorkflow.workflowId(
+            Workflow.getInfo().getWorkflowId(), node) + " did not report back within " + overdue
+            + " (terminated?); left as it is", 0));
+      }
+    });
+  }
+
+  private boolean anyEnded() {
+    return !arrived.isEmpty() || running.values().stream().anyMatch(Promise::isCompleted);
+  }
+
+  /** Reads the next pages of the stage's node list while the window runs low. */
+  private void refill() {
+    while (paging.more() && window.remaining() < PAGE) {
+      NodePage page = nodeList.pendingNodes(input.stage(), input.target(), paging.after(), PAGE);
+      window.add(page.pending());
+      window.counted(NodeFate.ALREADY_AT_TARGET, page.atTarget());
+      window.counted(NodeFate.SKIPPED, page.excluded());
+      paging = paging.read(page);
+      if (page.excluded() > 0) {
+        log.info("{}: {} node(s) left alone: {}", input.stage(), page.excluded(), String.join(", ", page.excludedSample()));
+      }
+    }
+  }
+
+  @Override
+  public void nodeDone(NodeResult result) {
+    arrived.put(result.node(), result);
+  }
+
   private void releaseLock() {
     if (lock.needed() && lock.holding()) {
       try {
@@ -187,44 +322,92 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
 
   private void startNodes() {
     String rolloutId = Workflow.getInfo().getWorkflowId();
-    for (String node : window.next()) {
+    List<String> starting = window.next();
+    if (paged) {
+      launch(rolloutId, starting);
+      return;
+    }
+    for (String node : starting) {
       NodeRebootWorkflow child = Workflow.newChildWorkflowStub(NodeRebootWorkflow.class, ChildWorkflowOptions.newBuilder()
           .setWorkflowId(NodeRebootWorkflow.workflowId(rolloutId, node))
           .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
           .build());
       NodeReboot reboot = new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId),
-          input.nodeDeadline(), input.firstLook());
+          input.nodeDeadline(), input.firstLook(), false, null);
       // Detached: cancelling (aborting) the rollout must not cancel a node halfway through its reboot.
       Workflow.newDetachedCancellationScope(() -> running.put(node, Async.function(child::run, reboot))).run();
       since.put(node, Instant.ofEpochMilli(Workflow.currentTimeMillis()));
     }
   }
 
+  /**
+   * Paged: each node's workflow is started as a workflow of its own ({@link NodeLaunchActivities}),
+   * so it outlives the run that started it; it reports its end to whichever run is current.
+   */
+  private void launch(String rolloutId, List<String> starting) {
+    Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    List<NodeReboot> reboots = new ArrayList<>();
+    for (String node : starting) {
+      reboots.add(new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId), input.nodeDeadline(),
+          input.firstLook(), true, fastest == null ? null : Duration.ofSeconds(fastest.seconds())));
+      since.put(node, now);
+    }
+    for (int from = 0; from < reboots.size(); from += NodeLaunchActivities.BATCH) {
+      List<NodeReboot> batch = reboots.subList(from, Math.min(reboots.size(), from + NodeLaunchActivities.BATCH));
+      try {
+        // Detached: an abort arriving meanwhile must not leave it unknown which nodes started.
+        Workflow.newDetachedCancellationScope(() -> launcher.launch(List.copyOf(batch))).run();
+      } catch (ActivityFailure e) {
+        batch.forEach(r -> arrived.put(r.target().node(), new NodeResult(r.target().node(), NodeFate.FAILED,
+            "its reboot workflow could not be started: " + e.getMessage(), 0)));
+      }
+    }
+  }
+
   private void collect() {
+    arrived.forEach((node, result) -> {
+      running.remove(node);
+      ended(node, result);
+    });
+    arrived.clear();
     for (String node : new ArrayList<>(running.keySet())) {
       Promise<NodeResult> done = running.get(node);
       if (!done.isCompleted()) {
         continue;
       }
       running.remove(node);
-      since.remove(node);
       NodeResult result;
       try {
         result = done.get();
       } catch (RuntimeException e) {
         result = new NodeResult(node, NodeFate.FAILED, "its reboot workflow failed: " + e.getMessage(), 0);
       }
-      window.finished(node, result.fate());
-      if (result.fate() == NodeFate.FAILED) {
-        failedDetails.add(node + ": " + result.detail());
-        log.warn("{}: {} failed: {}", input.stage(), node, result.detail());
-      }
-      if (result.fate() == NodeFate.REBOOTED) {
-        rebootSeconds += result.seconds();
-        rebootsTimed++;
-      }
+      ended(node, result);
     }
     report(false);
+  }
+
+  /** A node's reboot ended, told by its report or its workflow's end, whichever came first. */
+  private void ended(String node, NodeResult result) {
+    if (!window.isInFlight(node)) {
+      return; // told twice
+    }
+    since.remove(node);
+    window.finished(node, result.fate());
+    if (result.fate() == NodeFate.FAILED) {
+      failedDetails.add(node + ": " + result.detail());
+      log.warn("{}: {} failed: {}", input.stage(), node, result.detail());
+    }
+    if (result.fate() == NodeFate.REBOOTED) {
+      rebootSeconds += result.seconds();
+      rebootsTimed++;
+      if (slowest == null || result.seconds() > slowest.seconds()) {
+        slowest = result;
+      }
+      if (fastest == null || result.seconds() < fastest.seconds()) {
+        fastest = result;
+      }
+    }
   }
 
   /** The canary is back: the window opens only if it came back and the stage is no worse than before. */
@@ -241,22 +424,43 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     window.open();
   }
 
-  /** The lock stays held across the continue-as-new: the next run refreshes it. */
+  /**
+   * The lock stays held across the continue-as-new: the next run refreshes it. Nodes in flight go on
+   * (paged): reports already here are taken in, the others come to the next run.
+   */
   private void continueAsNew(int baseline) {
+    collect();
     awaitReport();
-    Workflow.continueAsNew(new NodeRollout(input.stage(), input.target(), input.limits(), input.nodeDeadline(),
-        List.of(), input.progressTo(), paused, window.state(), baseline, rebootSeconds, rebootsTimed, input.firstLook()));
+    Workflow.continueAsNew(input.carriedOver(paused, window.state(), baseline, rebootSeconds, rebootsTimed, paging,
+        since, failedDetails, slowest, fastest));
   }
 
   private void report(boolean last) {
+    if (input.progressTo() == null) {
+      return;
+    }
+    StageUpgradeWorkflow stage = Workflow.newExternalWorkflowStub(StageUpgradeWorkflow.class, input.progressTo());
     int total = total();
-    int done = progress().done();
+    int done = window.count(NodeFate.REBOOTED) + window.count(NodeFate.ALREADY_AT_TARGET) + window.count(NodeFate.SKIPPED);
     int percent = total == 0 ? 100 : (int) (100L * done / total);
-    if (input.progressTo() == null || (!last && percent - lastReported < REPORT_EVERY_PERCENT)) {
+    if (details) {
+      // Told when it moved by 5%, or a node failed, the canary ended, a pause, a wait began or ended.
+      // At the end, whenever the counts differ from what the stage has.
+      RolloutProgress now = progress().bounded();
+      String key = last ? now.summary() : percent / REPORT_EVERY_PERCENT + "/" + window.count(NodeFate.FAILED) + "/"
+          + window.isOpen() + "/" + paused + "/" + lockWait;
+      if (key.equals(last ? lastReportSummary : lastReportKey)) {
+        return;
+      }
+      lastReportKey = key;
+      lastReportSummary = now.summary();
+      lastReport = Async.procedure(stage::rolloutProgress, now);
+      return;
+    }
+    if (!last && percent - lastReported < REPORT_EVERY_PERCENT) {
       return;
     }
     lastReported = percent;
-    StageUpgradeWorkflow stage = Workflow.newExternalWorkflowStub(StageUpgradeWorkflow.class, input.progressTo());
     lastReport = Async.procedure(stage::rebootProgress, done, total);
   }
 
@@ -271,9 +475,17 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
   }
 
+  /** The stage's nodes: those counted, in flight and buffered, or as many as the last page said, if more. */
   private int total() {
-    return window.remaining() + window.inFlightCount() + window.count(NodeFate.REBOOTED)
+    int known = window.remaining() + window.inFlightCount() + window.count(NodeFate.REBOOTED)
         + window.count(NodeFate.ALREADY_AT_TARGET) + window.count(NodeFate.SKIPPED) + window.count(NodeFate.FAILED);
+    return paging.more() ? Math.max(known, paging.total()) : known;
+  }
+
+  /** Nodes not yet started: buffered, and those on pages not read yet. */
+  private int remaining() {
+    return total() - window.inFlightCount() - window.count(NodeFate.REBOOTED) - window.count(NodeFate.ALREADY_AT_TARGET)
+        - window.count(NodeFate.SKIPPED) - window.count(NodeFate.FAILED);
   }
 
   @Override
@@ -284,18 +496,19 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   @Override
   public RolloutProgress progress() {
     if (window == null) {
-      return new RolloutProgress(0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), 0, null, true, paused, lockWait);
+      return new RolloutProgress(0, 0, 0, 0, 0, 0, 0, List.of(), List.of(), 0, null, true, paused, lockWait, null,
+          List.of());
     }
     List<RolloutProgress.InFlight> flying = new ArrayList<>();
     since.forEach((node, at) -> flying.add(new RolloutProgress.InFlight(node, window.siteOf(node), at)));
     long mean = rebootsTimed == 0 ? 0 : rebootSeconds / rebootsTimed;
     Instant eta = null;
     if (mean > 0 && window.isOpen()) {
-      long rounds = (window.remaining() + input.limits().maxUnavailable() - 1) / input.limits().maxUnavailable();
+      long rounds = (remaining() + input.limits().maxUnavailable() - 1) / input.limits().maxUnavailable();
       eta = Instant.ofEpochMilli(Workflow.currentTimeMillis()).plusSeconds((rounds + 1) * mean);
     }
     return new RolloutProgress(total(), window.count(NodeFate.REBOOTED), window.count(NodeFate.ALREADY_AT_TARGET),
-        window.count(NodeFate.SKIPPED), window.count(NodeFate.FAILED), window.inFlightCount(), window.remaining(),
-        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait);
+        window.count(NodeFate.SKIPPED), window.count(NodeFate.FAILED), window.inFlightCount(), remaining(),
+        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait, slowest, paging.excludedSample());
   }
 }
