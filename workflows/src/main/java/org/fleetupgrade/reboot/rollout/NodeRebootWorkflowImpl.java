@@ -55,15 +55,36 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
       result = result(reboot.target(), NodeFate.FAILED, "its reboot stopped: " + (e instanceof ActivityFailure a
           ? message(a) : e.getMessage()), 0);
     }
-    NodeRolloutWorkflow rollout = Workflow.newExternalWorkflowStub(NodeRolloutWorkflow.class, reboot.target().rollout());
-    try {
-      // Awaited: a signal still in flight when this workflow completes would be lost.
-      Async.procedure(rollout::nodeDone, result).get();
-    } catch (RuntimeException e) {
-      log.warn("{}: could not report to the rollout {}: {}", reboot.target().node(), reboot.target().rollout(),
-          e.getMessage());
-    }
+    report(reboot.target().rollout(), result);
     return result;
+  }
+
+  /** Tries to report this often: the rollout may be between two runs (continue-as-new). */
+  static final int REPORT_ATTEMPTS = 6;
+
+  /**
+   * Signals {@code result} to the rollout by id, so it reaches whichever run is current. Awaited (a
+   * signal still in flight when this workflow completes would be lost) and tried again after a
+   * short durable sleep when the rollout is not found: a signal can land between the run that
+   * continued as new and the next one (seen on the Java test server). A rollout gone for good
+   * (terminated) is logged; its nodes are left as they are.
+   */
+  static void report(String rolloutId, NodeResult result) {
+    NodeRolloutWorkflow rollout = Workflow.newExternalWorkflowStub(NodeRolloutWorkflow.class, rolloutId);
+    Duration wait = Duration.ofSeconds(5);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Async.procedure(rollout::nodeDone, result).get();
+        return;
+      } catch (RuntimeException e) {
+        if (attempt == REPORT_ATTEMPTS) {
+          log.warn("{}: could not report to the rollout {}: {}", result.node(), rolloutId, e.getMessage());
+          return;
+        }
+        Workflow.sleep(wait);
+        wait = wait.multipliedBy(2);
+      }
+    }
   }
 
   private NodeResult reboot(NodeReboot reboot) {
