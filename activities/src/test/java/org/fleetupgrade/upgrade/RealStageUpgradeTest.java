@@ -216,7 +216,7 @@ class RealStageUpgradeTest {
         assertThat(client.nodes().withName("mlab2-lga03.mlab-sandbox.measurement-lab.org").get().getSpec()
             .getUnschedulable()).isFalse();
         assertThat(result.timeline()).extracting(TimelineEntry::event)
-            .contains("rebooted 2/2 platform nodes")
+            .contains("rolling reboot: 2/2 done (2 rebooted, 0 already at target, 0 left alone), 0 in flight, 0 failed, 0 to go")
             .anyMatch(e -> e.startsWith("images pushed: sandbox-v1.31.2 at "))
             .anyMatch(e -> e.startsWith("images built: sandbox-v1.31.2 -> latest (build build-"))
             .noneMatch(e -> e.startsWith("skipped"));
@@ -283,7 +283,7 @@ class RealStageUpgradeTest {
             Map.of("sandbox", KuredLockSettings.DEFAULT)),
         new KubernetesNodeReboots(Map.of("sandbox", new KubernetesNodeReboots.Stage(client,
             new NodeDrainer(client, DrainSettings.DEFAULT), RebootMechanism.of(RebootMethod.SSH, new SshRebootTrigger(
-                new SshTriggerSettings(sshSettings, sshPort, null, null, null))), "ssh", NodeExclusions.DEFAULT))),
+                new SshTriggerSettings(sshSettings, sshPort, null, null, null))), "ssh", NodeExclusions.DEFAULT, nodes))),
         new KubernetesHealthActivities(Map.of("sandbox", new ClusterHealthCheck(client, HealthRules.DEFAULT))));
   }
 }

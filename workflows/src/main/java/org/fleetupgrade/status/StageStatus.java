@@ -4,11 +4,14 @@ import java.time.Instant;
 import java.util.List;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 
 /**
  * A stage's snapshot. {@code blockedStep} is set only while BLOCKED; {@code lastError} keeps the
  * last failure even after a retry, so an operator can see what happened. {@code images} is what the
- * image step pushed, built and pointed (null until it starts).
+ * image step pushed, built and pointed (null until it starts). {@code reboot} is the rolling
+ * reboot as it last told (bounded: the nodes longest in flight, the first failed; null before it
+ * starts, and in upgrades from before it told details).
  */
 public record StageStatus(
     String name,
@@ -22,15 +25,21 @@ public record StageStatus(
     List<SkippedStep> skipped,
     Instant startedAt,
     Instant finishedAt,
-    StageImages images) {
+    StageImages images,
+    RolloutProgress reboot) {
 
   public StageStatus {
     members = List.copyOf(members);
     skipped = List.copyOf(skipped);
   }
 
+  public StageStatus withReboot(RolloutProgress progress) {
+    return new StageStatus(name, state, step, blockedStep, lastError, members, nodes, lastHealth, skipped, startedAt,
+        finishedAt, images, progress);
+  }
+
   public static StageStatus pending(String name) {
     return new StageStatus(name, StageState.PENDING, null, null, null, List.of(),
-        NodeConvergence.UNKNOWN, null, List.of(), null, null, null);
+        NodeConvergence.UNKNOWN, null, List.of(), null, null, null, null);
   }
 }

@@ -4,6 +4,7 @@ import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.StageStatus;
 
 /**
@@ -27,6 +28,10 @@ public interface StageUpgradeWorkflow {
   /** From the rolling reboot: platform nodes done (rebooted or already at the target) of total. */
   @SignalMethod
   void rebootProgress(int done, int total);
+
+  /** From the rolling reboot: where it is (counts, nodes in flight, failures, ETA; bounded). */
+  @SignalMethod
+  void rolloutProgress(RolloutProgress progress);
 
   static String workflowId(String fleetWorkflowId, String stage) {
     return fleetWorkflowId + "/" + stage;

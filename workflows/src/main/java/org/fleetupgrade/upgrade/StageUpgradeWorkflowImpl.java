@@ -35,6 +35,7 @@ import org.fleetupgrade.reboot.RollingRebootWorkflow;
 import org.fleetupgrade.reboot.WavePlanner;
 import org.fleetupgrade.reboot.rollout.NodeRollout;
 import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.reboot.window.WindowLimits;
 import org.fleetupgrade.status.MemberPhase;
 import org.fleetupgrade.status.MemberStatus;
@@ -172,6 +173,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private Promise<Void> lastReport;
   private StageImages stageImages;
   private boolean rolloutIsWindow;
+  private RolloutProgress rolloutDetails;
 
   @Override
   public StageStatus run(StageAssignment assignment) {
@@ -256,10 +258,10 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     for (ControlPlaneMember m : found.members()) {
       members.add(new MemberStatus(m.name(), m.zone(), MemberPhase.PENDING, null));
     }
-    platformNodes = found.platformNodes().size();
-    nodes = new NodeConvergence(0, found.platformNodes().size() + found.virtualNodes().size() + found.members().size());
+    platformNodes = found.platformTotal();
+    nodes = new NodeConvergence(0, found.platformTotal() + found.virtualNodes().size() + found.members().size());
     record("preflight: " + decision.reason() + "; " + found.members().size() + " control-plane members, "
-        + found.platformNodes().size() + " platform nodes, " + found.virtualNodes().size() + " virtual nodes");
+        + found.platformTotal() + " platform nodes, " + found.virtualNodes().size() + " virtual nodes");
     return found;
   }
 
@@ -362,7 +364,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         Workflow.await(() -> done.isCompleted() || rebootProgressPending);
         if (rebootProgressPending) {
           rebootProgressPending = false;
-          record("rebooted " + rebootDone + "/" + platformNodes + " platform nodes");
+          record(rolloutDetails == null ? "rebooted " + rebootDone + "/" + platformNodes + " platform nodes"
+              : "rolling reboot: " + rolloutDetails.summary() + (rolloutDetails.waitingFor() == null ? ""
+                  : "; " + rolloutDetails.waitingFor()));
         }
         if (done.isCompleted()) {
           return done.get();
@@ -380,7 +384,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private RebootSummary rollout(StageInventory found, StageAssignment assignment) {
     StagePlan plan = assignment.plan();
     WindowLimits limits = plan.reboot().limits();
-    record("rolling reboot: " + found.platformNodes().size() + " platform nodes, at most " + limits.maxUnavailable()
+    record("rolling reboot: " + found.platformTotal() + " platform nodes, at most " + limits.maxUnavailable()
         + " at once and " + limits.maxPerSite() + " per site, " + limits.canary() + " canary first, at most "
         + limits.maxFailedNodes() + " failed, each back within " + plan.reboot().deadlinePerNode());
     String selfId = Workflow.getInfo().getWorkflowId();
@@ -392,8 +396,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         .setStaticSummary("Rolling reboot of " + name + " into " + assignment.target().kubernetes())
         .build());
     boolean pausedAtStart = runner.paused();
+    // The rollout reads the node list itself, page by page: a 20,000-node list fits in no payload.
     Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
-        limits, plan.reboot().deadlinePerNode(), found.platformNodes(), selfId, pausedAtStart)
+        limits, plan.reboot().deadlinePerNode(), selfId, pausedAtStart)
         .withFirstLook(plan.reboot().firstLook()));
     Workflow.getWorkflowExecution(child).get();
     rolloutIsWindow = true;
@@ -486,10 +491,21 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   }
 
   @Override
+  public void rolloutProgress(RolloutProgress progress) {
+    rolloutDetails = progress;
+    rebootProgressPending = true;
+    if (progress.done() > rebootDone) {
+      rebootDone = progress.done();
+      nodes = new NodeConvergence(Math.max(nodes.atTarget(), nodes.total() - progress.total() + progress.done()),
+          nodes.total());
+    }
+  }
+
+  @Override
   public StageStatus status() {
     StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
     return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
-        startedAt, finishedAt, stageImages);
+        startedAt, finishedAt, stageImages, rolloutDetails);
   }
 
   // ---- transitions ----

@@ -5,6 +5,7 @@ import org.fleetupgrade.changelog.ReleaseNote;
 import org.fleetupgrade.images.ImageBuild;
 import org.fleetupgrade.images.ImageRelease;
 import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
@@ -28,6 +29,11 @@ public final class StatusMarkdown {
       String images = images(s.images());
       if (images != null) {
         md.append("\n**Images** of ").append(s.name()).append(": ").append(images).append('\n');
+      }
+    }
+    for (StageStatus s : status.stages()) {
+      if (s.reboot() != null && !s.state().finished()) {
+        md.append("\n**Rolling reboot** of ").append(s.name()).append(": ").append(s.reboot().summary()).append('\n');
       }
     }
     GateStatus gate = status.gate();
@@ -79,6 +85,35 @@ public final class StatusMarkdown {
     return line.toString();
   }
 
+  /** The rolling reboot: counts, ETA, slowest, what it waits for, the nodes longest in flight, failures. */
+  private static void rollout(StringBuilder md, RolloutProgress p) {
+    if (p == null) {
+      return;
+    }
+    md.append("\n**Rolling reboot**: ").append(p.summary()).append('\n');
+    if (p.meanRebootSeconds() > 0) {
+      md.append("\nA reboot takes ").append(p.meanRebootSeconds() / 60).append("m on average")
+          .append(p.eta() == null ? "" : "; done around " + p.eta()).append(p.slowest() == null ? "" : "; "
+              + p.slowestLine()).append('\n');
+    }
+    if (p.waitingFor() != null) {
+      md.append("\nWaiting: ").append(p.waitingFor()).append('\n');
+    }
+    if (!p.nodesInFlight().isEmpty()) {
+      md.append("\n| in flight (longest first) | site | since |\n|---|---|---|\n");
+      p.longestInFlight(RolloutProgress.NAMED).forEach(n -> md.append("| ").append(n.node()).append(" | ")
+          .append(n.site()).append(" | ").append(n.since()).append(" |\n"));
+    }
+    if (!p.failedNodes().isEmpty()) {
+      md.append("\nFailed (left cordoned): ").append(String.join(", ", p.failedNodes()))
+          .append(p.failed() > p.failedNodes().size() ? ", ..." : "").append('\n');
+    }
+    if (!p.excludedSample().isEmpty()) {
+      md.append("\nLeft alone: ").append(String.join(", ", p.excludedSample()))
+          .append(p.skipped() > p.excludedSample().size() ? ", ..." : "").append('\n');
+    }
+  }
+
   public static String stage(StageStatus status, String lastEvent) {
     StringBuilder md = new StringBuilder();
     md.append("## Stage ").append(status.name()).append(": **").append(status.state()).append("**\n\n");
@@ -97,6 +132,7 @@ public final class StatusMarkdown {
       md.append("\n**Images**: ").append(images).append('\n');
     }
     md.append("\nNodes at target: ").append(status.nodes()).append('\n');
+    rollout(md, status.reboot());
     if (status.blockedStep() != null) {
       md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError()).append('\n');
     }

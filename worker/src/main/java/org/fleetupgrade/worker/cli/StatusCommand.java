@@ -45,8 +45,8 @@ public class StatusCommand implements Callable<Integer> {
   int events;
 
   /**
-   * The current stage's rolling reboot as its own workflow tells it (nodes in flight, failed, ETA,
-   * kured's lock), or null when none runs or it cannot be asked.
+   * The current stage's rolling reboot as its own workflow tells it (every node in flight, failed,
+   * ETA, kured's lock), else the bounded copy the stage keeps; null when none runs.
    */
   static RolloutProgress rollout(WorkflowClient client, FleetStatus status) {
     if (status.currentStage() == null || status.state().finished()) {
@@ -60,7 +60,8 @@ public class StatusCommand implements Callable<Integer> {
       return client.newWorkflowStub(NodeRolloutWorkflow.class,
           StageUpgradeWorkflow.workflowId(status.upgradeId(), stage.name()) + "/rollout").progress();
     } catch (RuntimeException notThereOrOlder) {
-      return null; // an upgrade from before the sliding window, or a rollout not started yet
+      // Not started yet, between runs, or from before the sliding window: what it last told its stage.
+      return stage.reboot();
     }
   }
 

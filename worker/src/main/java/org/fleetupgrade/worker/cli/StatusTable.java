@@ -103,25 +103,26 @@ final class StatusTable {
 
   /** The rolling reboot in progress: counts, the nodes in flight (longest first, at most 10), failures, ETA. */
   static String rollout(String stage, RolloutProgress p, Instant now) {
-    StringBuilder out = new StringBuilder("\nrolling reboot of ").append(stage).append(": ").append(p.done()).append('/')
-        .append(p.total()).append(" done (").append(p.rebooted()).append(" rebooted, ").append(p.alreadyAtTarget())
-        .append(" already at target, ").append(p.skipped()).append(" left alone), ").append(p.inFlight())
-        .append(" in flight, ").append(p.failed()).append(" failed, ").append(p.remaining()).append(" to go")
-        .append(p.canary() ? "  [canary]" : "").append(p.paused() ? "  [paused]" : "").append('\n');
+    StringBuilder out = new StringBuilder("\nrolling reboot of ").append(stage).append(": ").append(p.summary())
+        .append('\n');
     if (p.meanRebootSeconds() > 0) {
       out.append("  a reboot takes ").append(Duration.ofSeconds(p.meanRebootSeconds()).toMinutes()).append("m on average")
           .append(p.eta() == null ? "" : "; done around " + TIME.format(p.eta()) + " (" + relative(now, p.eta()) + ")")
-          .append('\n');
+          .append(p.slowest() == null ? "" : "; " + p.slowestLine()).append('\n');
     }
     if (p.waitingFor() != null) {
       out.append("  ").append(p.waitingFor()).append('\n');
     }
-    p.nodesInFlight().stream().sorted(java.util.Comparator.comparing(RolloutProgress.InFlight::since)).limit(10)
-        .forEach(n -> out.append(String.format("  %-48s %-8s for %s%n", n.node(), n.site(),
+    p.longestInFlight(RolloutProgress.NAMED).forEach(n -> out.append(String.format("  %-48s %-8s for %s%n", n.node(), n.site(),
             relative(n.since(), now).replace("in ", ""))));
     if (!p.failedNodes().isEmpty()) {
       out.append("  failed (left cordoned): ").append(String.join(", ", p.failedNodes().subList(0,
-          Math.min(10, p.failedNodes().size())))).append(p.failedNodes().size() > 10 ? ", ..." : "").append('\n');
+          Math.min(10, p.failedNodes().size())))).append(p.failed() > Math.min(10, p.failedNodes().size()) ? ", ..." : "")
+          .append('\n');
+    }
+    if (!p.excludedSample().isEmpty()) {
+      out.append("  left alone: ").append(String.join(", ", p.excludedSample()))
+          .append(p.excludedSample().size() < p.skipped() ? ", ..." : "").append('\n');
     }
     return out.toString();
   }

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
+import org.fleetupgrade.reboot.rollout.NodeResult;
 import org.fleetupgrade.reboot.rollout.RolloutProgress;
+import org.fleetupgrade.reboot.window.NodeFate;
 import org.junit.jupiter.api.Test;
 
 class RolloutTableTest {
@@ -17,14 +19,16 @@ class RolloutTableTest {
         List.of(new RolloutProgress.InFlight("mlab2-lga03", "lga03", NOW.minusSeconds(300)),
             new RolloutProgress.InFlight("mlab1-ams01", "ams01", NOW.minusSeconds(1500))),
         List.of("mlab4-syd01", "mlab3-nrt01"), 540, NOW.plusSeconds(7200), false, true,
-        "kured's lock is held by mlab3-xyz01 since 2026-11-27T11:50:00Z: waiting");
+        "kured's lock is held by mlab3-xyz01 since 2026-11-27T11:50:00Z: waiting",
+        new NodeResult("mlab1-syd02", NodeFate.REBOOTED, "back", 1620), List.of("mlab1-bom01 (taint lame-duck)"));
 
     String table = StatusTable.rollout("production", progress, NOW);
 
     assertThat(table).contains(
         "rolling reboot of production: 325/600 done (300 rebooted, 20 already at target, 5 left alone), 3 in flight,"
             + " 2 failed, 270 to go  [paused]",
-        "a reboot takes 9m on average; done around 2026-11-27 14:00:00 UTC (in 2h 0m)",
+        "a reboot takes 9m on average; done around 2026-11-27 14:00:00 UTC (in 2h 0m); slowest: mlab1-syd02 (27m)",
+        "left alone: mlab1-bom01 (taint lame-duck), ...",
         "kured's lock is held by mlab3-xyz01",
         "failed (left cordoned): mlab4-syd01, mlab3-nrt01");
     assertThat(table.indexOf("mlab1-ams01")).as("the longest in flight first").isLessThan(table.indexOf("mlab2-lga03"));
