@@ -19,16 +19,17 @@ public class SimulatedRebootLock implements RebootLockActivities {
     if (fleet.fires("kured-lock-held", stage, null)) {
       return new RebootLock(true, false, "mlab3-xyz01 (kured)", Instant.EPOCH, 600);
     }
+    fleet.kuredLocks.put(stage, holder);
     return new RebootLock(true, true, null, null, 600);
   }
 
   @Override
   public boolean refresh(String stage, String holder) {
-    return true;
+    return holder.equals(fleet.kuredLocks.get(stage));
   }
 
   @Override
   public boolean release(String stage, String holder) {
-    return true;
+    return fleet.kuredLocks.remove(stage, holder);
   }
 }

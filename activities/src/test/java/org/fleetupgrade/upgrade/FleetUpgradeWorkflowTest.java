@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import org.fleetupgrade.fleet.RebootBudget;
+import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
@@ -390,6 +392,38 @@ class FleetUpgradeWorkflowTest {
   }
 
   @Test
+  void abortDuringTheRollingRebootLetsNodesInFlightComeBackUncordonedAndReleasesKuredsLock() {
+    // Given a stage whose rolling reboot has nodes in flight (12 nodes, 3 at once) and holds kured's lock
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 6, 2)), List.of())) {
+      // (reboots of 45 minutes: status polls move test time 20 minutes at a time)
+      t.fleet.rebootTimes(Duration.ofMinutes(45), 0, 1);
+      StagePlan plan = new StagePlan("staging", "mlab-staging", "us-east1", List.of("b", "c", "d"), Duration.ofHours(2),
+          new RebootBudget(3, 1, Duration.ofMinutes(30), 1, 2, Duration.ofHours(3), null),
+          PromotionPolicy.auto(Duration.ZERO));
+      FleetUpgradeWorkflow upgrade = t.start(request(plan));
+      t.awaitStatus(upgrade, s -> s.stage("staging").reboot() != null && s.stage("staging").reboot().inFlight() > 0
+          && !s.stage("staging").reboot().canary());
+      assertThat(t.fleet.kuredLockHolder("staging"))
+          .isEqualTo("fleet-upgrade/fleet-upgrade-v1.31.2/staging/rollout");
+
+      // When the upgrade is aborted
+      upgrade.abort("a site reports trouble");
+      FleetStatus result = t.result(upgrade);
+
+      // Then the stage is aborted only after the nodes in flight came back: none is left cordoned,
+      // none was left halfway, not every node was rebooted, and kured may reboot nodes again
+      assertThat(result.state()).isEqualTo(FleetState.ABORTED);
+      assertThat(result.stage("staging").state()).isEqualTo(StageState.ABORTED);
+      int rebooted = t.fleet.rebootCount("staging");
+      assertThat(rebooted).isBetween(2, 11);
+      assertThat(t.fleet.cordoned("staging")).isZero();
+      assertThat(t.fleet.platformKubelets("staging").values().stream().filter(TARGET.kubernetes()::equals).count())
+          .as("every node rebooted is back at the target").isEqualTo(rebooted);
+      assertThat(t.fleet.kuredLockHolder("staging")).isNull();
+    }
+  }
+
+  @Test
   void abortStopsTheUpgradeAndLeavesLaterStagesUntouched() {
     try (FleetTestEnvironment t = new FleetTestEnvironment(threeStages(),
         List.of(permanentFault("reboot", "staging", null, 100)))) {
@@ -454,7 +488,8 @@ class FleetUpgradeWorkflowTest {
       assertThat(gate.stage("production").state()).isEqualTo(StageState.PENDING);
       assertThat(gate.timeline()).isSortedAccordingTo((a, b) -> a.at().compareTo(b.at()));
       assertThat(gate.timeline()).extracting(TimelineEntry::event)
-          .contains("rebooted 6/6 platform nodes", "gate staging -> production: SOAKING until "
+          .contains("rolling reboot: 6/6 done (6 rebooted, 0 already at target, 0 left alone), 0 in flight, 0 failed,"
+              + " 0 to go", "gate staging -> production: SOAKING until "
               + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak PT168H)");
 
       WorkflowStub stub = WorkflowStub.fromTyped(upgrade);
@@ -465,6 +500,13 @@ class FleetUpgradeWorkflowTest {
       WorkflowMetadata metadata = stub.query("__temporal_workflow_metadata", WorkflowMetadata.class);
       assertThat(metadata.getCurrentDetails()).contains("## Upgrade to v1.31.2: **GATE**")
           .contains("**Gate** staging -> production: SOAKING");
+      // The rolling reboot's details, as the rollout last told its stage: in the status and the stage's details
+      assertThat(staging.reboot().done()).isEqualTo(6);
+      assertThat(staging.reboot().slowest()).isNotNull();
+      assertThat(staging.reboot().meanRebootSeconds()).isPositive();
+      WorkflowMetadata stageDetails = t.client.newUntypedWorkflowStub("fleet-upgrade-v1.31.2/staging")
+          .query("__temporal_workflow_metadata", WorkflowMetadata.class);
+      assertThat(stageDetails.getCurrentDetails()).contains("**Rolling reboot**: 6/6 done (6 rebooted", "slowest: ");
     }
   }
 

@@ -4,6 +4,7 @@ import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowCancellationType;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -372,6 +373,17 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
           return done.get();
         }
       }
+    } catch (CanceledFailure aborted) {
+      // Aborted: the rollout lets its nodes in flight come back, uncordons them and releases
+      // kured's lock before it ends; the stage is not aborted before that is so.
+      Workflow.newDetachedCancellationScope(() -> {
+        try {
+          done.get();
+        } catch (RuntimeException ended) {
+          // cancelled, as asked
+        }
+      }).run();
+      throw aborted;
     } finally {
       rebootWorkflowId = null;
     }
