@@ -394,12 +394,16 @@ public final class ConfigLoader {
         n.has("ignoredNodeTaints") ? n.strings("ignoredNodeTaints") : List.of("lame-duck"));
   }
 
+  /** Nodes in flight at most: each is named in the rollout's carried-over state (about 100 bytes). */
+  static final int MAX_IN_FLIGHT = 1_000;
+
   static final String[] REBOOT_FIELDS = {"maxUnavailable", "maxPerSite", "waveTimeout", "canary", "maxFailedNodes",
       "nodeDeadline", "firstLook", "method", "command", "sentinelPath", "triggerTimeout", "api", "exclude", "kured"};
 
   private static RebootBudget reboot(ConfigNode n, RebootBudget defaults) {
     n.allowOnly(REBOOT_FIELDS);
-    return new RebootBudget(n.integer("maxUnavailable", defaults.maxUnavailable(), 1),
+    return new RebootBudget(n.integer("maxUnavailable", defaults.maxUnavailable(), 1, MAX_IN_FLIGHT,
+        "the rollout carries the nodes in flight across continue-as-new, and that payload must stay small"),
         n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true),
         n.integer("canary", defaults.limits().canary(), 0), n.integer("maxFailedNodes", defaults.limits().maxFailedNodes(), 0),
         n.duration("nodeDeadline", defaults.deadlinePerNode(), true), n.duration("firstLook", defaults.lookAfter(), true));

@@ -145,6 +145,16 @@ final class ConfigNode {
     return values;
   }
 
+  /** A whole number in [min, max], with why the maximum is what it is. */
+  int integer(String field, int defaultValue, int min, int max, String whyMax) {
+    int value = integer(field, defaultValue, min);
+    if (value > max) {
+      error(field, "must be at most " + max + " (got " + value + "): " + whyMax);
+      return defaultValue;
+    }
+    return value;
+  }
+
   int integer(String field, int defaultValue, int min) {
     if (!has(field)) {
       return defaultValue;

@@ -340,6 +340,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void nodesInFlightAreBoundedSoTheRolloutsCarriedStateStaysSmall() {
+    assertThat(errors(REAL_CONTROL_PLANE + """
+        stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], reboot: {maxUnavailable: 5000}}]
+        """).errors()).containsExactly("test.yaml: stages[0].reboot.maxUnavailable: must be at most 1000 (got 5000):"
+        + " the rollout carries the nodes in flight across continue-as-new, and that payload must stay small");
+  }
+
+  @Test
   void durationsInOperatorForm() {
     assertThat(ConfigNode.parseDuration("7d")).isEqualTo(Duration.ofDays(7));
     assertThat(ConfigNode.parseDuration("1h30m")).isEqualTo(Duration.ofMinutes(90));
