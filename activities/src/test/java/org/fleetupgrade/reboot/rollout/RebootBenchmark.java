@@ -41,13 +41,65 @@ public final class RebootBenchmark {
     System.exit(0);
   }
 
+  /** The rollout's policy on its own: pages in name order, the next node as soon as one is back. */
+  static double policyAlone(List<PlatformNode> nodes, Map<String, Double> time, WindowLimits limits) {
+    List<PlatformNode> byName = nodes.stream().sorted(java.util.Comparator.comparing(PlatformNode::name)).toList();
+    org.fleetupgrade.reboot.window.RebootWindow window = new org.fleetupgrade.reboot.window.RebootWindow(limits)
+        .mostLeftFirst();
+    record End(double at, String node) {}
+    java.util.PriorityQueue<End> ends = new java.util.PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
+    double now = 0;
+    int read = 0;
+    while (true) {
+      while (read < byName.size() && window.remaining() < NodeRolloutWorkflowImpl.PAGE) {
+        window.add(byName.subList(read, Math.min(byName.size(), read + NodeRolloutWorkflowImpl.PAGE)));
+        read = Math.min(byName.size(), read + NodeRolloutWorkflowImpl.PAGE);
+      }
+      if (window.finished() && read >= byName.size()) {
+        return now;
+      }
+      if (window.canaryDone()) {
+        window.open();
+      }
+      for (String node : window.next()) {
+        ends.add(new End(now + time.get(node), node));
+      }
+      End end = ends.poll();
+      now = end.at();
+      window.finished(end.node(), org.fleetupgrade.reboot.window.NodeFate.REBOOTED);
+    }
+  }
+
+  /** Reference: with every node's reboot time known in advance, the slowest go first (same budget, 1 per site). */
+  static double slowestFirst(List<PlatformNode> nodes, Map<String, Double> time, int slots) {
+    List<PlatformNode> pending = new java.util.ArrayList<>(nodes);
+    pending.sort(java.util.Comparator.comparing((PlatformNode n) -> -time.get(n.name())).thenComparing(PlatformNode::name));
+    java.util.Set<String> busySites = new java.util.HashSet<>();
+    record End(double at, PlatformNode node) {}
+    java.util.PriorityQueue<End> ends = new java.util.PriorityQueue<>((a, b) -> Double.compare(a.at, b.at));
+    double now = 0;
+    while (!pending.isEmpty() || !ends.isEmpty()) {
+      for (java.util.Iterator<PlatformNode> it = pending.iterator(); it.hasNext() && ends.size() < slots; ) {
+        PlatformNode n = it.next();
+        if (busySites.add(n.site())) {
+          ends.add(new End(now + time.get(n.name()), n));
+          it.remove();
+        }
+      }
+      End end = ends.poll();
+      now = end.at();
+      busySites.remove(end.node().site());
+    }
+    return now;
+  }
+
   private static void run(int canary) {
     SimulatedFleet fleet = new SimulatedFleet(List.of(new SimulatedStage("production", "mlab-oti", "us-east1",
         List.of("b", "c", "d"), "api-platform-cluster-{region}-{zone}", ReleaseVersion.parse("v1.30.5"), 150, 4, 0)),
         SimulatedTiming.INSTANT, List.of());
     fleet.imagesBuilt("production", TARGET);
     fleet.rebootTimes(R, 0.10, 3);
-    List<PlatformNode> nodes = fleet.inventory("production").platformNodes();
+    List<PlatformNode> nodes = fleet.platformNodes("production");
     SimulatedNodeReboots reboots = new SimulatedNodeReboots(fleet);
     Map<String, Double> time = new HashMap<>();
     nodes.forEach(n -> time.put(n.name(), reboots.rebootTime(n.name()).toMillis() / (double) R.toMillis()));
@@ -59,11 +111,12 @@ public final class RebootBenchmark {
       Worker worker = env.newWorker(FleetWorkflows.TASK_QUEUE);
       worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
       worker.registerActivitiesImplementations(fleet.activities().toArray());
+      worker.registerActivitiesImplementations(new TemporalNodeLauncher(env.getWorkflowClient()));
       env.start();
       NodeRolloutWorkflow rollout = env.getWorkflowClient().newWorkflowStub(NodeRolloutWorkflow.class,
           WorkflowOptions.newBuilder().setWorkflowId("benchmark/production/rollout").setTaskQueue(FleetWorkflows.TASK_QUEUE)
               .build());
-      rollout.run(NodeRollout.start("production", TARGET, new WindowLimits(60, 1, canary, 2), Duration.ofHours(1), nodes,
+      rollout.run(NodeRollout.start("production", TARGET, new WindowLimits(60, 1, canary, 2), Duration.ofHours(1),
           null, false));
     }
     double makespan = fleet.rebootSpan("production").toMillis() / (double) R.toMillis();
@@ -77,6 +130,10 @@ public final class RebootBenchmark {
     System.out.printf("rolling reboot of %d nodes (%d sites x 4), 60 at once, 1 per site, %d at 3x, canary %d:%n",
         nodes.size(), perSite.size(), stragglers, canary);
     System.out.printf("  sliding window  %6.1f R   (ratio to the lower bound %.3f; goal 1.15)%n", makespan, makespan / bound);
+    double policy = policyAlone(nodes, time, new WindowLimits(60, 1, canary, 2));
+    System.out.printf("  policy alone    %6.1f R   (the window's choices with nodes seen back at once, no workflow)%n", policy);
+    System.out.printf("  knowing times   %6.1f R   (offline: slowest nodes first, same budget; no rollout can know them)%n",
+        slowestFirst(nodes, time, 60));
     System.out.printf("  lower bound     %6.1f R   (max of total work / 60 and the slowest site's work)%n", bound);
     System.out.printf("  reboot waves    %6.1f R   (each wave waits for its slowest node)%n", waves);
     System.out.printf("  kured           %6.1f R+  (one node at a time, plus its hourly pick-up)%n", total);
