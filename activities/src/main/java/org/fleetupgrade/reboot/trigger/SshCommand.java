@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import org.fleetupgrade.controlplane.ssh.ScriptRun;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
 import org.fleetupgrade.controlplane.ssh.SshFailure;
-import org.fleetupgrade.controlplane.ssh.SshSettings;
 
 /**
  * One fixed command run on nodes over the project's {@link SshExecutor}. The command is the SSH exec
@@ -23,9 +22,7 @@ final class SshCommand implements AutoCloseable {
   SshCommand(SshTriggerSettings settings, String command) {
     this.settings = settings;
     this.command = command;
-    SshSettings ssh = settings.ssh();
-    this.executor = new SshExecutor(new SshSettings(ssh.user(), ssh.privateKey(), ssh.knownHosts(),
-        ssh.connectTimeout(), command));
+    this.executor = new SshExecutor(settings.ssh().withRemoteCommand(command));
   }
 
   String command() {
