@@ -13,16 +13,16 @@ import java.util.function.Consumer;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
-import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
 
 /**
- * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file
- * (an unknown or changed key is refused, never accepted), the script goes to the remote command's
- * standard input, its output is streamed line by line, and it has a deadline.
+ * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file,
+ * pinned or certified by a {@code @cert-authority} there (an unknown, changed, revoked or badly
+ * certified key is refused, never accepted; see {@link KnownHostsVerifier}), the script goes to the
+ * remote command's standard input, its output is streamed line by line, and it has a deadline.
  */
 public final class SshExecutor implements AutoCloseable {
 
@@ -39,7 +39,13 @@ public final class SshExecutor implements AutoCloseable {
       throw new IllegalArgumentException("private key " + settings.privateKey() + " is not readable");
     }
     client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(new KnownHostsServerKeyVerifier(RejectAllServerKeyVerifier.INSTANCE, settings.knownHosts()));
+    // Host certificates: MINA checks them during key exchange (aborting on an invalid one rather than
+    // falling back to the bare key), CertificateCheckingKex says why it refuses, and KnownHostsVerifier
+    // decides whether known_hosts trusts the CA for the host.
+    CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, true);
+    CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.set(client, settings.acceptCertificatesWithoutPrincipals());
+    client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories()));
+    client.setServerKeyVerifier(new KnownHostsVerifier(settings.knownHosts()));
     client.setKeyIdentityProvider(new FileKeyPairProvider(settings.privateKey()));
     client.start();
   }
@@ -84,22 +90,36 @@ public final class SshExecutor implements AutoCloseable {
   }
 
   private ClientSession connect(String host, int port, String where) throws IOException, SshFailure {
+    ConnectionAttempt attempt = new ConnectionAttempt(host, port);
     ClientSession session;
     try {
-      session = client.connect(settings.user(), host, port).verify(settings.connectTimeout()).getSession();
+      session = client.connect(settings.user(), host, port, attempt.context(), null)
+          .verify(settings.connectTimeout()).getSession();
     } catch (IOException e) {
-      throw classify(where, e);
+      throw classify(where, attempt, e);
     }
     try {
       session.auth().verify(settings.connectTimeout());
       return session;
     } catch (IOException e) {
       session.close(true);
-      throw classify(where, e);
+      throw classify(where, attempt, e);
     }
   }
 
-  /** Host key and login refusals cannot be retried away; everything else on the wire can. */
+  /** A refused host key says why, as the check that refused it recorded; any other failure as {@link #classify}. */
+  private static SshFailure classify(String where, ConnectionAttempt attempt, IOException e) {
+    String refusal = attempt.refusal();
+    if (refusal != null) {
+      return new SshFailure(SshFailure.Kind.HOST_KEY, where + ": " + refusal, e);
+    }
+    return classify(where, e);
+  }
+
+  /**
+   * Host key and login refusals cannot be retried away; everything else on the wire can. A host key
+   * refusal with a recorded reason ({@link ConnectionAttempt#refusal()}) never gets here.
+   */
   static SshFailure classify(String where, IOException e) {
     String message = String.valueOf(e.getMessage());
     if (message.contains("Server key did not validate")) {
@@ -108,6 +128,11 @@ public final class SshExecutor implements AutoCloseable {
     }
     if (message.contains("No more authentication methods available") || message.contains("authentication")) {
       return new SshFailure(SshFailure.Kind.AUTHENTICATION, where + ": login refused: " + message, e);
+    }
+    if (message.contains("KeyExchange") && message.contains("verification failed")) {
+      // MINA's key exchange refused the host's proof of its key or certificate (a check without a
+      // recorded reason, e.g. during group exchange): the same host will be refused again.
+      return new SshFailure(SshFailure.Kind.HOST_KEY, where + ": host key refused: " + message, e);
     }
     if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
       return new SshFailure(SshFailure.Kind.CONNECTION, where + ": connection refused", e);

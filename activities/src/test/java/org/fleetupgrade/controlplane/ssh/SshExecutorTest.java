@@ -94,6 +94,24 @@ class SshExecutorTest {
   }
 
   @Test
+  void aRevokedHostKeyIsRefusedEvenWhenPinned() throws Exception {
+    // Given known_hosts pins the host's key and also marks it @revoked
+    String pinned = host.knownHostsLine(host.hostKey);
+    ssh = new SshExecutor(host.settings(dir, pinned + "@revoked * " + pinned.substring(pinned.indexOf(' ') + 1),
+        host.clientKey, CONNECT, false));
+
+    // When / Then it is refused for good, saying so
+    assertThatThrownBy(() -> ssh.run("127.0.0.1", host.port(), "echo hi", RUN, line -> { }))
+        .isInstanceOfSatisfying(SshFailure.class, e -> {
+          assertThat(e.kind()).isEqualTo(SshFailure.Kind.HOST_KEY);
+          assertThat(e.kind().retryable()).isFalse();
+          assertThat(e).hasMessage("fleet-upgrade@127.0.0.1:" + host.port() + ": host key " + HostCertificates.fingerprint(
+              host.hostKey.getPublic()) + " is marked @revoked in known_hosts");
+        });
+    assertThat(host.received).isEmpty();
+  }
+
+  @Test
   void aKeyTheHostDoesNotAcceptIsALoginRefusal() throws Exception {
     ssh = new SshExecutor(host.settings(dir, host.hostKey, ScriptHost.newKeyPair(), CONNECT));
 

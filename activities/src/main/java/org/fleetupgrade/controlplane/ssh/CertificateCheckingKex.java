@@ -1,0 +1,83 @@
+package org.fleetupgrade.controlplane.ssh;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.sshd.client.kex.DHGClient;
+import org.apache.sshd.common.SshConstants;
+import org.apache.sshd.common.SshException;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.kex.BuiltinDHFactories;
+import org.apache.sshd.common.kex.DHFactory;
+import org.apache.sshd.common.kex.KeyExchange;
+import org.apache.sshd.common.kex.KeyExchangeFactory;
+import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.core.CoreModuleProperties;
+
+/**
+ * MINA SSHD's client key exchange ({@link DHGClient}), which checks a host certificate the server
+ * presents before anything else sees it: its type, validity, principals, critical options and the
+ * CA's signature. It refuses with a bare "KeyExchange signature verification failed, CA expired"; this
+ * subclass first checks type, validity and principals itself so that the refusal says which and
+ * when ("host certificate "mlab" (serial 0) expired at ..."), records it on the session ({@link
+ * ConnectionAttempt}), then lets MINA check everything as before and records MINA's own words if it
+ * still refuses.
+ */
+final class CertificateCheckingKex extends DHGClient {
+
+  private CertificateCheckingKex(DHFactory factory, Session session) {
+    super(factory, session);
+  }
+
+  /**
+   * {@code factories} with every {@link DHGClient} key exchange replaced by this one. Group exchange
+   * ({@code diffie-hellman-group-exchange-*}, MINA's {@code DHGEXClient}) is kept as it is: it
+   * performs no certificate checks at all, which the known_hosts verifier makes up for.
+   */
+  static List<KeyExchangeFactory> wrap(List<KeyExchangeFactory> factories) {
+    return factories.stream().map(CertificateCheckingKex::wrap).collect(Collectors.toList());
+  }
+
+  private static KeyExchangeFactory wrap(KeyExchangeFactory factory) {
+    DHFactory dh = BuiltinDHFactories.resolveFactory(factory.getName());
+    if (dh == null || dh.isGroupExchange()) {
+      return factory;
+    }
+    return new KeyExchangeFactory() {
+      @Override
+      public String getName() {
+        return factory.getName();
+      }
+
+      @Override
+      public KeyExchange createKeyExchange(Session session) {
+        return new CertificateCheckingKex(dh, session);
+      }
+
+      @Override
+      public String toString() {
+        return "CertificateCheckingKex[" + getName() + "]";
+      }
+    };
+  }
+
+  @Override
+  protected void verifyCertificate(Session session, OpenSshCertificate cert) throws Exception {
+    SshdSocketAddress target = HostCertificates.target(session);
+    boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
+    Optional<String> refusal = HostCertificates.refusal(cert, target == null ? null : target.getHostName(),
+        allowNoPrincipals, Instant.now());
+    if (refusal.isPresent()) {
+      ConnectionAttempt.refuse(session, refusal.get());
+      throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, refusal.get());
+    }
+    try {
+      super.verifyCertificate(session, cert);
+    } catch (Exception e) {
+      ConnectionAttempt.refuse(session, HostCertificates.name(cert) + " refused: " + e.getMessage());
+      throw e;
+    }
+  }
+}
