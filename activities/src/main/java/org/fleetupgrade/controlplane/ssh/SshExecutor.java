@@ -40,12 +40,14 @@ public final class SshExecutor implements AutoCloseable {
     }
     client = SshClient.setUpDefaultClient();
     // Host certificates: MINA checks them during key exchange (aborting on an invalid one rather than
-    // falling back to the bare key), CertificateCheckingKex says why it refuses, and KnownHostsVerifier
-    // decides whether known_hosts trusts the CA for the host.
+    // falling back to the bare key), CertificateCheckingKex says why it refuses, KnownHostsVerifier
+    // decides whether known_hosts trusts the CA for the host, and HostKeyAlgorithmOrder asks for a
+    // certificate first only from hosts whose CA known_hosts trusts.
     CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, true);
     CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.set(client, settings.acceptCertificatesWithoutPrincipals());
     client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories()));
     client.setServerKeyVerifier(new KnownHostsVerifier(settings.knownHosts()));
+    client.addSessionListener(new HostKeyAlgorithmOrder(settings.knownHosts()));
     client.setKeyIdentityProvider(new FileKeyPairProvider(settings.privateKey()));
     client.start();
   }

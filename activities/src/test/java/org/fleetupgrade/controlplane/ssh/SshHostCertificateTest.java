@@ -201,6 +201,19 @@ class SshHostCertificateTest {
   }
 
   @Test
+  void aPinnedPlainKeyStillWorksWhenTheHostAlsoPresentsACertificate() throws Exception {
+    // Given the host presents a certificate without principals, but known_hosts pins its plain key only
+    host.presentCertificate(certificate().sign(hostCa));
+    String knownHosts = host.knownHostsName() + " " + key(host.hostKey) + "\n";
+
+    // When a script runs there, certificates without principals not allowed
+    ScriptRun run = executor(knownHosts, REQUIRE_PRINCIPALS).run("127.0.0.1", host.port(), "echo hi", RUN, line -> { });
+
+    // Then the plain key was asked for and accepted
+    assertThat(run.succeeded()).isTrue();
+  }
+
+  @Test
   void anUnknownPlainKeyIsStillRefusedWhenOnlyACaIsTrusted() throws Exception {
     // Given a host without a certificate, and known_hosts that only trusts the CA
     String knownHosts = "@cert-authority " + host.knownHostsName() + " " + key(hostCa) + "\n";
