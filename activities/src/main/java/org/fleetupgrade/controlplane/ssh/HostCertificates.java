@@ -25,8 +25,8 @@ import org.apache.sshd.core.CoreModuleProperties;
  */
 final class HostCertificates {
 
-  /** The config key an operator sets to accept certificates without principals. */
-  static final String SETTING = "ssh.acceptCertificatesWithoutPrincipals";
+  /** Where an operator accepts certificates without principals (the worker's config file). */
+  static final String SETTING = "controlPlane.ssh.acceptCertificatesWithoutPrincipals";
 
   private HostCertificates() {}
 

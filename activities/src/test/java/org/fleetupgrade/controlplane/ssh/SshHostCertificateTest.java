@@ -79,7 +79,7 @@ class SshHostCertificateTest {
     // When / Then the host is refused for good, saying why and how to allow it
     assertRefused(knownHosts, REQUIRE_PRINCIPALS, "host certificate \"mlab\" (serial 7) has no principals (names no"
         + " host); OpenSSH 10.3+ refuses such certificates, and so does fleet-upgrade unless"
-        + " ssh.acceptCertificatesWithoutPrincipals is true");
+        + " controlPlane.ssh.acceptCertificatesWithoutPrincipals is true");
   }
 
   @Test

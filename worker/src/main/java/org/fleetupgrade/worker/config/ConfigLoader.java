@@ -171,10 +171,11 @@ public final class ConfigLoader {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
     }
     ConfigNode s = n.child("ssh");
-    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout", "port");
+    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout", "port",
+        "acceptCertificatesWithoutPrincipals");
     Ssh ssh = new Ssh(s.string("user", "fleet-upgrade"), s.string("privateKeyPath", null),
         s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true),
-        s.integer("port", 22, 1));
+        s.integer("port", 22, 1), s.bool("acceptCertificatesWithoutPrincipals", false));
     ConfigNode r = n.child("releases");
     r.allowOnly("kubernetes", "cniPlugins", "crictl");
     ReleaseSources official = ReleaseSources.OFFICIAL;

@@ -48,6 +48,8 @@ class ConfigLoaderTest {
     assertThat(config.stages().get(2).reboot().maxUnavailable()).isEqualTo(50);
     assertThat(config.stages().get(1).reboot().maxUnavailable()).as("the global default").isEqualTo(20);
     assertThat(config.simulated()).isFalse();
+    assertThat(config.controlPlane().ssh().acceptCertificatesWithoutPrincipals())
+        .as("M-Lab's node certificates name no host").isTrue();
   }
 
   @Test
@@ -292,6 +294,7 @@ class ConfigLoaderTest {
     assertThat(sandbox.adminConfDestination()).isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
     assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true));
     assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
+    assertThat(real.controlPlane().ssh().acceptCertificatesWithoutPrincipals()).as("OpenSSH's rule").isFalse();
     assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
     assertThat(real.controlPlane().adminConfCopyCommand()).isEqualTo("gsutil cp");
     assertThat(real.health().ignoredNodeTaints()).containsExactly("lame-duck");
@@ -302,6 +305,20 @@ class ConfigLoaderTest {
              simulated: {currentVersion: v1.30.5}}
         simulation: {}
         """).errors()).contains("test.yaml: stages[0].kubernetes: a stage is either simulated or real (kubernetes), not both");
+  }
+
+  @Test
+  void hostCertificatesWithoutPrincipalsAreAcceptedOnlyWhenSaidSo() throws ConfigException {
+    // Given a real stage whose SSH settings accept certificates without principals
+    String stage = "stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}]\n";
+    FleetConfig accepting = ConfigLoader.parse(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipals: true}") + stage, Path.of("test.yaml"));
+
+    // Then the setting is carried, and anything but a boolean is an error
+    assertThat(accepting.controlPlane().ssh().acceptCertificatesWithoutPrincipals()).isTrue();
+    assertThat(errors(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipals: sometimes}") + stage).errors())
+        .containsExactly("test.yaml: controlPlane.ssh.acceptCertificatesWithoutPrincipals: must be true or false");
   }
 
   @Test
