@@ -33,8 +33,11 @@ final class CertificateCheckingKex extends DHGClient {
 
   /**
    * {@code factories} with every {@link DHGClient} key exchange replaced by this one. Group exchange
-   * ({@code diffie-hellman-group-exchange-*}, MINA's {@code DHGEXClient}) is kept as it is: it
-   * performs no certificate checks at all, which the known_hosts verifier makes up for.
+   * ({@code diffie-hellman-group-exchange-*}, MINA's {@code DHGEXClient}) cannot be wrapped so and is
+   * kept as it is: it never calls {@code verifyCertificate}, so a certificate it receives is checked
+   * by nothing in the key exchange, neither here nor by MINA. {@link KnownHostsVerifier} is then the
+   * only check, and it runs every rule itself ({@link HostCertificates#refusal}, {@link
+   * HostCertificates#signatureRefusal}), never relying on the key exchange having run them.
    */
   static List<KeyExchangeFactory> wrap(List<KeyExchangeFactory> factories) {
     return factories.stream().map(CertificateCheckingKex::wrap).collect(Collectors.toList());

@@ -4,13 +4,16 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import org.apache.sshd.client.config.hosts.HostPatternsHolder;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.common.session.Session;
+import org.apache.sshd.common.session.SessionContext;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
@@ -58,7 +61,7 @@ final class HostCertificates {
 
   /**
    * Why {@code cert}, presented by {@code host}, is not acceptable at {@code now} (type, validity,
-   * principals), or empty; the CA's signature and trust are checked elsewhere.
+   * critical options, principals), or empty; the CA's signature and trust are checked elsewhere.
    */
   static Optional<String> refusal(OpenSshCertificate cert, String host, boolean allowNoPrincipals, Instant now) {
     if (cert.getType() != OpenSshCertificate.Type.HOST) {
@@ -70,6 +73,12 @@ final class HostCertificates {
         return Optional.of(name(cert) + " is not valid before " + instant(cert.getValidAfter()));
       }
       return Optional.of(name(cert) + " expired at " + instant(cert.getValidBefore()));
+    }
+    if (cert.getCriticalOptions() != null && !cert.getCriticalOptions().isEmpty()) {
+      // No critical option is defined for host certificates: OpenSSH refuses any (sshkey.c
+      // cert_check_critical_options), as a critical option is one the client must understand.
+      return Optional.of(name(cert) + " has critical options " + cert.getCriticalOptionsMap().keySet()
+          + ", which no host certificate may carry");
     }
     Collection<String> principals = cert.getPrincipals();
     if (principals == null || principals.isEmpty()) {
@@ -102,19 +111,30 @@ final class HostCertificates {
     return HostPatternsHolder.isHostMatch(host, HostPatternsHolder.toPattern(principal).getPattern());
   }
 
+  /** As {@link #signatureRefusal(SessionContext, List, OpenSshCertificate)} with {@code session}'s signatures. */
+  static Optional<String> signatureRefusal(Session session, OpenSshCertificate cert) {
+    return signatureRefusal(session, session.getSignatureFactories(), cert);
+  }
+
   /**
    * Why the CA's signature on {@code cert} does not verify, or empty: the signature algorithm must
-   * be one of the CA key's, and MINA's signature of that algorithm (JCA underneath) must verify the
-   * certificate's signed part with the CA key.
+   * be one of the CA key's, not SHA-1 {@code ssh-rsa} (OpenSSH 8.2+ refuses certificates signed so),
+   * and the signature of that algorithm among {@code signatures} (JCA underneath) must verify the
+   * certificate's signed part with the CA key. {@code session} may be null.
    */
-  static Optional<String> signatureRefusal(Session session, OpenSshCertificate cert) {
+  static Optional<String> signatureRefusal(SessionContext session, List<NamedFactory<Signature>> signatures,
+      OpenSshCertificate cert) {
     String caType = KeyUtils.getKeyType(cert.getCaPubKey());
     String algorithm = cert.getSignatureAlgorithm();
     if (caType == null || algorithm == null || !caType.equals(KeyUtils.getCanonicalKeyType(algorithm))) {
       return Optional.of(name(cert) + " is signed with " + algorithm + ", which a " + caType + " CA key cannot make");
     }
+    if (KeyPairProvider.SSH_RSA.equals(algorithm)) {
+      return Optional.of(name(cert) + " is signed with ssh-rsa (RSA with SHA-1), which OpenSSH 8.2+ refuses for"
+          + " certificates; the CA must sign with rsa-sha2-512 or rsa-sha2-256 (ssh-keygen -t rsa-sha2-512)");
+    }
     try {
-      Signature verifier = NamedFactory.create(session.getSignatureFactories(), algorithm);
+      Signature verifier = NamedFactory.create(signatures, algorithm);
       if (verifier == null) {
         return Optional.of(name(cert) + " is signed with " + algorithm + ", which this client does not support");
       }
