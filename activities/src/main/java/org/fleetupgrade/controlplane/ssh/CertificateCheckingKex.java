@@ -68,19 +68,24 @@ final class CertificateCheckingKex extends DHGClient {
 
   @Override
   protected void verifyCertificate(Session session, OpenSshCertificate cert) throws Exception {
-    SshdSocketAddress target = HostCertificates.target(session);
-    boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
-    Optional<String> refusal = HostCertificates.refusal(cert, target == null ? null : target.getHostName(),
-        allowNoPrincipals, Instant.now());
-    if (refusal.isPresent()) {
-      ConnectionAttempt.refuse(session, refusal.get());
-      throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, refusal.get());
-    }
     try {
+      SshdSocketAddress target = HostCertificates.target(session);
+      boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
+      Optional<String> refusal = HostCertificates.refusal(cert, target == null ? null : target.getHostName(),
+          allowNoPrincipals, Instant.now());
+      if (refusal.isPresent()) {
+        ConnectionAttempt.refuse(session, refusal.get());
+        throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, refusal.get());
+      }
       super.verifyCertificate(session, cert);
-    } catch (Exception e) {
+    } catch (SshException e) {
       ConnectionAttempt.refuse(session, HostCertificates.name(cert) + " refused: " + e.getMessage());
       throw e;
+    } catch (RuntimeException e) {
+      // A certificate our checks cannot read is refused for good, not retried as a broken connection.
+      String reason = HostCertificates.name(cert) + " cannot be checked: " + e;
+      ConnectionAttempt.refuse(session, reason);
+      throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, reason, e);
     }
   }
 }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import org.apache.sshd.client.config.hosts.HostPatternValue;
 import org.apache.sshd.client.config.hosts.HostPatternsHolder;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.NamedFactory;
@@ -96,7 +97,9 @@ final class HostCertificates {
 
   /**
    * A principal names the host exactly, or as an OpenSSH wildcard pattern ({@code *} and {@code ?},
-   * as OpenSSH 10.3 and MINA SSHD allow in host certificates).
+   * as OpenSSH 10.3 and MINA SSHD allow in host certificates). A principal that is no valid pattern
+   * (e.g. {@code [mlab*}, which MINA's pattern parser rejects) matches nothing: the certificate is
+   * then refused for good as being for other hosts, not failed as if the connection had broken.
    */
   static boolean principalMatches(String principal, String host) {
     if (principal == null || principal.isEmpty()) {
@@ -108,7 +111,12 @@ final class HostCertificates {
     if (principal.indexOf(HostPatternsHolder.NEGATION_CHAR_PATTERN) >= 0) {
       return false;
     }
-    return HostPatternsHolder.isHostMatch(host, HostPatternsHolder.toPattern(principal).getPattern());
+    try {
+      HostPatternValue pattern = HostPatternsHolder.toPattern(principal);
+      return pattern != null && pattern.getPort() == 0 && HostPatternsHolder.isHostMatch(host, pattern.getPattern());
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   /** As {@link #signatureRefusal(SessionContext, List, OpenSshCertificate)} with {@code session}'s signatures. */

@@ -113,6 +113,17 @@ class HostCertificatesTest {
         + " for [mlab2-lga03.mlab-oti.measurement-lab.org], not for " + NODE);
   }
 
+  @Test
+  void aMalformedWildcardPrincipalMatchesNothing() throws Exception {
+    // Given a certificate whose only principal is a pattern MINA's pattern parser rejects
+    OpenSshCertificate cert = certificate().principals(List.of("[mlab*.measurement-lab.org")).sign(ca);
+
+    // When / Then it matches no host, so the certificate is refused as being for other hosts, without throwing
+    assertThat(HostCertificates.principalMatches("[mlab*.measurement-lab.org", NODE)).isFalse();
+    assertThat(HostCertificates.refusal(cert, NODE, true, now)).contains("host certificate \"mlab\" (serial 7) is"
+        + " for [[mlab*.measurement-lab.org], not for " + NODE);
+  }
+
   OpenSshCertificateBuilder certificate() {
     return OpenSshCertificateBuilder.hostCertificate().id("mlab").serial(7).publicKey(hostKey.getPublic());
   }

@@ -106,6 +106,17 @@ class SshHostCertificateTest {
   }
 
   @Test
+  void aCertificateWithAMalformedWildcardPrincipalIsRefusedForGood() throws Exception {
+    // Given a certificate whose principal is a wildcard pattern MINA's pattern parser throws on
+    host.presentCertificate(certificate().principals(List.of("[127.0.0.*")).sign(hostCa));
+    String knownHosts = "@cert-authority " + host.knownHostsName() + " " + key(hostCa) + "\n";
+
+    // When / Then it is a host key refusal (not retried), not a broken connection
+    assertRefused(knownHosts, ACCEPT_NO_PRINCIPALS,
+        "host certificate \"mlab\" (serial 7) is for [[127.0.0.*], not for 127.0.0.1");
+  }
+
+  @Test
   void aCertificateFromAnotherCaIsRefused() throws Exception {
     // Given the host's certificate is signed by a CA that known_hosts does not list
     KeyPair otherCa = ed25519();
