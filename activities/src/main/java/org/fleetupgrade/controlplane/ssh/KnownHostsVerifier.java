@@ -11,9 +11,12 @@ import java.util.function.Predicate;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
 import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.NamedFactory;
 import org.apache.sshd.common.SshConstants;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
+import org.apache.sshd.common.session.SessionContext;
+import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 
@@ -71,7 +74,19 @@ final class KnownHostsVerifier extends KnownHostsServerKeyVerifier {
 
   private Optional<String> certificateRefusal(ClientSession session, OpenSshCertificate cert,
       Collection<HostEntryPair> knownHosts) {
-    SshdSocketAddress target = HostCertificates.target(session);
+    boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
+    return certificateRefusal(HostCertificates.target(session), cert, knownHosts, allowNoPrincipals, session,
+        session.getSignatureFactories(), Instant.now());
+  }
+
+  /**
+   * Why {@code cert}, presented by the host reached as {@code target}, is refused by {@code knownHosts}
+   * at {@code now}, or empty: the whole decision for a certificate, without a session ({@code session}
+   * may be null; {@code signatures} verify the CA's signature).
+   */
+  static Optional<String> certificateRefusal(SshdSocketAddress target, OpenSshCertificate cert,
+      Collection<HostEntryPair> knownHosts, boolean allowNoPrincipals, SessionContext session,
+      List<NamedFactory<Signature>> signatures, Instant now) {
     if (target == null) {
       return Optional.of(HostCertificates.name(cert) + ": the host it was reached as is unknown");
     }
@@ -89,9 +104,8 @@ final class KnownHostsVerifier extends KnownHostsServerKeyVerifier {
       return Optional.of("host key " + HostCertificates.fingerprint(certified) + " (in its " + HostCertificates.name(cert)
           + ") is marked @revoked in known_hosts");
     }
-    boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
-    Optional<String> refusal = HostCertificates.refusal(cert, host, allowNoPrincipals, Instant.now())
-        .or(() -> HostCertificates.signatureRefusal(session, cert));
+    Optional<String> refusal = HostCertificates.refusal(cert, host, allowNoPrincipals, now)
+        .or(() -> HostCertificates.signatureRefusal(session, signatures, cert));
     if (refusal.isPresent()) {
       return refusal;
     }
