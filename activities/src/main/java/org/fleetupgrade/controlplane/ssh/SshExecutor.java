@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
@@ -39,6 +40,9 @@ public final class SshExecutor implements AutoCloseable {
       throw new IllegalArgumentException("private key " + settings.privateKey() + " is not readable");
     }
     client = SshClient.setUpDefaultClient();
+    // Never ~/.ssh/config: a Host block there could change the host name, port or user connected to,
+    // and so the name known_hosts is checked under.
+    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
     // Host certificates: MINA checks them during key exchange (aborting on an invalid one rather than
     // falling back to the bare key), CertificateCheckingKex says why it refuses, KnownHostsVerifier
     // decides whether known_hosts trusts the CA for the host, and HostKeyAlgorithmOrder asks for a
@@ -143,6 +147,11 @@ public final class SshExecutor implements AutoCloseable {
       return new SshFailure(SshFailure.Kind.TIMEOUT, where + ": " + message, e);
     }
     return new SshFailure(SshFailure.Kind.CONNECTION, where + ": " + message, e);
+  }
+
+  /** The client's resolver of host aliases (for tests: never ~/.ssh/config). */
+  HostConfigEntryResolver hostConfigEntryResolver() {
+    return client.getHostConfigEntryResolver();
   }
 
   @Override

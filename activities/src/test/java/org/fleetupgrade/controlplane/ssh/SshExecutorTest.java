@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,6 +70,15 @@ class SshExecutorTest {
 
     assertThat(run.exitStatus()).isEqualTo(3);
     assertThat(run.tail()).hasSize(ScriptOutput.TAIL_LINES).endsWith("line 100").startsWith("line 61");
+  }
+
+  @Test
+  void neverReadsTheUsersSshConfig() throws Exception {
+    // Given an executor
+    SshExecutor executor = pinned();
+
+    // When / Then no ~/.ssh/config Host block can change the host (and so the known_hosts name) it connects to
+    assertThat(executor.hostConfigEntryResolver()).isSameAs(HostConfigEntryResolver.EMPTY);
   }
 
   @Test
