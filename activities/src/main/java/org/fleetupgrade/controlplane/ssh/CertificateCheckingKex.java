@@ -17,13 +17,14 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 
 /**
- * MINA SSHD's client key exchange ({@link DHGClient}), which checks a host certificate the server
- * presents before anything else sees it: its type, validity, principals, critical options and the
- * CA's signature. It refuses with a bare "KeyExchange signature verification failed, CA expired"; this
- * subclass first checks type, validity and principals itself so that the refusal says which and
- * when ("host certificate "mlab" (serial 0) expired at ..."), records it on the session ({@link
- * ConnectionAttempt}), then lets MINA check everything as before and records MINA's own words if it
- * still refuses.
+ * MINA SSHD's client key exchange ({@link DHGClient}), with its check of the host certificate the
+ * server presents replaced by ours ({@link HostCertificates}): type, validity, critical options,
+ * principals and the CA's signature, as MINA checks them, but with principals matched against the
+ * name the host's key is checked under (its host-key alias, if any, else the host name connected
+ * to), where MINA would match the address connected to, and with a refusal that says which rule
+ * and when ("host certificate "mlab" (serial 0) expired at ..."), recorded on the session ({@link
+ * ConnectionAttempt}). Whether known_hosts trusts the CA is for {@link KnownHostsVerifier}, which
+ * runs the same checks again.
  */
 final class CertificateCheckingKex extends DHGClient {
 
@@ -71,15 +72,15 @@ final class CertificateCheckingKex extends DHGClient {
     try {
       SshdSocketAddress target = HostCertificates.target(session);
       boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
+      // Not MINA's DHGClient.verifyCertificate: it matches principals against the address connected
+      // to, which for a node reached by IP under its name (host-key alias) never matches.
       Optional<String> refusal = HostCertificates.refusal(cert, target == null ? null : target.getHostName(),
-          allowNoPrincipals, Instant.now());
+          allowNoPrincipals, Instant.now()).or(() -> HostCertificates.signatureRefusal(session, cert));
       if (refusal.isPresent()) {
         ConnectionAttempt.refuse(session, refusal.get());
         throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, refusal.get());
       }
-      super.verifyCertificate(session, cert);
     } catch (SshException e) {
-      ConnectionAttempt.refuse(session, HostCertificates.name(cert) + " refused: " + e.getMessage());
       throw e;
     } catch (RuntimeException e) {
       // A certificate our checks cannot read is refused for good, not retried as a broken connection.

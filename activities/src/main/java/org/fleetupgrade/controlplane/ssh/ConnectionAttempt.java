@@ -8,8 +8,9 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 
 /**
- * One connection of {@link SshExecutor}: the host name and port it was asked for, and why the host's
- * key was refused, if it was. It travels as the session's connection context ({@link
+ * One connection of {@link SshExecutor}: the host name and port it was asked for (or the host-key
+ * alias that stands for the host, as OpenSSH's {@code HostKeyAlias}), and why the host's key was
+ * refused, if it was. It travels as the session's connection context ({@link
  * ClientSession#getConnectionContext()}), which the key exchange, the known_hosts verifier and the
  * algorithm order can read from the session's first packet on, and which, unlike the session's own
  * attributes, is not cleared when MINA closes a session after a failed key exchange.
@@ -19,10 +20,13 @@ final class ConnectionAttempt {
   private static final AttributeKey<ConnectionAttempt> KEY = new AttributeKey<>();
 
   private final SshdSocketAddress target;
+  private final boolean aliased;
   private final AtomicReference<String> refusal = new AtomicReference<>();
 
-  ConnectionAttempt(String host, int port) {
-    this.target = new SshdSocketAddress(host, port);
+  /** A connection to {@code host}, whose key is looked up under {@code hostKeyAlias} if not null. */
+  ConnectionAttempt(String host, String hostKeyAlias, int port) {
+    this.aliased = hostKeyAlias != null;
+    this.target = new SshdSocketAddress(aliased ? hostKeyAlias : host, port);
   }
 
   /** The context to connect with. */
@@ -38,9 +42,17 @@ final class ConnectionAttempt {
     return null;
   }
 
-  /** The host name and port asked for (not the peer's address). */
+  /**
+   * The name and port the host's key is checked under: the host-key alias if there is one, else the
+   * host name asked for (never the peer's address).
+   */
   SshdSocketAddress target() {
     return target;
+  }
+
+  /** Whether the host's key is checked under an alias, and under that name only. */
+  boolean aliased() {
+    return aliased;
   }
 
   /** Records why {@code session}'s host key is refused; the first reason stays (later ones follow from it). */

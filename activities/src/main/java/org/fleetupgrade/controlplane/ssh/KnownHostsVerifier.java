@@ -27,7 +27,9 @@ import org.apache.sshd.core.CoreModuleProperties;
  * ConnectionAttempt}):
  *
  * <ul>
- *   <li>only the lines whose host patterns match the host name (and port) we connected to count, as
+ *   <li>only the lines whose host patterns match the host name (and port) we connected to, or its
+ *       host-key alias ({@link SshExecutor#run(String, String, int, String, java.time.Duration,
+ *       java.util.function.Consumer)}), count, as
  *       {@code KnownHostEntry.isHostMatch} reads them: {@code *}, {@code ?}, comma lists,
  *       {@code !} negation, {@code [host]:port}; never the peer's IP address;
  *   <li>a {@code @revoked} line with the CA key or the certified key refuses (as a {@code @revoked}
@@ -64,6 +66,20 @@ final class KnownHostsVerifier extends KnownHostsServerKeyVerifier {
       return false;
     }
     return super.acceptKnownHostEntries(session, remoteAddress, serverKey, knownHosts);
+  }
+
+  /**
+   * The names known_hosts lines are matched against: MINA's (the peer's address and the host name
+   * connected to), or, with a host-key alias, the alias alone, as OpenSSH's {@code HostKeyAlias}.
+   */
+  @Override
+  protected Collection<SshdSocketAddress> resolveHostNetworkIdentities(ClientSession session,
+      SocketAddress remoteAddress) {
+    ConnectionAttempt attempt = ConnectionAttempt.of(session);
+    if (attempt != null && attempt.aliased()) {
+      return List.of(attempt.target());
+    }
+    return super.resolveHostNetworkIdentities(session, remoteAddress);
   }
 
   @Override

@@ -61,9 +61,22 @@ public final class SshExecutor implements AutoCloseable {
    * once the script exits, whatever its status; throws when it could not run to its end.
    */
   public ScriptRun run(String host, int port, String script, Duration timeout, Consumer<String> lines) throws SshFailure {
-    String where = settings.user() + "@" + host + ":" + port;
+    return run(host, null, port, script, timeout, lines);
+  }
+
+  /**
+   * As {@link #run(String, int, String, Duration, Consumer)}, connecting to {@code address} but
+   * checking the host's key under {@code hostKeyAlias} (null: under {@code address}), as OpenSSH's
+   * {@code HostKeyAlias}: known_hosts lines (plain pins, {@code @cert-authority}, {@code @revoked})
+   * are matched against the alias only, never the address, and so are a host certificate's
+   * principals. A platform node is reached at its IP address and checked under its name.
+   */
+  public ScriptRun run(String address, String hostKeyAlias, int port, String script, Duration timeout,
+      Consumer<String> lines) throws SshFailure {
+    String where = settings.user() + "@" + address + ":" + port
+        + (hostKeyAlias == null || hostKeyAlias.equals(address) ? "" : " (host key checked as " + hostKeyAlias + ")");
     Deque<String> tail = ScriptOutput.newTail();
-    try (ClientSession session = connect(host, port, where)) {
+    try (ClientSession session = connect(address, hostKeyAlias, port, where)) {
       try (ChannelExec channel = session.createExecChannel(settings.remoteCommand());
            ScriptOutput out = new ScriptOutput(lines, tail)) {
         channel.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
@@ -95,8 +108,9 @@ public final class SshExecutor implements AutoCloseable {
     }
   }
 
-  private ClientSession connect(String host, int port, String where) throws IOException, SshFailure {
-    ConnectionAttempt attempt = new ConnectionAttempt(host, port);
+  private ClientSession connect(String host, String hostKeyAlias, int port, String where)
+      throws IOException, SshFailure {
+    ConnectionAttempt attempt = new ConnectionAttempt(host, hostKeyAlias, port);
     ClientSession session;
     try {
       session = client.connect(settings.user(), host, port, attempt.context(), null)

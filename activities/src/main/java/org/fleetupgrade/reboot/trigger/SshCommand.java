@@ -29,9 +29,13 @@ final class SshCommand implements AutoCloseable {
     return command;
   }
 
-  /** Runs the command on {@code node}; returns once it exits, whatever its status. */
-  ScriptRun run(String node) throws SshFailure {
-    return executor.run(node, settings.port(), NO_SCRIPT, settings.timeout(), line -> { });
+  /**
+   * Runs the command on {@code node}, connecting to {@code address} and checking the host key under
+   * the node's name ({@link SshExecutor#run(String, String, int, String, java.time.Duration,
+   * java.util.function.Consumer)}); returns once it exits, whatever its status.
+   */
+  ScriptRun run(String node, String address) throws SshFailure {
+    return executor.run(address, node, settings.port(), NO_SCRIPT, settings.timeout(), line -> { });
   }
 
   @Override
