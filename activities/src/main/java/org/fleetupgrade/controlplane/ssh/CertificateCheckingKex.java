@@ -3,6 +3,7 @@ package org.fleetupgrade.controlplane.ssh;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.sshd.client.kex.DHGClient;
 import org.apache.sshd.common.SshConstants;
@@ -14,7 +15,6 @@ import org.apache.sshd.common.kex.KeyExchange;
 import org.apache.sshd.common.kex.KeyExchangeFactory;
 import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
-import org.apache.sshd.core.CoreModuleProperties;
 
 /**
  * MINA SSHD's client key exchange ({@link DHGClient}), with its check of the host certificate the
@@ -28,8 +28,11 @@ import org.apache.sshd.core.CoreModuleProperties;
  */
 final class CertificateCheckingKex extends DHGClient {
 
-  private CertificateCheckingKex(DHFactory factory, Session session) {
+  private final Predicate<String> acceptsNoPrincipals;
+
+  private CertificateCheckingKex(DHFactory factory, Session session, Predicate<String> acceptsNoPrincipals) {
     super(factory, session);
+    this.acceptsNoPrincipals = acceptsNoPrincipals;
   }
 
   /**
@@ -40,11 +43,11 @@ final class CertificateCheckingKex extends DHGClient {
    * only check, and it runs every rule itself ({@link HostCertificates#refusal}, {@link
    * HostCertificates#signatureRefusal}), never relying on the key exchange having run them.
    */
-  static List<KeyExchangeFactory> wrap(List<KeyExchangeFactory> factories) {
-    return factories.stream().map(CertificateCheckingKex::wrap).collect(Collectors.toList());
+  static List<KeyExchangeFactory> wrap(List<KeyExchangeFactory> factories, Predicate<String> acceptsNoPrincipals) {
+    return factories.stream().map(factory -> wrap(factory, acceptsNoPrincipals)).collect(Collectors.toList());
   }
 
-  private static KeyExchangeFactory wrap(KeyExchangeFactory factory) {
+  private static KeyExchangeFactory wrap(KeyExchangeFactory factory, Predicate<String> acceptsNoPrincipals) {
     DHFactory dh = BuiltinDHFactories.resolveFactory(factory.getName());
     if (dh == null || dh.isGroupExchange()) {
       return factory;
@@ -57,7 +60,7 @@ final class CertificateCheckingKex extends DHGClient {
 
       @Override
       public KeyExchange createKeyExchange(Session session) {
-        return new CertificateCheckingKex(dh, session);
+        return new CertificateCheckingKex(dh, session, acceptsNoPrincipals);
       }
 
       @Override
@@ -71,11 +74,10 @@ final class CertificateCheckingKex extends DHGClient {
   protected void verifyCertificate(Session session, OpenSshCertificate cert) throws Exception {
     try {
       SshdSocketAddress target = HostCertificates.target(session);
-      boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
+      String host = target == null ? null : target.getHostName();
       // Not MINA's DHGClient.verifyCertificate: it matches principals against the address connected
       // to, which for a node reached by IP under its name (host-key alias) never matches.
-      Optional<String> refusal = HostCertificates.refusal(cert, target == null ? null : target.getHostName(),
-          allowNoPrincipals, Instant.now()).or(() -> HostCertificates.signatureRefusal(session, cert));
+      Optional<String> refusal = HostCertificates.refusal(cert, host, acceptsNoPrincipals.test(host), Instant.now()).or(() -> HostCertificates.signatureRefusal(session, cert));
       if (refusal.isPresent()) {
         ConnectionAttempt.refuse(session, refusal.get());
         throw new SshException(SshConstants.SSH2_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, refusal.get());

@@ -17,12 +17,11 @@ import org.apache.sshd.common.session.Session;
 import org.apache.sshd.common.session.SessionContext;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
-import org.apache.sshd.core.CoreModuleProperties;
 
 /**
  * What a host certificate must be, said as a reason when it is not: a host (not user) certificate,
  * within its validity window, naming the host it was reached as among its principals (or naming
- * none, when {@link CoreModuleProperties#ALLOW_EMPTY_CERTIFICATE_PRINCIPALS} allows it), signed by
+ * none, where {@link SshSettings#acceptCertificatesWithoutPrincipalsFor} allows it), signed by
  * its CA. MINA SSHD checks the same during key exchange ({@code DHGClient.verifyCertificate}); these
  * checks give the reasons, and run again when the host key is verified so that no certificate is
  * accepted on the key exchange's word alone.
@@ -30,7 +29,7 @@ import org.apache.sshd.core.CoreModuleProperties;
 final class HostCertificates {
 
   /** Where an operator accepts certificates without principals (the worker's config file). */
-  static final String SETTING = "controlPlane.ssh.acceptCertificatesWithoutPrincipals";
+  static final String SETTING = "controlPlane.ssh.acceptCertificatesWithoutPrincipalsFor";
 
   private HostCertificates() {}
 
@@ -85,7 +84,7 @@ final class HostCertificates {
     if (principals == null || principals.isEmpty()) {
       if (!allowNoPrincipals) {
         return Optional.of(name(cert) + " has no principals (names no host); OpenSSH 10.3+ refuses such"
-            + " certificates, and so does fleet-upgrade unless " + SETTING + " is true");
+            + " certificates, and so does fleet-upgrade unless " + SETTING + " matches " + host);
       }
       return Optional.empty();
     }

@@ -18,7 +18,6 @@ import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.session.SessionContext;
 import org.apache.sshd.common.signature.Signature;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
-import org.apache.sshd.core.CoreModuleProperties;
 
 /**
  * Verifies a host's key against the known_hosts file, never adding to it: MINA SSHD's {@link
@@ -48,8 +47,12 @@ final class KnownHostsVerifier extends KnownHostsServerKeyVerifier {
   static final String MARKER_CA = "cert-authority";
   static final String MARKER_REVOKED = "revoked";
 
-  KnownHostsVerifier(Path knownHosts) {
+  private final Predicate<String> acceptsNoPrincipals;
+
+  /** {@code acceptsNoPrincipals}: the hosts (by name checked under) whose certificate may name no host. */
+  KnownHostsVerifier(Path knownHosts, Predicate<String> acceptsNoPrincipals) {
     super(RejectAllServerKeyVerifier.INSTANCE, knownHosts);
+    this.acceptsNoPrincipals = acceptsNoPrincipals;
   }
 
   @Override
@@ -90,8 +93,9 @@ final class KnownHostsVerifier extends KnownHostsServerKeyVerifier {
 
   private Optional<String> certificateRefusal(ClientSession session, OpenSshCertificate cert,
       Collection<HostEntryPair> knownHosts) {
-    boolean allowNoPrincipals = CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.getRequired(session);
-    return certificateRefusal(HostCertificates.target(session), cert, knownHosts, allowNoPrincipals, session,
+    SshdSocketAddress target = HostCertificates.target(session);
+    boolean allowNoPrincipals = target != null && acceptsNoPrincipals.test(target.getHostName());
+    return certificateRefusal(target, cert, knownHosts, allowNoPrincipals, session,
         session.getSignatureFactories(), Instant.now());
   }
 

@@ -48,9 +48,10 @@ public final class SshExecutor implements AutoCloseable {
     // decides whether known_hosts trusts the CA for the host, and HostKeyAlgorithmOrder asks for a
     // certificate first only from hosts whose CA known_hosts trusts.
     CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, true);
-    CoreModuleProperties.ALLOW_EMPTY_CERTIFICATE_PRINCIPALS.set(client, settings.acceptCertificatesWithoutPrincipals());
-    client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories()));
-    client.setServerKeyVerifier(new KnownHostsVerifier(settings.knownHosts()));
+    client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories(),
+        settings::acceptsCertificatesWithoutPrincipals));
+    client.setServerKeyVerifier(new KnownHostsVerifier(settings.knownHosts(),
+        settings::acceptsCertificatesWithoutPrincipals));
     client.addSessionListener(new HostKeyAlgorithmOrder(settings.knownHosts()));
     client.setKeyIdentityProvider(new FileKeyPairProvider(settings.privateKey()));
     client.start();

@@ -127,17 +127,23 @@ public final class ScriptHost implements AutoCloseable {
 
   /**
    * Settings whose known_hosts file holds {@code knownHosts}, whose private key is {@code identity},
-   * and that accept host certificates without principals when {@code acceptNoPrincipals}.
+   * and that accept host certificates without principals from 127.0.0.1 when {@code acceptNoPrincipals}.
    */
   public SshSettings settings(Path dir, String knownHosts, KeyPair identity, Duration connectTimeout,
       boolean acceptNoPrincipals) throws Exception {
+    return settings(dir, knownHosts, identity, connectTimeout, acceptNoPrincipals ? List.of("127.0.0.1") : List.of());
+  }
+
+  /** As above, accepting host certificates without principals from the hosts {@code noPrincipalsFor} matches. */
+  public SshSettings settings(Path dir, String knownHosts, KeyPair identity, Duration connectTimeout,
+      List<String> noPrincipalsFor) throws Exception {
     Path knownHostsFile = dir.resolve("known_hosts");
     Files.writeString(knownHostsFile, knownHosts);
     Path key = dir.resolve("id_ecdsa");
     try (OutputStream out = Files.newOutputStream(key)) {
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(identity, "fleet-upgrade-test", null, out);
     }
-    return new SshSettings("fleet-upgrade", key, knownHostsFile, connectTimeout, null, acceptNoPrincipals);
+    return new SshSettings("fleet-upgrade", key, knownHostsFile, connectTimeout, null, noPrincipalsFor);
   }
 
   public static KeyPair newKeyPair() {

@@ -78,7 +78,30 @@ class SshHostCertificateTest {
     // When / Then the host is refused for good, saying why and how to allow it
     assertRefused(knownHosts, REQUIRE_PRINCIPALS, "host certificate \"mlab\" (serial 7) has no principals (names no"
         + " host); OpenSSH 10.3+ refuses such certificates, and so does fleet-upgrade unless"
-        + " controlPlane.ssh.acceptCertificatesWithoutPrincipals is true");
+        + " controlPlane.ssh.acceptCertificatesWithoutPrincipalsFor matches 127.0.0.1");
+  }
+
+  @Test
+  void aCertificateWithoutPrincipalsIsAcceptedOnlyForTheHostsThePatternsMatch() throws Exception {
+    // Given a node presenting a certificate without principals, a CA trusted for the node's name and
+    // for its address, and certificates without principals accepted for M-Lab's names only
+    host.presentCertificate(certificate().sign(hostCa));
+    String knownHosts = "@cert-authority [*.measurement-lab.org]:" + host.port() + "," + host.knownHostsName() + " "
+        + key(hostCa) + "\n";
+    ssh = new SshExecutor(host.settings(dir, knownHosts, host.clientKey, CONNECT, List.of("*.measurement-lab.org")));
+
+    // When the node is reached at its address under its name, Then the script runs
+    assertThat(ssh.run("127.0.0.1", "mlab1-lga03.mlab-oti.measurement-lab.org", host.port(), "echo hi", RUN,
+        line -> { }).succeeded()).isTrue();
+
+    // When it is reached and checked as 127.0.0.1, which the patterns do not match, Then it is refused for good
+    assertThatThrownBy(() -> ssh.run("127.0.0.1", host.port(), "echo hi", RUN, line -> { }))
+        .isInstanceOfSatisfying(SshFailure.class, e -> {
+          assertThat(e.kind()).isEqualTo(SshFailure.Kind.HOST_KEY);
+          assertThat(e.getMessage()).contains("has no principals").contains("acceptCertificatesWithoutPrincipalsFor"
+              + " matches 127.0.0.1");
+        });
+    assertThat(host.received).hasSize(1);
   }
 
   @Test

@@ -50,12 +50,13 @@ public record FleetConfig(
   /**
    * How fleet-upgrade logs in to control-plane VMs and platform nodes.
    *
-   * @param acceptCertificatesWithoutPrincipals accept a host certificate that names no host, when a
-   *     {@code @cert-authority} line for the host trusts its CA (M-Lab's nodes: epoxy-images signs
-   *     their host keys without principals); OpenSSH 10.3+ refuses such certificates
+   * @param acceptCertificatesWithoutPrincipalsFor host patterns (as in known_hosts; empty: none) of
+   *     the hosts, by the name their key is checked under, whose host certificate may name no host
+   *     when a {@code @cert-authority} line for the host trusts its CA (M-Lab's nodes: epoxy-images
+   *     signs their host keys without principals); OpenSSH 10.3+ refuses such certificates
    */
   public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout, int port,
-      boolean acceptCertificatesWithoutPrincipals) {}
+      List<String> acceptCertificatesWithoutPrincipalsFor) {}
 
   /** Where the upgrade scripts download from (each file checked against its published SHA-256). */
   public record Releases(String kubernetes, String cniPlugins, String crictl) {}

@@ -106,7 +106,7 @@ public final class RealStages {
     try {
       sshSettings = new SshSettings(cp.ssh().user(), Path.of(cp.ssh().privateKeyPath()),
           Path.of(cp.ssh().knownHostsPath()), cp.ssh().connectTimeout(), null,
-          cp.ssh().acceptCertificatesWithoutPrincipals());
+          cp.ssh().acceptCertificatesWithoutPrincipalsFor());
       ssh = new SshExecutor(sshSettings);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(config.source() + ": controlPlane.ssh: " + e.getMessage());
