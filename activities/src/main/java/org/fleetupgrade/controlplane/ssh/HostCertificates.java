@@ -20,11 +20,12 @@ import org.apache.sshd.common.util.net.SshdSocketAddress;
 
 /**
  * What a host certificate must be, said as a reason when it is not: a host (not user) certificate,
- * within its validity window, naming the host it was reached as among its principals (or naming
- * none, where {@link SshSettings#acceptCertificatesWithoutPrincipalsFor} allows it), signed by
- * its CA. MINA SSHD checks the same during key exchange ({@code DHGClient.verifyCertificate}); these
- * checks give the reasons, and run again when the host key is verified so that no certificate is
- * accepted on the key exchange's word alone.
+ * within its validity window, without critical options, naming among its principals the name its
+ * key is checked under (the host-key alias, else the host connected to), or naming none where
+ * {@link SshSettings#acceptCertificatesWithoutPrincipalsFor} allows it, signed by its CA with
+ * anything but SHA-1 {@code ssh-rsa}. These checks replace MINA's in the key exchange ({@link
+ * CertificateCheckingKex}) and run again when the host key is verified ({@link KnownHostsVerifier}),
+ * so that no certificate is accepted on the key exchange's word alone.
  */
 final class HostCertificates {
 

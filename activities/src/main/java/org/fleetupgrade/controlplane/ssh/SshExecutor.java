@@ -43,10 +43,11 @@ public final class SshExecutor implements AutoCloseable {
     // Never ~/.ssh/config: a Host block there could change the host name, port or user connected to,
     // and so the name known_hosts is checked under.
     client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
-    // Host certificates: MINA checks them during key exchange (aborting on an invalid one rather than
-    // falling back to the bare key), CertificateCheckingKex says why it refuses, KnownHostsVerifier
-    // decides whether known_hosts trusts the CA for the host, and HostKeyAlgorithmOrder asks for a
-    // certificate first only from hosts whose CA known_hosts trusts.
+    // Host certificates: CertificateCheckingKex checks them during key exchange in place of MINA
+    // (aborting on an invalid one rather than falling back to the bare key) and says why it refuses,
+    // KnownHostsVerifier checks them again and decides whether known_hosts trusts the CA for the
+    // host, and HostKeyAlgorithmOrder asks for a certificate first only from hosts whose CA
+    // known_hosts trusts.
     CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, true);
     client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories(),
         settings::acceptsCertificatesWithoutPrincipals));
