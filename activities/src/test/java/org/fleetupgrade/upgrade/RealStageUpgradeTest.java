@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogReview;
 import org.fleetupgrade.controlplane.ComputeControlPlaneFinder;
@@ -180,7 +181,11 @@ class RealStageUpgradeTest {
           java.util.Map.of(), KuredDaemonSets.MLAB_ARGS)).create();
       host.play = (script, call) -> play(script, host.received.get(host.received.size() - 1).command());
 
-      SshSettings sshSettings = host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10));
+      // Control-plane VMs are checked under their address; platform nodes, reached at their address,
+      // under their names (the SSH reboot trigger's host-key alias).
+      String hostKey = " " + PublicKeyEntry.toString(host.hostKey.getPublic()) + "\n";
+      SshSettings sshSettings = host.settings(dir, "[127.0.0.1]:" + host.port() + hostKey
+          + "[*.mlab-sandbox.measurement-lab.org]:" + host.port() + hostKey, host.clientKey, Duration.ofSeconds(10), false);
       try (SshExecutor ssh = new SshExecutor(sshSettings);
            ComputeControlPlaneFinder finder = ComputeControlPlaneFinder.connect(compute.endpoint());
            CloudBuildWatcher builds = new CloudBuildWatcher(CloudBuildClient.create(CloudBuildWatcher.settings(

@@ -13,16 +13,17 @@ import java.util.function.Consumer;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
-import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
-import org.apache.sshd.client.keyverifier.RejectAllServerKeyVerifier;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
+import org.apache.sshd.core.CoreModuleProperties;
 
 /**
- * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file
- * (an unknown or changed key is refused, never accepted), the script goes to the remote command's
- * standard input, its output is streamed line by line, and it has a deadline.
+ * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file,
+ * pinned or certified by a {@code @cert-authority} there (an unknown, changed, revoked or badly
+ * certified key is refused, never accepted; see {@link KnownHostsVerifier}), the script goes to the
+ * remote command's standard input, its output is streamed line by line, and it has a deadline.
  */
 public final class SshExecutor implements AutoCloseable {
 
@@ -39,7 +40,20 @@ public final class SshExecutor implements AutoCloseable {
       throw new IllegalArgumentException("private key " + settings.privateKey() + " is not readable");
     }
     client = SshClient.setUpDefaultClient();
-    client.setServerKeyVerifier(new KnownHostsServerKeyVerifier(RejectAllServerKeyVerifier.INSTANCE, settings.knownHosts()));
+    // Never ~/.ssh/config: a Host block there could change the host name, port or user connected to,
+    // and so the name known_hosts is checked under.
+    client.setHostConfigEntryResolver(HostConfigEntryResolver.EMPTY);
+    // Host certificates: CertificateCheckingKex checks them during key exchange in place of MINA
+    // (aborting on an invalid one rather than falling back to the bare key) and says why it refuses,
+    // KnownHostsVerifier checks them again and decides whether known_hosts trusts the CA for the
+    // host, and HostKeyAlgorithmOrder asks for a certificate first only from hosts whose CA
+    // known_hosts trusts.
+    CoreModuleProperties.ABORT_ON_INVALID_CERTIFICATE.set(client, true);
+    client.setKeyExchangeFactories(CertificateCheckingKex.wrap(client.getKeyExchangeFactories(),
+        settings::acceptsCertificatesWithoutPrincipals));
+    client.setServerKeyVerifier(new KnownHostsVerifier(settings.knownHosts(),
+        settings::acceptsCertificatesWithoutPrincipals));
+    client.addSessionListener(new HostKeyAlgorithmOrder(settings.knownHosts()));
     client.setKeyIdentityProvider(new FileKeyPairProvider(settings.privateKey()));
     client.start();
   }
@@ -49,9 +63,22 @@ public final class SshExecutor implements AutoCloseable {
    * once the script exits, whatever its status; throws when it could not run to its end.
    */
   public ScriptRun run(String host, int port, String script, Duration timeout, Consumer<String> lines) throws SshFailure {
-    String where = settings.user() + "@" + host + ":" + port;
+    return run(host, null, port, script, timeout, lines);
+  }
+
+  /**
+   * As {@link #run(String, int, String, Duration, Consumer)}, connecting to {@code address} but
+   * checking the host's key under {@code hostKeyAlias} (null: under {@code address}), as OpenSSH's
+   * {@code HostKeyAlias}: known_hosts lines (plain pins, {@code @cert-authority}, {@code @revoked})
+   * are matched against the alias only, never the address, and so are a host certificate's
+   * principals. A platform node is reached at its IP address and checked under its name.
+   */
+  public ScriptRun run(String address, String hostKeyAlias, int port, String script, Duration timeout,
+      Consumer<String> lines) throws SshFailure {
+    String where = settings.user() + "@" + address + ":" + port
+        + (hostKeyAlias == null || hostKeyAlias.equals(address) ? "" : " (host key checked as " + hostKeyAlias + ")");
     Deque<String> tail = ScriptOutput.newTail();
-    try (ClientSession session = connect(host, port, where)) {
+    try (ClientSession session = connect(address, hostKeyAlias, port, where)) {
       try (ChannelExec channel = session.createExecChannel(settings.remoteCommand());
            ScriptOutput out = new ScriptOutput(lines, tail)) {
         channel.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
@@ -83,23 +110,38 @@ public final class SshExecutor implements AutoCloseable {
     }
   }
 
-  private ClientSession connect(String host, int port, String where) throws IOException, SshFailure {
+  private ClientSession connect(String host, String hostKeyAlias, int port, String where)
+      throws IOException, SshFailure {
+    ConnectionAttempt attempt = new ConnectionAttempt(host, hostKeyAlias, port);
     ClientSession session;
     try {
-      session = client.connect(settings.user(), host, port).verify(settings.connectTimeout()).getSession();
+      session = client.connect(settings.user(), host, port, attempt.context(), null)
+          .verify(settings.connectTimeout()).getSession();
     } catch (IOException e) {
-      throw classify(where, e);
+      throw classify(where, attempt, e);
     }
     try {
       session.auth().verify(settings.connectTimeout());
       return session;
     } catch (IOException e) {
       session.close(true);
-      throw classify(where, e);
+      throw classify(where, attempt, e);
     }
   }
 
-  /** Host key and login refusals cannot be retried away; everything else on the wire can. */
+  /** A refused host key says why, as the check that refused it recorded; any other failure as {@link #classify}. */
+  private static SshFailure classify(String where, ConnectionAttempt attempt, IOException e) {
+    String refusal = attempt.refusal();
+    if (refusal != null) {
+      return new SshFailure(SshFailure.Kind.HOST_KEY, where + ": " + refusal, e);
+    }
+    return classify(where, e);
+  }
+
+  /**
+   * Host key and login refusals cannot be retried away; everything else on the wire can. A host key
+   * refusal with a recorded reason ({@link ConnectionAttempt#refusal()}) never gets here.
+   */
   static SshFailure classify(String where, IOException e) {
     String message = String.valueOf(e.getMessage());
     if (message.contains("Server key did not validate")) {
@@ -109,6 +151,11 @@ public final class SshExecutor implements AutoCloseable {
     if (message.contains("No more authentication methods available") || message.contains("authentication")) {
       return new SshFailure(SshFailure.Kind.AUTHENTICATION, where + ": login refused: " + message, e);
     }
+    if (message.contains("KeyExchange") && message.contains("verification failed")) {
+      // MINA's key exchange refused the host's proof of its key or certificate (a check without a
+      // recorded reason, e.g. during group exchange): the same host will be refused again.
+      return new SshFailure(SshFailure.Kind.HOST_KEY, where + ": host key refused: " + message, e);
+    }
     if (e instanceof ConnectException || e.getCause() instanceof ConnectException) {
       return new SshFailure(SshFailure.Kind.CONNECTION, where + ": connection refused", e);
     }
@@ -116,6 +163,11 @@ public final class SshExecutor implements AutoCloseable {
       return new SshFailure(SshFailure.Kind.TIMEOUT, where + ": " + message, e);
     }
     return new SshFailure(SshFailure.Kind.CONNECTION, where + ": " + message, e);
+  }
+
+  /** The client's resolver of host aliases (for tests: never ~/.ssh/config). */
+  HostConfigEntryResolver hostConfigEntryResolver() {
+    return client.getHostConfigEntryResolver();
   }
 
   @Override

@@ -12,8 +12,12 @@ import org.fleetupgrade.reboot.trigger.RebootTrigger;
 public interface RebootMechanism {
   String reboot(String node, String address);
 
-  /** A trigger: the reboot service is asked by the node's name, SSH goes to its address. */
+  /**
+   * A trigger: the reboot service is asked by the node's name; SSH goes to its address and checks
+   * its host key under its name ({@link RebootTrigger#trigger(String, String)}). {@code method} no
+   * longer changes what the trigger is given; it stays for the callers.
+   */
   static RebootMechanism of(RebootMethod method, RebootTrigger trigger) {
-    return (node, address) -> trigger.trigger(method == RebootMethod.REBOOT_API ? node : address).detail();
+    return (node, address) -> trigger.trigger(node, address).detail();
   }
 }

@@ -14,6 +14,15 @@ public interface RebootTrigger extends AutoCloseable {
    */
   TriggerResult trigger(String node);
 
+  /**
+   * Triggers the reboot of {@code node}, reachable at {@code address} (its IP address, or its name).
+   * The SSH triggers connect to the address and check the node's host key under its name (the name
+   * known_hosts and host certificates use); the others need the name only.
+   */
+  default TriggerResult trigger(String node, String address) {
+    return trigger(node);
+  }
+
   /** The configuration name of the method: {@code ssh}, {@code reboot-api} or {@code kured-sentinel}. */
   String method();
 

@@ -22,10 +22,16 @@ public final class SentinelRebootTrigger implements RebootTrigger {
 
   @Override
   public TriggerResult trigger(String node) {
+    return trigger(node, node);
+  }
+
+  @Override
+  public TriggerResult trigger(String node, String address) {
     RebootFailures.requireHostName(node);
+    RebootFailures.requireHostName(address);
     ScriptRun run;
     try {
-      run = command.run(node);
+      run = command.run(node, address);
     } catch (SshFailure e) {
       throw RebootFailures.ssh(node, e, "");
     }

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import org.fleetupgrade.controlplane.ssh.ScriptRun;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
 import org.fleetupgrade.controlplane.ssh.SshFailure;
-import org.fleetupgrade.controlplane.ssh.SshSettings;
 
 /**
  * One fixed command run on nodes over the project's {@link SshExecutor}. The command is the SSH exec
@@ -23,18 +22,20 @@ final class SshCommand implements AutoCloseable {
   SshCommand(SshTriggerSettings settings, String command) {
     this.settings = settings;
     this.command = command;
-    SshSettings ssh = settings.ssh();
-    this.executor = new SshExecutor(new SshSettings(ssh.user(), ssh.privateKey(), ssh.knownHosts(),
-        ssh.connectTimeout(), command));
+    this.executor = new SshExecutor(settings.ssh().withRemoteCommand(command));
   }
 
   String command() {
     return command;
   }
 
-  /** Runs the command on {@code node}; returns once it exits, whatever its status. */
-  ScriptRun run(String node) throws SshFailure {
-    return executor.run(node, settings.port(), NO_SCRIPT, settings.timeout(), line -> { });
+  /**
+   * Runs the command on {@code node}, connecting to {@code address} and checking the host key under
+   * the node's name ({@link SshExecutor#run(String, String, int, String, java.time.Duration,
+   * java.util.function.Consumer)}); returns once it exits, whatever its status.
+   */
+  ScriptRun run(String node, String address) throws SshFailure {
+    return executor.run(address, node, settings.port(), NO_SCRIPT, settings.timeout(), line -> { });
   }
 
   @Override

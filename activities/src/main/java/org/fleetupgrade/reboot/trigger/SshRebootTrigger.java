@@ -19,10 +19,16 @@ public final class SshRebootTrigger implements RebootTrigger {
 
   @Override
   public TriggerResult trigger(String node) {
+    return trigger(node, node);
+  }
+
+  @Override
+  public TriggerResult trigger(String node, String address) {
     RebootFailures.requireHostName(node);
+    RebootFailures.requireHostName(address);
     ScriptRun run;
     try {
-      run = command.run(node);
+      run = command.run(node, address);
     } catch (SshFailure e) {
       if (e.kind() == SshFailure.Kind.CONNECTION && RebootFailures.afterCommandStarted(e)) {
         return new TriggerResult(node, method(), "ssh: connection closed by the reboot before `" + command.command()

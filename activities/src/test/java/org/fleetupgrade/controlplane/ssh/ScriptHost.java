@@ -16,9 +16,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.keyprovider.HostKeyCertificateProvider;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.session.SessionContext;
 import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.SshServer;
@@ -53,7 +56,7 @@ public final class ScriptHost implements AutoCloseable {
 
   public record Received(String command, String script) {}
 
-  public final KeyPair hostKey = newKeyPair();
+  public final KeyPair hostKey;
   public final KeyPair clientKey = newKeyPair();
   public final List<Received> received = new CopyOnWriteArrayList<>();
   final AtomicInteger calls = new AtomicInteger();
@@ -62,6 +65,12 @@ public final class ScriptHost implements AutoCloseable {
   public volatile Behaviour play = (script, call) -> Reply.exit(0);
 
   public ScriptHost() throws IOException {
+    this(newKeyPair());
+  }
+
+  /** A host whose host key is {@code hostKey}. */
+  public ScriptHost(KeyPair hostKey) throws IOException {
+    this.hostKey = hostKey;
     server = SshServer.setUpDefaultServer();
     server.setHost("127.0.0.1");
     server.setPort(0);
@@ -75,6 +84,37 @@ public final class ScriptHost implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * From now on the host also presents {@code certificate} (of its host key), as sshd does with a
+   * HostCertificate: it offers the certificate's algorithms besides its plain key's.
+   */
+  public void presentCertificate(OpenSshCertificate certificate) {
+    server.setHostKeyCertificateProvider(session -> List.of(certificate));
+  }
+
+  /**
+   * A misbehaving host: it offers the algorithms of {@code offered}, as a host certificate, but
+   * sends {@code sent} in the key exchange (MINA's server never offers a user certificate itself).
+   */
+  public void presentCertificate(OpenSshCertificate offered, OpenSshCertificate sent) {
+    server.setHostKeyCertificateProvider(new HostKeyCertificateProvider() {
+      @Override
+      public Iterable<OpenSshCertificate> loadCertificates(SessionContext session) {
+        return List.of(offered);
+      }
+
+      @Override
+      public OpenSshCertificate loadCertificate(SessionContext session, String keyType) {
+        return sent;
+      }
+    });
+  }
+
+  /** This host as known_hosts names it: {@code [127.0.0.1]:port}, the port not being 22. */
+  public String knownHostsName() {
+    return "[127.0.0.1]:" + port();
+  }
+
   /** A known_hosts line pinning {@code key} for this host, as ssh-keyscan writes it for a non-22 port. */
   String knownHostsLine(KeyPair key) {
     return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(key.getPublic()) + "\n";
@@ -82,13 +122,28 @@ public final class ScriptHost implements AutoCloseable {
 
   /** Settings whose known_hosts pins {@code pinned} and whose private key is {@code identity}. */
   public SshSettings settings(Path dir, KeyPair pinned, KeyPair identity, Duration connectTimeout) throws Exception {
-    Path knownHosts = dir.resolve("known_hosts");
-    Files.writeString(knownHosts, pinned == null ? "" : knownHostsLine(pinned));
+    return settings(dir, pinned == null ? "" : knownHostsLine(pinned), identity, connectTimeout, false);
+  }
+
+  /**
+   * Settings whose known_hosts file holds {@code knownHosts}, whose private key is {@code identity},
+   * and that accept host certificates without principals from 127.0.0.1 when {@code acceptNoPrincipals}.
+   */
+  public SshSettings settings(Path dir, String knownHosts, KeyPair identity, Duration connectTimeout,
+      boolean acceptNoPrincipals) throws Exception {
+    return settings(dir, knownHosts, identity, connectTimeout, acceptNoPrincipals ? List.of("127.0.0.1") : List.of());
+  }
+
+  /** As above, accepting host certificates without principals from the hosts {@code noPrincipalsFor} matches. */
+  public SshSettings settings(Path dir, String knownHosts, KeyPair identity, Duration connectTimeout,
+      List<String> noPrincipalsFor) throws Exception {
+    Path knownHostsFile = dir.resolve("known_hosts");
+    Files.writeString(knownHostsFile, knownHosts);
     Path key = dir.resolve("id_ecdsa");
     try (OutputStream out = Files.newOutputStream(key)) {
       OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(identity, "fleet-upgrade-test", null, out);
     }
-    return new SshSettings("fleet-upgrade", key, knownHosts, connectTimeout, null);
+    return new SshSettings("fleet-upgrade", key, knownHostsFile, connectTimeout, null, noPrincipalsFor);
   }
 
   public static KeyPair newKeyPair() {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
+import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,6 +73,15 @@ class SshExecutorTest {
   }
 
   @Test
+  void neverReadsTheUsersSshConfig() throws Exception {
+    // Given an executor
+    SshExecutor executor = pinned();
+
+    // When / Then no ~/.ssh/config Host block can change the host (and so the known_hosts name) it connects to
+    assertThat(executor.hostConfigEntryResolver()).isSameAs(HostConfigEntryResolver.EMPTY);
+  }
+
+  @Test
   void anUnknownHostKeyIsRefusedAndNothingRuns() throws Exception {
     ssh = new SshExecutor(host.settings(dir, null, host.clientKey, CONNECT));
 
@@ -90,6 +100,24 @@ class SshExecutorTest {
 
     assertThatThrownBy(() -> ssh.run("127.0.0.1", host.port(), "echo hi", RUN, line -> { }))
         .isInstanceOfSatisfying(SshFailure.class, e -> assertThat(e.kind()).isEqualTo(SshFailure.Kind.HOST_KEY));
+    assertThat(host.received).isEmpty();
+  }
+
+  @Test
+  void aRevokedHostKeyIsRefusedEvenWhenPinned() throws Exception {
+    // Given known_hosts pins the host's key and also marks it @revoked
+    String pinned = host.knownHostsLine(host.hostKey);
+    ssh = new SshExecutor(host.settings(dir, pinned + "@revoked * " + pinned.substring(pinned.indexOf(' ') + 1),
+        host.clientKey, CONNECT, false));
+
+    // When / Then it is refused for good, saying so
+    assertThatThrownBy(() -> ssh.run("127.0.0.1", host.port(), "echo hi", RUN, line -> { }))
+        .isInstanceOfSatisfying(SshFailure.class, e -> {
+          assertThat(e.kind()).isEqualTo(SshFailure.Kind.HOST_KEY);
+          assertThat(e.kind().retryable()).isFalse();
+          assertThat(e).hasMessage("fleet-upgrade@127.0.0.1:" + host.port() + ": host key " + HostCertificates.fingerprint(
+              host.hostKey.getPublic()) + " is marked @revoked in known_hosts");
+        });
     assertThat(host.received).isEmpty();
   }
 

@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
+import org.apache.sshd.certificate.OpenSshCertificateBuilder;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.fleetupgrade.controlplane.ssh.ScriptHost;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
 import org.fleetupgrade.controlplane.ssh.SshSettings;
+import org.fleetupgrade.reboot.node.RebootMechanism;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SshRebootTriggerTest {
 
   private static final String NODE = "127.0.0.1";
+  private static final String NODE_NAME = "mlab1-lga03.mlab-oti.measurement-lab.org";
   private static final Duration CONNECT = Duration.ofSeconds(10);
 
   @TempDir
@@ -49,6 +57,68 @@ class SshRebootTriggerTest {
   private RebootTrigger trigger(SshTriggerSettings settings) {
     trigger = new SshRebootTrigger(settings);
     return trigger;
+  }
+
+  @Test
+  void aNodeReachedByIpIsCheckedUnderItsNameAgainstTheCaLine() throws Exception {
+    // Given a platform node presenting a host certificate for its name, signed by M-Lab's host CA, and
+    // known_hosts trusting that CA for M-Lab's names only (for this test's port)
+    KeyPair ca = ed25519();
+    ScriptHost node = new ScriptHost(ed25519());
+    try (node) {
+      node.play = (script, call) -> Reply.exit(0);
+      node.presentCertificate(OpenSshCertificateBuilder.hostCertificate().id("mlab").serial(1)
+          .publicKey(node.hostKey.getPublic()).principals(List.of(NODE_NAME)).sign(ca));
+      String knownHosts = "@cert-authority [*.measurement-lab.org]:" + node.port() + " "
+          + PublicKeyEntry.toString(ca.getPublic()) + "\n";
+      SshTriggerSettings settings = new SshTriggerSettings(node.settings(dir, knownHosts, node.clientKey, CONNECT,
+          false), node.port(), null, null, Duration.ofSeconds(10));
+      trigger(settings);
+      RebootMechanism mechanism = RebootMechanism.of(RebootMethod.SSH, trigger);
+
+      // When the stage's mechanism reboots the node by name, at its address (as KubernetesNodeReboots does)
+      String detail = mechanism.reboot(NODE_NAME, "127.0.0.1");
+
+      // Then the host key was checked under the name, and the command ran
+      assertThat(detail).isEqualTo("ssh: `sudo systemctl reboot` exited 0");
+      assertThat(node.received).singleElement().satisfies(r -> assertThat(r.command()).isEqualTo("sudo systemctl reboot"));
+
+      // And without the name, the same node at the same address is refused for good: no line trusts 127.0.0.1
+      assertThatThrownBy(() -> trigger.trigger("127.0.0.1"))
+          .isInstanceOfSatisfying(ApplicationFailure.class, e -> {
+            assertThat(e.isNonRetryable()).isTrue();
+            assertThat(e.getType()).isEqualTo(RebootFailures.SSH_REFUSED);
+          });
+      assertThat(node.received).hasSize(1);
+    }
+  }
+
+  @Test
+  void aPlainPinIsLookedUpUnderTheNodesNameNotItsAddress() throws Exception {
+    // Given known_hosts pins the node's key under its name only
+    host.play = (script, call) -> Reply.exit(0);
+    String byName = "[" + NODE_NAME + "]:" + host.port() + " " + PublicKeyEntry.toString(host.hostKey.getPublic()) + "\n";
+    RebootTrigger ssh = trigger(new SshTriggerSettings(host.settings(dir, byName, host.clientKey, CONNECT, false),
+        host.port(), null, null, Duration.ofSeconds(10)));
+
+    // When the node is rebooted by name at its address, Then the pin is used
+    assertThat(ssh.trigger(NODE_NAME, "127.0.0.1").node()).isEqualTo(NODE_NAME);
+    assertThat(host.received).hasSize(1);
+  }
+
+  @Test
+  void aPinOfTheAddressDoesNotStandForTheNodesName() throws Exception {
+    // Given known_hosts pins the key for the address only (the default settings of this test)
+    RebootTrigger ssh = trigger(settings(null));
+
+    // When / Then the node, checked under its name, is unknown: refused for good, nothing ran
+    assertThatThrownBy(() -> ssh.trigger(NODE_NAME, "127.0.0.1"))
+        .isInstanceOfSatisfying(ApplicationFailure.class, e -> {
+          assertThat(e.isNonRetryable()).isTrue();
+          assertThat(e.getOriginalMessage()).contains("fleet-upgrade@127.0.0.1:" + host.port()
+              + " (host key checked as " + NODE_NAME + ")");
+        });
+    assertThat(host.received).isEmpty();
   }
 
   @Test
@@ -205,5 +275,9 @@ class SshRebootTriggerTest {
           assertThat(f.getType()).isEqualTo(RebootFailures.NOT_A_HOST_NAME);
         });
     assertThat(host.received).isEmpty();
+  }
+
+  private static KeyPair ed25519() throws Exception {
+    return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
   }
 }

@@ -18,7 +18,10 @@ final class ConfigPrinter {
     out.append("control plane: ").append(c.controlPlane().namePattern()).append(", ssh user ")
         .append(c.controlPlane().ssh().user()).append(", key ").append(orDash(c.controlPlane().ssh().privateKeyPath()))
         .append(", known_hosts ").append(orDash(c.controlPlane().ssh().knownHostsPath())).append(", connect timeout ")
-        .append(c.controlPlane().ssh().connectTimeout()).append('\n');
+        .append(c.controlPlane().ssh().connectTimeout())
+        .append(c.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor().isEmpty() ? ""
+            : ", host certificates without principals accepted for "
+                + String.join(", ", c.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor())).append('\n');
     out.append("images: ").append(images(c.images())).append('\n');
     out.append("changelog: ").append(c.changelog().map(l -> l.changelogBase() + " and " + l.releaseBase() + ", timeout "
         + l.timeout() + ", " + l.attempts() + " attempts").orElse("simulated")).append('\n');

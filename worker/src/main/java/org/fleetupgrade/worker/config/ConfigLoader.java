@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.script.ShellValues;
+import org.fleetupgrade.controlplane.ssh.SshSettings;
 import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.images.git.RefPolicy;
 import org.fleetupgrade.reboot.kured.KuredLockSettings;
@@ -171,10 +172,19 @@ public final class ConfigLoader {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
     }
     ConfigNode s = n.child("ssh");
-    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout", "port");
+    s.allowOnly("user", "privateKeyPath", "knownHostsPath", "connectTimeout", "port",
+        "acceptCertificatesWithoutPrincipalsFor");
+    List<String> noPrincipalsFor = s.strings("acceptCertificatesWithoutPrincipalsFor");
+    for (String hostPattern : noPrincipalsFor) {
+      try {
+        SshSettings.checkHostPattern(hostPattern);
+      } catch (IllegalArgumentException e) {
+        s.error("acceptCertificatesWithoutPrincipalsFor", e.getMessage());
+      }
+    }
     Ssh ssh = new Ssh(s.string("user", "fleet-upgrade"), s.string("privateKeyPath", null),
         s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true),
-        s.integer("port", 22, 1));
+        s.integer("port", 22, 1), List.copyOf(noPrincipalsFor));
     ConfigNode r = n.child("releases");
     r.allowOnly("kubernetes", "cniPlugins", "crictl");
     ReleaseSources official = ReleaseSources.OFFICIAL;

@@ -47,7 +47,16 @@ public record FleetConfig(
   /** Default CNI plugins and crictl versions for `start` (the Kubernetes target is always given). */
   public record Versions(String cni, String crictl) {}
 
-  public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout, int port) {}
+  /**
+   * How fleet-upgrade logs in to control-plane VMs and platform nodes.
+   *
+   * @param acceptCertificatesWithoutPrincipalsFor host patterns (as in known_hosts; empty: none) of
+   *     the hosts, by the name their key is checked under, whose host certificate may name no host
+   *     when a {@code @cert-authority} line for the host trusts its CA (M-Lab's nodes: epoxy-images
+   *     signs their host keys without principals); OpenSSH 10.3+ refuses such certificates
+   */
+  public record Ssh(String user, String privateKeyPath, String knownHostsPath, Duration connectTimeout, int port,
+      List<String> acceptCertificatesWithoutPrincipalsFor) {}
 
   /** Where the upgrade scripts download from (each file checked against its published SHA-256). */
   public record Releases(String kubernetes, String cniPlugins, String crictl) {}

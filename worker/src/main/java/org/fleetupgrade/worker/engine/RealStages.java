@@ -105,7 +105,8 @@ public final class RealStages {
     SshSettings sshSettings;
     try {
       sshSettings = new SshSettings(cp.ssh().user(), Path.of(cp.ssh().privateKeyPath()),
-          Path.of(cp.ssh().knownHostsPath()), cp.ssh().connectTimeout(), null);
+          Path.of(cp.ssh().knownHostsPath()), cp.ssh().connectTimeout(), null,
+          cp.ssh().acceptCertificatesWithoutPrincipalsFor());
       ssh = new SshExecutor(sshSettings);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(config.source() + ": controlPlane.ssh: " + e.getMessage());

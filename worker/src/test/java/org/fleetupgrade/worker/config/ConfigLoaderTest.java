@@ -48,6 +48,8 @@ class ConfigLoaderTest {
     assertThat(config.stages().get(2).reboot().maxUnavailable()).isEqualTo(50);
     assertThat(config.stages().get(1).reboot().maxUnavailable()).as("the global default").isEqualTo(20);
     assertThat(config.simulated()).isFalse();
+    assertThat(config.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor())
+        .as("M-Lab's node certificates name no host").containsExactly("*.measurement-lab.org");
   }
 
   @Test
@@ -292,6 +294,7 @@ class ConfigLoaderTest {
     assertThat(sandbox.adminConfDestination()).isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
     assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true));
     assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
+    assertThat(real.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor()).as("OpenSSH's rule").isEmpty();
     assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
     assertThat(real.controlPlane().adminConfCopyCommand()).isEqualTo("gsutil cp");
     assertThat(real.health().ignoredNodeTaints()).containsExactly("lame-duck");
@@ -302,6 +305,32 @@ class ConfigLoaderTest {
              simulated: {currentVersion: v1.30.5}}
         simulation: {}
         """).errors()).contains("test.yaml: stages[0].kubernetes: a stage is either simulated or real (kubernetes), not both");
+  }
+
+  @Test
+  void hostCertificatesWithoutPrincipalsAreAcceptedOnlyForTheHostsListed() throws ConfigException {
+    // Given a real stage whose SSH settings accept certificates without principals for M-Lab's names
+    String stage = "stages: [{name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a]}]\n";
+    FleetConfig accepting = ConfigLoader.parse(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipalsFor: ['*.measurement-lab.org']}")
+        + stage, Path.of("test.yaml"));
+
+    // Then the patterns are carried; a malformed pattern, a port, or a non-list is an error naming the field
+    assertThat(accepting.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor())
+        .containsExactly("*.measurement-lab.org");
+    assertThat(errors(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipalsFor: ['[*.measurement-lab.org']}")
+        + stage).errors()).singleElement().asString().startsWith("test.yaml: controlPlane.ssh."
+            + "acceptCertificatesWithoutPrincipalsFor: '[*.measurement-lab.org' is not a host pattern");
+    assertThat(errors(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipalsFor: ['[*.org]:2222']}")
+        + stage).errors()).singleElement().asString().contains("without a port");
+    assertThat(errors(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipalsFor: true}") + stage).errors())
+        .containsExactly("test.yaml: controlPlane.ssh.acceptCertificatesWithoutPrincipalsFor: must be a list");
+    assertThat(errors(REAL_CONTROL_PLANE.replace("knownHostsPath: /keys/known_hosts}",
+        "knownHostsPath: /keys/known_hosts, acceptCertificatesWithoutPrincipals: true}") + stage).errors())
+        .singleElement().asString().contains("acceptCertificatesWithoutPrincipals");
   }
 
   @Test
