@@ -17,8 +17,11 @@ CNI_RELEASE_URL='https://github.com/containernetworking/plugins/releases/downloa
 CRICTL_RELEASE_URL='https://github.com/kubernetes-sigs/cri-tools/releases/download'
 ADMIN_CONF_COPY='gsutil cp'
 ADMIN_CONF_DESTINATION='gs://k8s-support-mlab-oti/admin.conf'
-KUBEADM_TEMPLATE='/etc/kubernetes/kubeadm-config.yml.template'
+KUBEADM_TEMPLATE='/opt/mlab/conf/kubeadm-config.yml.template'
 READYZ_TIMEOUT_SECONDS='300'
+ZONE='us-east1-b'
+METADATA_ATTRIBUTE='cluster_data'
+LOAD_BALANCER_PATH='.cluster_attributes.api_load_balancer'
 
 step() { echo "==> step $1"; }
 result() { echo "==> result $1"; }
@@ -56,6 +59,47 @@ if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERS
   exit 0
 fi
 
+step render-kubeadm-config
+# Everything read from the host, and the config rendered, before anything on it changes.
+if ! command -v jq >/dev/null; then
+  echo "jq is not installed: it reads the metadata attribute ${METADATA_ATTRIBUTE}" >&2
+  exit 43
+fi
+METADATA=http://metadata.google.internal/computeMetadata/v1
+if ! CLUSTER_DATA="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/attributes/${METADATA_ATTRIBUTE}")"; then
+  echo "instance metadata has no attribute ${METADATA_ATTRIBUTE}: it names the API load balancer" >&2
+  exit 43
+fi
+API_LOAD_BALANCER="$(jq -r "$LOAD_BALANCER_PATH // empty" <<<"$CLUSTER_DATA" 2>/dev/null || true)"
+if ! [[ "$API_LOAD_BALANCER" =~ ^[A-Za-z0-9.-]+$ ]]; then
+  echo "instance metadata ${METADATA_ATTRIBUTE} holds '${API_LOAD_BALANCER}' at ${LOAD_BALANCER_PATH}, which is not a DNS name" >&2
+  exit 43
+fi
+# The GCE internal DNS name, as the real upgrade script builds it.
+INTERNAL_DNS="${MEMBER}.${ZONE}.c.${PROJECT}.internal"
+if [ ! -r "$KUBEADM_TEMPLATE" ]; then
+  echo "the kubeadm config template ${KUBEADM_TEMPLATE} is missing or unreadable" >&2
+  exit 45
+fi
+# Token and CA hash are not used by an upgrade; kubeadm >= 1.29 wants a well-formed certificate key.
+CERT_KEY="$(openssl rand -hex 32)"
+sed -e "s|{{PROJECT}}|${PROJECT}|g" \
+    -e "s|{{INTERNAL_IP}}|${INTERNAL_IP}|g" \
+    -e "s|{{INTERNAL_DNS}}|${INTERNAL_DNS}|g" \
+    -e "s|{{MACHINE_NAME}}|${MEMBER}|g" \
+    -e "s|{{API_LOAD_BALANCER}}|${API_LOAD_BALANCER}|g" \
+    -e "s|{{K8S_VERSION}}|${K8S_VERSION}|g" \
+    -e "s|{{CLUSTER_CIDR}}|${CLUSTER_CIDR}|g" \
+    -e "s|{{SERVICE_CIDR}}|${SERVICE_CIDR}|g" \
+    -e "s|{{TOKEN}}|NOT_USED|g" \
+    -e "s|{{CA_CERT_HASH}}|NOT_USED|g" \
+    -e "s|{{CERT_KEY}}|${CERT_KEY}|g" \
+    "$KUBEADM_TEMPLATE" > "$WORK/kubeadm-config.yml"
+if LEFT="$(grep -o '{{[^}]*}}' "$WORK/kubeadm-config.yml" | sort -u | tr '\n' ' ')" && [ -n "$LEFT" ]; then
+  echo "${KUBEADM_TEMPLATE} holds placeholders this script does not fill: ${LEFT}" >&2
+  exit 45
+fi
+
 step install-cni
 fetch_verified "${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz" "$WORK/cni.tgz"
 mkdir -p /opt/cni/bin
@@ -70,32 +114,7 @@ step install-kubeadm
 fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm" "$WORK/kubeadm"
 install -m 0755 "$WORK/kubeadm" /opt/bin/kubeadm
 
-step render-kubeadm-config
-METADATA=http://metadata.google.internal/computeMetadata/v1
-API_LOAD_BALANCER="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/attributes/lb_dns")"
-INTERNAL_DNS="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/hostname")"
-for name in "$API_LOAD_BALANCER" "$INTERNAL_DNS"; do
-  if ! [[ "$name" =~ ^[A-Za-z0-9.-]+$ ]]; then
-    echo "instance metadata holds '${name}', which is not a DNS name" >&2
-    exit 43
-  fi
-done
-TOKEN="$(/opt/bin/kubeadm token generate)"
-CA_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt \
-    | openssl pkey -pubin -outform der | sha256sum | awk '{print $1}')"
-CERT_KEY="$(/opt/bin/kubeadm certs certificate-key)"
-sed -e "s|{{PROJECT}}|${PROJECT}|g" \
-    -e "s|{{INTERNAL_IP}}|${INTERNAL_IP}|g" \
-    -e "s|{{INTERNAL_DNS}}|${INTERNAL_DNS}|g" \
-    -e "s|{{MACHINE_NAME}}|${MEMBER}|g" \
-    -e "s|{{LOAD_BALANCER}}|${API_LOAD_BALANCER}|g" \
-    -e "s|{{K8S_VERSION}}|${K8S_VERSION}|g" \
-    -e "s|{{CLUSTER_CIDR}}|${CLUSTER_CIDR}|g" \
-    -e "s|{{SERVICE_CIDR}}|${SERVICE_CIDR}|g" \
-    -e "s|{{TOKEN}}|${TOKEN}|g" \
-    -e "s|{{CA_CERT_HASH}}|${CA_HASH}|g" \
-    -e "s|{{CERT_KEY}}|${CERT_KEY}|g" \
-    "$KUBEADM_TEMPLATE" > "$WORK/kubeadm-config.yml"
+step install-kubeadm-config
 install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 
 step kubeadm-upgrade

@@ -41,7 +41,8 @@ public final class SshMemberUpgrader {
     try {
       inputs = new MemberScriptInputs(target, settings.arch(), member.name(), settings.project(), member.internalIp(),
           member.externalIp(), settings.clusterCidr(), settings.serviceCidr(), settings.sources(),
-          settings.adminConfCopyCommand(), settings.adminConfDestination(), settings.kubeadmTemplate(), settings.readyzTimeoutSeconds());
+          settings.adminConfCopyCommand(), settings.adminConfDestination(), settings.kubeadmTemplate(), settings.readyzTimeoutSeconds(),
+          member.zone(), settings.metadata());
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(member.name() + ": refusing to build its script: " + e.getMessage(),
           "InvalidScriptInput");

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.fleetupgrade.controlplane.script.MemberScriptSettings;
+import org.fleetupgrade.controlplane.script.HostMetadata;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.ssh.ScriptHost;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
@@ -76,7 +77,7 @@ class SshMemberUpgradeTest {
   private SshMemberUpgrader upgrader() {
     return new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16",
         ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf", "/etc/kubernetes/kubeadm-config.yml.template",
-        300, host.port()), Duration.ofSeconds(20));
+        300, host.port(), HostMetadata.MLAB), Duration.ofSeconds(20));
   }
 
   @Test

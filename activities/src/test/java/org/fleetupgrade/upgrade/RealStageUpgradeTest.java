@@ -25,6 +25,7 @@ import org.fleetupgrade.controlplane.StageControlPlane;
 import org.fleetupgrade.controlplane.drain.DrainSettings;
 import org.fleetupgrade.controlplane.drain.NodeDrainer;
 import org.fleetupgrade.controlplane.script.MemberScriptSettings;
+import org.fleetupgrade.controlplane.script.HostMetadata;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.ssh.ScriptHost;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
@@ -270,7 +271,7 @@ class RealStageUpgradeTest {
     ControlPlaneVerifier verifier = new ControlPlaneVerifier(client);
     MemberScriptSettings script = new MemberScriptSettings("mlab-sandbox", "amd64", "192.168.0.0/16", "172.25.0.0/16",
         ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-sandbox/admin.conf",
-        "/etc/kubernetes/kubeadm-config.yml.template", 300, sshPort);
+        "/etc/kubernetes/kubeadm-config.yml.template", 300, sshPort, HostMetadata.MLAB);
     ChangelogActivities changelog = request -> new ChangelogReview("test", request.oldestCurrent(),
         request.target().kubernetes(), null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);
     return List.of(

@@ -10,6 +10,8 @@ import org.fleetupgrade.version.TargetVersions;
  * @param adminConfCopyCommand how it is copied there, e.g. "gsutil cp" (the file and destination follow)
  * @param adminConfDestination where the first member copies the refreshed admin.conf (gs://...)
  * @param kubeadmTemplate the host's kubeadm config template, rendered with the placeholders below
+ * @param zone the member's zone (us-east1-b): its internal DNS name is {@code <vm>.<zone>.c.<project>.internal}
+ * @param metadata where its instance metadata names the API load balancer
  */
 public record MemberScriptInputs(
     TargetVersions target,
@@ -24,11 +26,15 @@ public record MemberScriptInputs(
     String adminConfCopyCommand,
     String adminConfDestination,
     String kubeadmTemplate,
-    int readyzTimeoutSeconds) {
+    int readyzTimeoutSeconds,
+    String zone,
+    HostMetadata metadata) {
 
   public MemberScriptInputs {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(sources, "sources");
+    Objects.requireNonNull(metadata, "metadata");
+    ShellValues.dnsLabel("zone", zone);
     if (!"amd64".equals(arch) && !"arm64".equals(arch)) {
       throw new IllegalArgumentException("architecture '" + arch + "' is not amd64 or arm64");
     }

@@ -6,6 +6,7 @@ package org.fleetupgrade.controlplane.script;
  *
  * @param sshPort the port control-plane hosts listen on (22)
  * @param adminConfDestination gs:// URL the first member copies admin.conf to
+ * @param metadata where the VMs' instance metadata names the API load balancer
  */
 public record MemberScriptSettings(
     String project,
@@ -17,4 +18,5 @@ public record MemberScriptSettings(
     String adminConfDestination,
     String kubeadmTemplate,
     int readyzTimeoutSeconds,
-    int sshPort) {}
+    int sshPort,
+    HostMetadata metadata) {}

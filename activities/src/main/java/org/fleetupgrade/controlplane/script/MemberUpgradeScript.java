@@ -26,6 +26,8 @@ public final class MemberUpgradeScript {
   public static final int BAD_METADATA = 43;
   /** Exit status when the local apiserver did not become ready in time. */
   public static final int NOT_READY = 44;
+  /** Exit status when the kubeadm template is missing, or leaves a placeholder unfilled. */
+  public static final int BAD_TEMPLATE = 45;
 
   public static final String RESULT_MARKER = "==> result ";
 
@@ -50,6 +52,9 @@ public final class MemberUpgradeScript {
     values.put("ADMIN_CONF_DESTINATION", in.adminConfDestination());
     values.put("KUBEADM_TEMPLATE", in.kubeadmTemplate());
     values.put("READYZ_TIMEOUT_SECONDS", Integer.toString(in.readyzTimeoutSeconds()));
+    values.put("ZONE", in.zone());
+    values.put("METADATA_ATTRIBUTE", in.metadata().attribute());
+    values.put("LOAD_BALANCER_PATH", in.metadata().loadBalancerPath());
 
     StringBuilder script = new StringBuilder();
     script.append("#!/bin/bash\n");
@@ -81,33 +86,49 @@ public final class MemberUpgradeScript {
         exit 0
       fi
 
-      """ + ScriptBlocks.INSTALL_TOOLS + """
       step render-kubeadm-config
+      # Everything read from the host, and the config rendered, before anything on it changes.
+      if ! command -v jq >/dev/null; then
+        echo "jq is not installed: it reads the metadata attribute ${METADATA_ATTRIBUTE}" >&2
+        exit 43
+      fi
       METADATA=http://metadata.google.internal/computeMetadata/v1
-      API_LOAD_BALANCER="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/attributes/lb_dns")"
-      INTERNAL_DNS="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/hostname")"
-      for name in "$API_LOAD_BALANCER" "$INTERNAL_DNS"; do
-        if ! [[ "$name" =~ ^[A-Za-z0-9.-]+$ ]]; then
-          echo "instance metadata holds '${name}', which is not a DNS name" >&2
-          exit 43
-        fi
-      done
-      TOKEN="$(/opt/bin/kubeadm token generate)"
-      CA_HASH="sha256:$(openssl x509 -pubkey -noout -in /etc/kubernetes/pki/ca.crt \\
-          | openssl pkey -pubin -outform der | sha256sum | awk '{print $1}')"
-      CERT_KEY="$(/opt/bin/kubeadm certs certificate-key)"
+      if ! CLUSTER_DATA="$(curl -fsS -H 'Metadata-Flavor: Google' "${METADATA}/instance/attributes/${METADATA_ATTRIBUTE}")"; then
+        echo "instance metadata has no attribute ${METADATA_ATTRIBUTE}: it names the API load balancer" >&2
+        exit 43
+      fi
+      API_LOAD_BALANCER="$(jq -r "$LOAD_BALANCER_PATH // empty" <<<"$CLUSTER_DATA" 2>/dev/null || true)"
+      if ! [[ "$API_LOAD_BALANCER" =~ ^[A-Za-z0-9.-]+$ ]]; then
+        echo "instance metadata ${METADATA_ATTRIBUTE} holds '${API_LOAD_BALANCER}' at ${LOAD_BALANCER_PATH}, which is not a DNS name" >&2
+        exit 43
+      fi
+      # The GCE internal DNS name, as the real upgrade script builds it.
+      INTERNAL_DNS="${MEMBER}.${ZONE}.c.${PROJECT}.internal"
+      if [ ! -r "$KUBEADM_TEMPLATE" ]; then
+        echo "the kubeadm config template ${KUBEADM_TEMPLATE} is missing or unreadable" >&2
+        exit 45
+      fi
+      # Token and CA hash are not used by an upgrade; kubeadm >= 1.29 wants a well-formed certificate key.
+      CERT_KEY="$(openssl rand -hex 32)"
       sed -e "s|{{PROJECT}}|${PROJECT}|g" \\
           -e "s|{{INTERNAL_IP}}|${INTERNAL_IP}|g" \\
           -e "s|{{INTERNAL_DNS}}|${INTERNAL_DNS}|g" \\
           -e "s|{{MACHINE_NAME}}|${MEMBER}|g" \\
-          -e "s|{{LOAD_BALANCER}}|${API_LOAD_BALANCER}|g" \\
+          -e "s|{{API_LOAD_BALANCER}}|${API_LOAD_BALANCER}|g" \\
           -e "s|{{K8S_VERSION}}|${K8S_VERSION}|g" \\
           -e "s|{{CLUSTER_CIDR}}|${CLUSTER_CIDR}|g" \\
           -e "s|{{SERVICE_CIDR}}|${SERVICE_CIDR}|g" \\
-          -e "s|{{TOKEN}}|${TOKEN}|g" \\
-          -e "s|{{CA_CERT_HASH}}|${CA_HASH}|g" \\
+          -e "s|{{TOKEN}}|NOT_USED|g" \\
+          -e "s|{{CA_CERT_HASH}}|NOT_USED|g" \\
           -e "s|{{CERT_KEY}}|${CERT_KEY}|g" \\
           "$KUBEADM_TEMPLATE" > "$WORK/kubeadm-config.yml"
+      if LEFT="$(grep -o '{{[^}]*}}' "$WORK/kubeadm-config.yml" | sort -u | tr '\\n' ' ')" && [ -n "$LEFT" ]; then
+        echo "${KUBEADM_TEMPLATE} holds placeholders this script does not fill: ${LEFT}" >&2
+        exit 45
+      fi
+
+      """ + ScriptBlocks.INSTALL_TOOLS + """
+      step install-kubeadm-config
       install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 
       step kubeadm-upgrade

@@ -30,7 +30,7 @@ class MemberUpgradeScriptTest {
   static MemberScriptInputs member(String zone, String internalIp, String externalIp) {
     return new MemberScriptInputs(TARGET, "amd64", "api-platform-cluster-us-east1-" + zone, "mlab-oti", internalIp,
         externalIp, "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf",
-        "/etc/kubernetes/kubeadm-config.yml.template", 300);
+        "/opt/mlab/conf/kubeadm-config.yml.template", 300, "us-east1-" + zone, HostMetadata.MLAB);
   }
 
   private static void assertGolden(String name, String rendered) throws IOException {
@@ -79,7 +79,8 @@ class MemberUpgradeScriptTest {
     assertThatThrownBy(() -> TargetVersions.parse("v1.31.2;reboot", "v1.6.2", "v1.31.1"))
         .hasMessageContaining("kubernetes version: 'v1.31.2;reboot' is not a release version");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api;reboot", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t",
+        300, "us-east1-b", HostMetadata.MLAB))
         .hasMessage("member name 'api;reboot' is not a DNS-1123 label (lower-case letters, digits, '-')");
     assertThatThrownBy(() -> member("b", "10.0.0.1 && reboot", "10.0.0.2"))
         .hasMessage("internal IP '10.0.0.1 && reboot' is not an IPv4 address");
@@ -87,19 +88,25 @@ class MemberUpgradeScriptTest {
     assertThatThrownBy(() -> new ReleaseSources("https://dl.k8s.io/$(id)", "https://a.b", "https://c.d"))
         .hasMessage("kubernetes release URL 'https://dl.k8s.io/$(id)' is not a plain http(s) URL");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf; reboot", "/etc/t", 300))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf; reboot", "/etc/t",
+        300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("admin.conf destination 'gs://k8s-support/admin.conf; reboot' is not a gs:// URL");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/../root/t", 300))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/../root/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("is not a plain absolute path");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
         "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp; reboot", "gs://k8s-support/admin.conf",
-        "/etc/t", 300)).hasMessageContaining("admin.conf copy command 'gsutil cp; reboot' is not a plain command");
+        "/etc/t",
+        300, "us-east1-b", HostMetadata.MLAB)).hasMessageContaining("admin.conf copy command 'gsutil cp; reboot' is not a plain command");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "x86", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessage("architecture 'x86' is not amd64 or arm64");
+    assertThatThrownBy(() -> new HostMetadata("cluster_data", ".a | @sh \"$(reboot)\""))
+        .hasMessageContaining("is not a plain jq path");
+    assertThatThrownBy(() -> new HostMetadata("cluster data;id", ".a"))
+        .hasMessageContaining("is not a metadata key");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/33", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300))
+        "192.168.0.0/33", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("cluster CIDR '192.168.0.0/33' is not a CIDR");
   }
 }

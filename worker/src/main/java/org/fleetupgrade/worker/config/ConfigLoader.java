@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.config;
 
+import org.fleetupgrade.controlplane.script.HostMetadata;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -164,9 +165,22 @@ public final class ConfigLoader {
     return new Versions(cni, crictl);
   }
 
+  /** Where M-Lab's control-plane VMs keep the template (epoxy-images virtual_ubuntu; the real script reads it there). */
+  static final String DEFAULT_KUBEADM_TEMPLATE = "/opt/mlab/conf/kubeadm-config.yml.template";
+
   private static ControlPlane controlPlane(ConfigNode n) {
     n.allowOnly("namePattern", "ssh", "arch", "clusterCidr", "serviceCidr", "kubeadmTemplate", "readyzTimeout",
-        "scriptTimeout", "releases", "computeEndpoint", "adminConfCopyCommand");
+        "scriptTimeout", "releases", "computeEndpoint", "adminConfCopyCommand", "metadata");
+    ConfigNode m = n.child("metadata");
+    m.allowOnly("attribute", "loadBalancerPath");
+    String attribute = m.string("attribute", HostMetadata.MLAB.attribute());
+    String loadBalancerPath = m.string("loadBalancerPath", HostMetadata.MLAB.loadBalancerPath());
+    HostMetadata metadata = HostMetadata.MLAB;
+    try {
+      metadata = new HostMetadata(attribute, loadBalancerPath);
+    } catch (IllegalArgumentException e) {
+      n.error("metadata", e.getMessage());
+    }
     String pattern = n.string("namePattern", "api-platform-cluster-{region}-{zone}");
     if (!pattern.contains("{zone}")) {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
@@ -200,10 +214,11 @@ public final class ConfigLoader {
       n.error("arch", "'" + arch + "' is not amd64 or arm64");
     }
     return new ControlPlane(pattern, ssh, arch, n.string("clusterCidr", null), n.string("serviceCidr", null),
-        n.string("kubeadmTemplate", "/etc/kubernetes/kubeadm-config.yml.template"),
+        n.string("kubeadmTemplate", DEFAULT_KUBEADM_TEMPLATE),
         n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
         releases, n.string("computeEndpoint", null),
-        n.parsed("adminConfCopyCommand", "gsutil cp", v -> ShellValues.command("admin.conf copy command", v), false));
+        n.parsed("adminConfCopyCommand", "gsutil cp", v -> ShellValues.command("admin.conf copy command", v), false),
+        metadata);
   }
 
   /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */

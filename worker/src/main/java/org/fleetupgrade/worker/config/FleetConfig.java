@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.config;
 
+import org.fleetupgrade.controlplane.script.HostMetadata;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.DayOfWeek;
@@ -68,7 +69,7 @@ public record FleetConfig(
    */
   public record ControlPlane(String namePattern, Ssh ssh, String arch, String clusterCidr, String serviceCidr,
       String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint,
-      String adminConfCopyCommand) {}
+      String adminConfCopyCommand, HostMetadata metadata) {}
 
   /** kubectl drain's behaviour for control-plane members on real stages. */
   public record Drain(Duration timeout, boolean force) {}
