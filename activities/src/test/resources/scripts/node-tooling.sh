@@ -60,22 +60,44 @@ step install-kubeadm
 fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm" "$WORK/kubeadm"
 install -m 0755 "$WORK/kubeadm" /opt/bin/kubeadm
 
+step download-kubelet-kubectl
+fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
+fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
+
 step kubeadm-upgrade
 result node
 /opt/bin/kubeadm upgrade node
 
 step stop-kubelet
+cp -p /opt/bin/kubelet "$WORK/kubelet.previous" 2>/dev/null || true
+restart_previous_kubelet() {
+  local status=$?
+  if [ "$status" -ne 0 ] && [ -n "${KUBELET_STOPPED:-}" ]; then
+    if [ -f "$WORK/kubelet.previous" ]; then
+      install -m 0755 "$WORK/kubelet.previous" /opt/bin/kubelet || true
+    fi
+    systemctl daemon-reload || true
+    if systemctl start kubelet; then
+      echo "failed after kubelet was stopped (exit ${status}): the previous kubelet was started again" >&2
+    else
+      echo "failed after kubelet was stopped (exit ${status}), and the previous kubelet did not start" >&2
+    fi
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap restart_previous_kubelet EXIT
+KUBELET_STOPPED=1
 systemctl stop kubelet
 
 step install-kubelet-kubectl
-fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
-fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
 install -m 0755 "$WORK/kubelet" /opt/bin/kubelet
 install -m 0755 "$WORK/kubectl" /opt/bin/kubectl
 
 step start-kubelet
 systemctl daemon-reload
 systemctl start kubelet
+KUBELET_STOPPED=
 
 step wait-kubelet
 wait_kubelet

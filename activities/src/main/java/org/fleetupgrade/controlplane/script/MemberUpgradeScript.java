@@ -127,7 +127,7 @@ public final class MemberUpgradeScript {
         exit 45
       fi
 
-      """ + ScriptBlocks.INSTALL_TOOLS + """
+      """ + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
       step install-kubeadm-config
       install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 
@@ -147,10 +147,7 @@ public final class MemberUpgradeScript {
         /opt/bin/kubeadm upgrade node
       fi
 
-      step stop-kubelet
-      systemctl stop kubelet
-
-      """ + ScriptBlocks.INSTALL_KUBELET_KUBECTL + """
+      """ + ScriptBlocks.STOP_AND_INSTALL_KUBELET_KUBECTL + """
       step manifest-edits
       APISERVER=/etc/kubernetes/manifests/kube-apiserver.yaml
       if grep -q -- "--advertise-address=${EXTERNAL_IP}" "$APISERVER"; then
@@ -165,10 +162,7 @@ public final class MemberUpgradeScript {
         sed -i -E "s|(--listen-metrics-urls=[^ \\"]*)|\\\\1,http://${INTERNAL_IP}:2381|" "$ETCD"
       fi
 
-      step start-kubelet
-      systemctl daemon-reload
-      systemctl start kubelet
-
+      """ + ScriptBlocks.START_KUBELET + """
       step wait-readyz
       wait_readyz
       step done

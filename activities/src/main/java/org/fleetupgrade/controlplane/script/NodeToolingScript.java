@@ -61,19 +61,12 @@ public final class NodeToolingScript {
         exit 0
       fi
 
-      """ + ScriptBlocks.INSTALL_TOOLS + """
+      """ + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
       step kubeadm-upgrade
       result node
       /opt/bin/kubeadm upgrade node
 
-      step stop-kubelet
-      systemctl stop kubelet
-
-      """ + ScriptBlocks.INSTALL_KUBELET_KUBECTL + """
-      step start-kubelet
-      systemctl daemon-reload
-      systemctl start kubelet
-
+      """ + ScriptBlocks.STOP_AND_INSTALL_KUBELET_KUBECTL + ScriptBlocks.START_KUBELET + """
       step wait-kubelet
       wait_kubelet
       step done

@@ -47,13 +47,54 @@ final class ScriptBlocks {
 
       """;
 
-  /** kubelet and kubectl into /opt/bin: the caller stops kubelet first. */
-  static final String INSTALL_KUBELET_KUBECTL = """
-      step install-kubelet-kubectl
+  /** kubelet and kubectl downloaded and verified while kubelet still runs: a failed download stops nothing. */
+  static final String DOWNLOAD_KUBELET_KUBECTL = """
+      step download-kubelet-kubectl
       fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
       fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
+
+      """;
+
+  /**
+   * Stops kubelet and installs the downloaded kubelet and kubectl. From the stop until
+   * {@link #START_KUBELET}, any failure puts the previous kubelet back and starts it before the
+   * script exits, and says so: a host is never left without a running kubelet.
+   */
+  static final String STOP_AND_INSTALL_KUBELET_KUBECTL = """
+      step stop-kubelet
+      cp -p /opt/bin/kubelet "$WORK/kubelet.previous" 2>/dev/null || true
+      restart_previous_kubelet() {
+        local status=$?
+        if [ "$status" -ne 0 ] && [ -n "${KUBELET_STOPPED:-}" ]; then
+          if [ -f "$WORK/kubelet.previous" ]; then
+            install -m 0755 "$WORK/kubelet.previous" /opt/bin/kubelet || true
+          fi
+          systemctl daemon-reload || true
+          if systemctl start kubelet; then
+            echo "failed after kubelet was stopped (exit ${status}): the previous kubelet was started again" >&2
+          else
+            echo "failed after kubelet was stopped (exit ${status}), and the previous kubelet did not start" >&2
+          fi
+        fi
+        rm -rf "$WORK"
+        exit "$status"
+      }
+      trap restart_previous_kubelet EXIT
+      KUBELET_STOPPED=1
+      systemctl stop kubelet
+
+      step install-kubelet-kubectl
       install -m 0755 "$WORK/kubelet" /opt/bin/kubelet
       install -m 0755 "$WORK/kubectl" /opt/bin/kubectl
+
+      """;
+
+  /** Starts the new kubelet; from here a failure no longer puts the previous one back. */
+  static final String START_KUBELET = """
+      step start-kubelet
+      systemctl daemon-reload
+      systemctl start kubelet
+      KUBELET_STOPPED=
 
       """;
 }
