@@ -40,22 +40,45 @@ fetch_verified() {
   fi
 }
 
-wait_readyz() {
+# Settled, not just ready: /readyz can be answered by the old apiserver container. The local
+# apiserver must report the target version, and this member's static pods must run the
+# target images, ready (the pods restarted from the edited manifests).
+settled() {
+  local version component image ready
+  version="$(curl -fsk --max-time 5 https://localhost:6443/version 2>/dev/null | jq -r '.gitVersion // empty' 2>/dev/null || true)"
+  if [ "$version" != "$K8S_VERSION" ]; then
+    WAITING="the local apiserver reports '${version:-nothing}', not ${K8S_VERSION}"
+    return 1
+  fi
+  for component in kube-apiserver kube-controller-manager kube-scheduler; do
+    read -r image ready < <(/opt/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system \
+        get pod "${component}-${MEMBER}" -o jsonpath='{.status.containerStatuses[0].image} {.status.containerStatuses[0].ready}' \
+        2>/dev/null || true)
+    if [ "${image##*:}" != "$K8S_VERSION" ] || [ "$ready" != "true" ]; then
+      WAITING="${component}-${MEMBER} runs '${image:-nothing}' (ready: ${ready:-unknown}), not ${K8S_VERSION}"
+      return 1
+    fi
+  done
+}
+
+wait_settled() {
   local deadline=$((SECONDS + READYZ_TIMEOUT_SECONDS))
-  until curl -fsk --max-time 5 https://localhost:6443/readyz >/dev/null; do
+  WAITING=""
+  until settled; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "the local apiserver is not ready after ${READYZ_TIMEOUT_SECONDS}s" >&2
+      echo "not settled at ${K8S_VERSION} after ${READYZ_TIMEOUT_SECONDS}s: ${WAITING}" >&2
       exit 44
     fi
     sleep 5
   done
+  echo "settled: the apiserver and this member's static pods run ${K8S_VERSION}"
 }
 
 step check-current
 if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ] \
     && grep -q "kube-apiserver:${K8S_VERSION}" /etc/kubernetes/manifests/kube-apiserver.yaml; then
   result already-at-target
-  wait_readyz
+  wait_settled
   exit 0
 fi
 
@@ -182,6 +205,6 @@ systemctl daemon-reload
 systemctl start kubelet
 KUBELET_STOPPED=
 
-step wait-readyz
-wait_readyz
+step wait-settled
+wait_settled
 step done

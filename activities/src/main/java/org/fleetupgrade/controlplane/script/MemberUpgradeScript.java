@@ -12,7 +12,8 @@ import java.util.Map;
  * kubeadm-config is not yet at the target (the first member; a retry after it succeeded finds the
  * config upgraded and runs {@code node}) or {@code kubeadm upgrade node}, copy admin.conf after
  * apply, install kubelet and kubectl, re-apply the two manifest edits only if missing, restart
- * kubelet and wait for the local apiserver's /readyz.
+ * kubelet and wait until the member settled: the local apiserver reports the target version and
+ * its static pods run the target images.
  *
  * <p>Values only ever appear in the preamble, validated and single-quoted; the body is fixed text.
  * Each step announces itself ({@code ==> step NAME}) and the decision it took ({@code ==> result
@@ -24,7 +25,7 @@ public final class MemberUpgradeScript {
   public static final int CHECKSUM_MISMATCH = 42;
   /** Exit status when instance metadata holds something that is not a DNS name. */
   public static final int BAD_METADATA = 43;
-  /** Exit status when the local apiserver did not become ready in time. */
+  /** Exit status when the member did not settle at the target in time (apiserver version, static pod images). */
   public static final int NOT_READY = 44;
   /** Exit status when the kubeadm template is missing, or leaves a placeholder unfilled. */
   public static final int BAD_TEMPLATE = 45;
@@ -67,22 +68,45 @@ public final class MemberUpgradeScript {
   }
 
   private static final String BODY = """
-      wait_readyz() {
+      # Settled, not just ready: /readyz can be answered by the old apiserver container. The local
+      # apiserver must report the target version, and this member's static pods must run the
+      # target images, ready (the pods restarted from the edited manifests).
+      settled() {
+        local version component image ready
+        version="$(curl -fsk --max-time 5 https://localhost:6443/version 2>/dev/null | jq -r '.gitVersion // empty' 2>/dev/null || true)"
+        if [ "$version" != "$K8S_VERSION" ]; then
+          WAITING="the local apiserver reports '${version:-nothing}', not ${K8S_VERSION}"
+          return 1
+        fi
+        for component in kube-apiserver kube-controller-manager kube-scheduler; do
+          read -r image ready < <(/opt/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system \\
+              get pod "${component}-${MEMBER}" -o jsonpath='{.status.containerStatuses[0].image} {.status.containerStatuses[0].ready}' \\
+              2>/dev/null || true)
+          if [ "${image##*:}" != "$K8S_VERSION" ] || [ "$ready" != "true" ]; then
+            WAITING="${component}-${MEMBER} runs '${image:-nothing}' (ready: ${ready:-unknown}), not ${K8S_VERSION}"
+            return 1
+          fi
+        done
+      }
+
+      wait_settled() {
         local deadline=$((SECONDS + READYZ_TIMEOUT_SECONDS))
-        until curl -fsk --max-time 5 https://localhost:6443/readyz >/dev/null; do
+        WAITING=""
+        until settled; do
           if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "the local apiserver is not ready after ${READYZ_TIMEOUT_SECONDS}s" >&2
+            echo "not settled at ${K8S_VERSION} after ${READYZ_TIMEOUT_SECONDS}s: ${WAITING}" >&2
             exit 44
           fi
           sleep 5
         done
+        echo "settled: the apiserver and this member's static pods run ${K8S_VERSION}"
       }
 
       step check-current
       if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ] \\
           && grep -q "kube-apiserver:${K8S_VERSION}" /etc/kubernetes/manifests/kube-apiserver.yaml; then
         result already-at-target
-        wait_readyz
+        wait_settled
         exit 0
       fi
 
@@ -163,8 +187,8 @@ public final class MemberUpgradeScript {
       fi
 
       """ + ScriptBlocks.START_KUBELET + """
-      step wait-readyz
-      wait_readyz
+      step wait-settled
+      wait_settled
       step done
       """;
 }

@@ -93,7 +93,7 @@ class KubeadmConfigRenderTest {
         .replace("http://metadata.google.internal", "http://127.0.0.1:" + metadata.getAddress().getPort())
         + "cp \"$WORK/kubeadm-config.yml\" " + ShellValues.quote(dir.resolve("rendered.yml").toString()) + "\n";
     Path run = dir.resolve("render.sh");
-    Files.writeString(run, preamble.substring(0, preamble.indexOf("wait_readyz()")) + step);
+    Files.writeString(run, preamble + step);
     Process bash = new ProcessBuilder("/bin/bash", run.toString()).redirectErrorStream(true).start();
     assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
     return new Run(bash.exitValue(), new String(bash.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
