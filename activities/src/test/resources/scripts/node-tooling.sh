@@ -46,6 +46,18 @@ if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERS
   exit 0
 fi
 
+step check-tool-versions
+older_than() { [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "${1#v}" "${2#v}" | sort -V | head -n1)" = "${1#v}" ]; }
+HOST_CNI="$(/opt/cni/bin/bridge --version 2>/dev/null | awk '/plugin/ {print $NF; exit}' || true)"
+HOST_CRICTL="$(/opt/bin/crictl --version 2>/dev/null | awk '{print $NF; exit}' || true)"
+for tool in "CNI plugins:${CNI_VERSION}:${HOST_CNI}" "crictl:${CRICTL_VERSION}:${HOST_CRICTL}"; do
+  IFS=: read -r name wanted present <<<"$tool"
+  if [[ "$present" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] && older_than "$wanted" "$present"; then
+    echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" >&2
+    exit 46
+  fi
+done
+
 step install-cni
 fetch_verified "${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz" "$WORK/cni.tgz"
 mkdir -p /opt/cni/bin

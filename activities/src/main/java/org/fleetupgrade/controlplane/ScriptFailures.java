@@ -37,7 +37,8 @@ public final class ScriptFailures {
       return ApplicationFailure.newNonRetryableFailure(what + ": kubeadm preflight checks failed; output ends:\n" + tail,
           KUBEADM_PREFLIGHT);
     }
-    if (run.exitStatus() == MemberUpgradeScript.BAD_METADATA || run.exitStatus() == MemberUpgradeScript.BAD_TEMPLATE) {
+    if (run.exitStatus() == MemberUpgradeScript.BAD_METADATA || run.exitStatus() == MemberUpgradeScript.BAD_TEMPLATE
+        || run.exitStatus() == MemberUpgradeScript.TOOL_DOWNGRADE) {
       // The host's metadata or template is wrong: nothing was changed on it, and a retry reads the same.
       return ApplicationFailure.newNonRetryableFailure(what + " before changing anything on the host; output ends:\n"
           + tail, SCRIPT_FAILED);

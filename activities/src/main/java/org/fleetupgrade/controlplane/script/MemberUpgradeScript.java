@@ -29,6 +29,8 @@ public final class MemberUpgradeScript {
   public static final int NOT_READY = 44;
   /** Exit status when the kubeadm template is missing, or leaves a placeholder unfilled. */
   public static final int BAD_TEMPLATE = 45;
+  /** Exit status when the target's CNI plugins or crictl are older than the host's. */
+  public static final int TOOL_DOWNGRADE = 46;
 
   public static final String RESULT_MARKER = "==> result ";
 
@@ -151,7 +153,7 @@ public final class MemberUpgradeScript {
         exit 45
       fi
 
-      """ + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
+      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
       step install-kubeadm-config
       install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 

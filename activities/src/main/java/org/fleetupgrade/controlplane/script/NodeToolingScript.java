@@ -61,7 +61,8 @@ public final class NodeToolingScript {
         exit 0
       fi
 
-      """ + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
+      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL
+      + """
       step kubeadm-upgrade
       result node
       /opt/bin/kubeadm upgrade node

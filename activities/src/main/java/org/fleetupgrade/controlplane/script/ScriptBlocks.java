@@ -29,6 +29,27 @@ final class ScriptBlocks {
       }
       """;
 
+  /**
+   * Refuses, before anything is installed, to put an older CNI plugins or crictl release on the host
+   * than it has (exit 46, naming both): a target written from an old config must not downgrade a
+   * host that was upgraded by hand or by its boot image. Versions the host does not report are not
+   * compared (a first install).
+   */
+  static final String CHECK_NO_TOOL_DOWNGRADE = """
+      step check-tool-versions
+      older_than() { [ "$1" != "$2" ] && [ "$(printf '%s\\n%s\\n' "${1#v}" "${2#v}" | sort -V | head -n1)" = "${1#v}" ]; }
+      HOST_CNI="$(/opt/cni/bin/bridge --version 2>/dev/null | awk '/plugin/ {print $NF; exit}' || true)"
+      HOST_CRICTL="$(/opt/bin/crictl --version 2>/dev/null | awk '{print $NF; exit}' || true)"
+      for tool in "CNI plugins:${CNI_VERSION}:${HOST_CNI}" "crictl:${CRICTL_VERSION}:${HOST_CRICTL}"; do
+        IFS=: read -r name wanted present <<<"$tool"
+        if [[ "$present" =~ ^v[0-9]+\\.[0-9]+\\.[0-9]+$ ]] && older_than "$wanted" "$present"; then
+          echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" >&2
+          exit 46
+        fi
+      done
+
+      """;
+
   /** CNI plugins into /opt/cni/bin, crictl into /opt/bin, kubeadm into /opt/bin. */
   static final String INSTALL_TOOLS = """
       step install-cni
