@@ -60,7 +60,6 @@ import org.fleetupgrade.reboot.kured.KuredLockSettings;
 import org.fleetupgrade.reboot.node.KubernetesNodeReboots;
 import org.fleetupgrade.reboot.node.NodeExclusions;
 import org.fleetupgrade.reboot.node.RebootMechanism;
-import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.trigger.SshRebootTrigger;
 import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.kubernetes.ClusterNodes;
@@ -288,7 +287,7 @@ class RealStageUpgradeTest {
         new KuredLockActivities(Map.of("sandbox", new KuredLock(client, KuredLockSettings.DEFAULT, java.time.Clock.systemUTC())),
             Map.of("sandbox", KuredLockSettings.DEFAULT)),
         new KubernetesNodeReboots(Map.of("sandbox", new KubernetesNodeReboots.Stage(client,
-            new NodeDrainer(client, DrainSettings.DEFAULT), RebootMechanism.of(RebootMethod.SSH, new SshRebootTrigger(
+            new NodeDrainer(client, DrainSettings.DEFAULT), RebootMechanism.of(new SshRebootTrigger(
                 new SshTriggerSettings(sshSettings, sshPort, null, null, null))), "ssh", NodeExclusions.DEFAULT, nodes))),
         new KubernetesHealthActivities(Map.of("sandbox", new ClusterHealthCheck(client, HealthRules.DEFAULT))));
   }

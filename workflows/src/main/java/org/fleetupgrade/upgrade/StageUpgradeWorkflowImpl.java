@@ -493,12 +493,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
   @Override
   public void rebootProgress(int done, int total) {
-    if (done > rebootDone) {
-      rebootDone = done;
+    if (rebooted(done, total)) {
       rebootProgressPending = true;
-      // Platform nodes only move to the target by rebooting: members and virtual nodes are
-      // counted as converged by now, the health check that follows confirms it.
-      nodes = new NodeConvergence(Math.max(nodes.atTarget(), nodes.total() - total + done), nodes.total());
     }
   }
 
@@ -506,11 +502,19 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   public void rolloutProgress(RolloutProgress progress) {
     rolloutDetails = progress;
     rebootProgressPending = true;
-    if (progress.done() > rebootDone) {
-      rebootDone = progress.done();
-      nodes = new NodeConvergence(Math.max(nodes.atTarget(), nodes.total() - progress.total() + progress.done()),
-          nodes.total());
+    rebooted(progress.done(), progress.total());
+  }
+
+  /** Counts platform nodes done; true when more are than before. */
+  private boolean rebooted(int done, int total) {
+    if (done <= rebootDone) {
+      return false;
     }
+    rebootDone = done;
+    // Platform nodes only move to the target by rebooting: members and virtual nodes are
+    // counted as converged by now, the health check that follows confirms it.
+    nodes = new NodeConvergence(Math.max(nodes.atTarget(), nodes.total() - total + done), nodes.total());
+    return true;
   }
 
   @Override

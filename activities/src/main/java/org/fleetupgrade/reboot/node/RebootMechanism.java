@@ -1,6 +1,5 @@
 package org.fleetupgrade.reboot.node;
 
-import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.trigger.RebootTrigger;
 
 /**
@@ -14,10 +13,9 @@ public interface RebootMechanism {
 
   /**
    * A trigger: the reboot service is asked by the node's name; SSH goes to its address and checks
-   * its host key under its name ({@link RebootTrigger#trigger(String, String)}). {@code method} no
-   * longer changes what the trigger is given; it stays for the callers.
+   * its host key under its name ({@link RebootTrigger#trigger(String, String)}).
    */
-  static RebootMechanism of(RebootMethod method, RebootTrigger trigger) {
+  static RebootMechanism of(RebootTrigger trigger) {
     return (node, address) -> trigger.trigger(node, address).detail();
   }
 }

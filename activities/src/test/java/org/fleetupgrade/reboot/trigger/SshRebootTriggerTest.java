@@ -74,7 +74,7 @@ class SshRebootTriggerTest {
       SshTriggerSettings settings = new SshTriggerSettings(node.settings(dir, knownHosts, node.clientKey, CONNECT,
           false), node.port(), null, null, Duration.ofSeconds(10));
       trigger(settings);
-      RebootMechanism mechanism = RebootMechanism.of(RebootMethod.SSH, trigger);
+      RebootMechanism mechanism = RebootMechanism.of(trigger);
 
       // When the stage's mechanism reboots the node by name, at its address (as KubernetesNodeReboots does)
       String detail = mechanism.reboot(NODE_NAME, "127.0.0.1");

@@ -91,7 +91,7 @@ public final class RealStages {
     } catch (IllegalArgumentException e) {
       throw new BadInputException(where + ": " + e.getMessage());
     }
-    return new KubernetesNodeReboots.Stage(client, new NodeDrainer(client, drain), RebootMechanism.of(r.method(), trigger),
+    return new KubernetesNodeReboots.Stage(client, new NodeDrainer(client, drain), RebootMechanism.of(trigger),
         r.method().configName(), new NodeExclusions(r.excludeTaints(), r.excludeSelectors()), nodes);
   }
 
