@@ -38,6 +38,14 @@ final class FleetTestEnvironment implements AutoCloseable {
 
   /** Test time between two looks at the status: fine enough to catch a gate, coarse enough for a week. */
   static final Duration POLL_STEP = Duration.ofMinutes(20);
+  /** Wall time a skip of test time may take: seconds when time skips, minutes only if it is stuck. */
+  private static final Duration SKIP_LIMIT = Duration.ofSeconds(60);
+  private static final java.util.concurrent.ExecutorService SLEEPER =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-time-skip");
+        t.setDaemon(true);
+        return t;
+      });
 
   final TestWorkflowEnvironment env;
   final WorkflowClient client;
@@ -123,7 +131,29 @@ final class FleetTestEnvironment implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("status never matched; last: " + status + "\n" + env.getDiagnostics());
       }
-      env.sleep(POLL_STEP);
+      skip(POLL_STEP);
+    }
+  }
+
+  /**
+   * Moves test time by {@code step}. The test server skips time only while nothing holds its
+   * time-skipping lock (a workflow task or an activity under way); should a lock leak, the sleep
+   * would run in wall time (20 minutes), so it is bounded and fails with the server's diagnostics.
+   */
+  void skip(Duration step) {
+    java.util.concurrent.Future<?> sleeping = SLEEPER.submit(() -> env.sleep(step));
+    try {
+      sleeping.get(SKIP_LIMIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException stuck) {
+      sleeping.cancel(true);
+      throw new AssertionError("test time did not move " + step + " within " + SKIP_LIMIT
+          + " of wall time: something holds the test server's time-skipping lock\n" + env.getDiagnostics()
+          + "\nTHREADS\n" + threads());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError(e.getCause());
     }
   }
 
@@ -142,6 +172,17 @@ final class FleetTestEnvironment implements AutoCloseable {
         throw new AssertionError("progress never matched; last: " + status);
       }
     }
+  }
+
+  private static String threads() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      out.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+      for (StackTraceElement e : stack) {
+        out.append("    at ").append(e).append('\n');
+      }
+    });
+    return out.toString();
   }
 
   @Override

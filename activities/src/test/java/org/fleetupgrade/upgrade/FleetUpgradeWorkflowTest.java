@@ -209,7 +209,7 @@ class FleetUpgradeWorkflowTest {
       FleetStatus waiting = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_APPROVAL);
       assertThatThrownBy(() -> upgrade.approve("staging", " "))
           .rootCause().hasMessageContaining("approve needs a reason");
-      t.env.sleep(Duration.ofDays(3));
+      t.skip(Duration.ofDays(3));
       assertThat(upgrade.status().stage("production").state())
           .as("production waits for approval however long it takes").isEqualTo(StageState.PENDING);
 
@@ -254,7 +254,7 @@ class FleetUpgradeWorkflowTest {
 
       assertThat(upgrade.pause("investigating an alert")).startsWith("paused");
       assertThatThrownBy(() -> upgrade.pause("again")).rootCause().hasMessageContaining("already paused");
-      t.env.sleep(Duration.ofDays(2));
+      t.skip(Duration.ofDays(2));
       FleetStatus paused = upgrade.status();
       assertThat(paused.state()).isEqualTo(FleetState.PAUSED);
       assertThat(paused.stage("staging").state()).as("no new stage starts while paused").isEqualTo(StageState.PENDING);
@@ -276,7 +276,7 @@ class FleetUpgradeWorkflowTest {
       t.awaitStatus(upgrade, s -> s.state() == FleetState.BLOCKED);
       upgrade.pause("hold everything");
       upgrade.retry("fixed the host");
-      t.env.sleep(Duration.ofHours(1));
+      t.skip(Duration.ofHours(1));
       StageStatus held = upgrade.status().stage("sandbox");
       assertThat(held.state()).isEqualTo(StageState.PAUSED);
       assertThat(held.step()).isEqualTo("upgrade:" + MEMBER_C);
@@ -526,7 +526,7 @@ class FleetUpgradeWorkflowTest {
       WorkflowMetadata metadata = WorkflowStub.fromTyped(upgrade).query("__temporal_workflow_metadata", WorkflowMetadata.class);
       assertThat(metadata.getCurrentDetails()).contains("**Gate** changelog -> sandbox: WAITING_ACKNOWLEDGEMENT",
           "- urgent [v1.31.0] kubelet flag --keep-terminated-pod-volumes was removed");
-      t.env.sleep(Duration.ofDays(2));
+      t.skip(Duration.ofDays(2));
       assertThat(upgrade.status().stage("sandbox").state()).as("nothing is touched before acknowledge")
           .isEqualTo(StageState.PENDING);
       assertThat(t.fleet.clusterVersion("sandbox")).isEqualTo(FleetTestEnvironment.CURRENT);

@@ -8,6 +8,7 @@ import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Functions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -132,7 +133,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     since.putAll(rollout.inFlightSince());
     failedDetails.addAll(rollout.failedDetails());
     int baseline = rollout.baselineProblems() >= 0 ? rollout.baselineProblems()
-        : health.check(rollout.stage(), rollout.target()).problemsTotal();
+        : toTheEnd(() -> health.check(rollout.stage(), rollout.target())).problemsTotal();
     boolean kured = Workflow.getVersion(KURED_LOCK_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
     holder = "fleet-upgrade/" + Workflow.getInfo().getWorkflowId();
     if (kured) {
@@ -205,7 +206,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
    */
   private void holdLock() {
     while (true) {
-      lock = locks.acquire(input.stage(), holder);
+      lock = toTheEnd(() -> locks.acquire(input.stage(), holder));
       if (lock.mayReboot()) {
         if (lockWait != null && details) {
           lockWait = null;
@@ -221,7 +222,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       if (details) {
         report(false);
       }
-      Workflow.sleep(LOCK_WAIT);
+      Promise<Void> retry = detachedTimer(LOCK_WAIT);
+      Workflow.await(retry::isCompleted);
     }
   }
 
@@ -238,7 +240,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     while (true) {
       long due = nextRefresh - Workflow.currentTimeMillis();
       if (due <= 0) {
-        if (!locks.refresh(input.stage(), holder)) {
+        if (!toTheEnd(() -> locks.refresh(input.stage(), holder))) {
           holdLock();
         }
         nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
@@ -262,7 +264,9 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       return;
     }
     if (tick == null) {
-      tick = Workflow.newTimer(TICK);
+      // An abort does not cancel the tick (the abort path waits on it too), so no cancel can
+      // race the timer firing (the Java test server loses the workflow task then).
+      tick = detachedTimer(TICK);
     }
     Workflow.await(() -> condition.get() || tick.isCompleted());
     if (!tick.isCompleted()) {
@@ -271,7 +275,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     tick = null;
     long now = Workflow.currentTimeMillis();
     if (holdingLock && now >= nextRefresh) {
-      if (!locks.refresh(input.stage(), holder)) {
+      if (!toTheEnd(() -> locks.refresh(input.stage(), holder))) {
         holdLock();
       }
       nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
@@ -293,7 +297,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   /** Reads the next pages of the stage's node list while the window runs low. */
   private void refill() {
     while (paging.more() && window.remaining() < PAGE) {
-      NodePage page = nodeList.pendingNodes(input.stage(), input.target(), paging.after(), PAGE);
+      NodePage page = toTheEnd(() -> nodeList.pendingNodes(input.stage(), input.target(), paging.after(), PAGE));
       window.add(page.pending());
       window.counted(NodeFate.ALREADY_AT_TARGET, page.atTarget());
       window.counted(NodeFate.SKIPPED, page.excluded());
@@ -309,10 +313,37 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     arrived.put(result.node(), result);
   }
 
+  /** A timer an abort does not cancel; the wait on it still ends with the abort. */
+  private static Promise<Void> detachedTimer(Duration delay) {
+    List<Promise<Void>> timer = new ArrayList<>(1);
+    Workflow.newDetachedCancellationScope(() -> {
+      timer.add(Workflow.newTimer(delay));
+    }).run();
+    return timer.get(0);
+  }
+
+  /**
+   * Runs one of the rollout's own short activities (kured's lock, the next page of nodes, a
+   * health check, starting node workflows) to its end even when the rollout is aborted meanwhile:
+   * the abort path relies on what it did, and the abort takes effect at the next wait. Not asking
+   * the server to cancel an activity that may just have finished also avoids a race the Java test
+   * server does not survive (the cancel fails with ACTIVITY_UNKNOWN and the workflow task is lost).
+   */
+  private static <T> T toTheEnd(Functions.Func<T> activity) {
+    List<T> result = new ArrayList<>(1);
+    Workflow.newDetachedCancellationScope(() -> {
+      result.add(activity.apply());
+    }).run();
+    return result.get(0);
+  }
+
   private void releaseLock() {
     if (lock.needed() && lock.holding()) {
       try {
-        locks.release(input.stage(), holder);
+        toTheEnd(() -> {
+          locks.release(input.stage(), holder);
+          return null;
+        });
       } catch (RuntimeException e) {
         log.warn("{}: releasing kured's lock failed (it expires by itself): {}", input.stage(), e.getMessage());
       }
@@ -355,8 +386,11 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     for (int from = 0; from < reboots.size(); from += NodeLaunchActivities.BATCH) {
       List<NodeReboot> batch = reboots.subList(from, Math.min(reboots.size(), from + NodeLaunchActivities.BATCH));
       try {
-        // Detached: an abort arriving meanwhile must not leave it unknown which nodes started.
-        Workflow.newDetachedCancellationScope(() -> launcher.launch(List.copyOf(batch))).run();
+        // To the end: an abort arriving meanwhile must not leave it unknown which nodes started.
+        toTheEnd(() -> {
+          launcher.launch(List.copyOf(batch));
+          return null;
+        });
       } catch (ActivityFailure e) {
         batch.forEach(r -> arrived.put(r.target().node(), new NodeResult(r.target().node(), NodeFate.FAILED,
             "its reboot workflow could not be started: " + e.getMessage(), 0)));
@@ -421,7 +455,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       throw ApplicationFailure.newNonRetryableFailure("the canary did not come back: " + String.join("; ",
           failedDetails) + "; no other node was started", CANARY_FAILED);
     }
-    HealthReport now = health.check(input.stage(), input.target());
+    HealthReport now = toTheEnd(() -> health.check(input.stage(), input.target()));
     if (now.problemsTotal() > baseline) {
       throw ApplicationFailure.newNonRetryableFailure("after the canary the stage has " + now.problemsTotal()
           + " problem(s), " + baseline + " before: " + now.summary() + "; no other node was started", CANARY_FAILED);
