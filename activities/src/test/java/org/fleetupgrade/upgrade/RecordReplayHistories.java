@@ -4,6 +4,7 @@ import static org.fleetupgrade.upgrade.FleetTestEnvironment.plan;
 import static org.fleetupgrade.upgrade.FleetTestEnvironment.request;
 import static org.fleetupgrade.upgrade.FleetTestEnvironment.simulated;
 
+import io.temporal.client.WorkflowOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,11 @@ import java.time.Duration;
 import java.util.List;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.reboot.rollout.NodeRollout;
+import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
+import org.fleetupgrade.reboot.window.WindowLimits;
 import org.fleetupgrade.simulated.SimulatedFault;
+import org.fleetupgrade.version.ReleaseVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -103,6 +108,25 @@ class RecordReplayHistories {
       write(t, "fleet-upgrade-v1.31.2/staging/rollout", "node-rollout-paged.json");
       write(t, "fleet-upgrade-v1.31.2/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org",
           "node-reboot-reporting.json");
+    }
+  }
+
+  /**
+   * Since change "slowest-known-first": the next upgrade's rollout, each node's last reboot time
+   * known from the one before, the fastest as the canary and the slowest first after it.
+   */
+  @Test
+  void recordSlowestKnownFirst() throws IOException {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("staging", 3, 2)), List.of())) {
+      t.fleet.rebootTimes(Duration.ofMinutes(10), 0.3, 3);
+      t.result(t.start(request(plan("staging", PromotionPolicy.auto(Duration.ZERO)))));
+      ReleaseVersion next = ReleaseVersion.parse("v1.32.0");
+      t.fleet.imagesBuilt("staging", next);
+      t.client.newWorkflowStub(NodeRolloutWorkflow.class, WorkflowOptions.newBuilder()
+          .setWorkflowId("fleet-upgrade-v1.32.0/staging/rollout").setTaskQueue(FleetWorkflows.TASK_QUEUE).build())
+          .run(NodeRollout.start("staging", next, new WindowLimits(2, 1, 1, 2), Duration.ofHours(1), null, false));
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.32.0/staging/rollout", "node-rollout-slowest-first.json");
     }
   }
 

@@ -67,6 +67,12 @@ class ReplayTest {
   }
 
   @Test
+  void rolloutStartingTheSlowestKnownFirstReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("node-rollout-slowest-first.json",
+        "fleet-upgrade-v1.32.0/staging/rollout"), org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);
+  }
+
+  @Test
   void oneNodesRebootReportingToTheRolloutReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("node-reboot-reporting.json",
         FLEET_ID + "/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org"),

@@ -59,6 +59,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
    * ETA, what it waits for) instead of only done/total.
    */
   static final String DETAILS_CHANGE = "rollout-details";
+  /** Nodes whose last reboot was slow start first ({@link RebootWindow#slowestKnownFirst}). */
+  static final String SLOWEST_FIRST_CHANGE = "slowest-known-first";
 
   /** The change id of holding kured's lock for the rollout. */
   static final String KURED_LOCK_CHANGE = "kured-lock";
@@ -125,7 +127,11 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       window = new RebootWindow(rollout.limits());
     }
     if (paged) {
-      window.mostLeftFirst();
+      if (Workflow.getVersion(SLOWEST_FIRST_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1) {
+        window.slowestKnownFirst();
+      } else {
+        window.mostLeftFirst();
+      }
     }
     details = Workflow.getVersion(DETAILS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
     slowest = rollout.slowest();

@@ -33,21 +33,33 @@ public final class RebootWindow {
   private final Map<String, String> inFlight = new LinkedHashMap<>();
   private final Map<NodeFate, Integer> fates = new EnumMap<>(NodeFate.class);
   private final List<String> failed = new ArrayList<>();
+  /** Buffered nodes' last reboot times (seconds), where the node has one recorded. */
+  private final Map<String, Integer> known = new LinkedHashMap<>();
+  private long knownSum;
   private int cursor;
   private int started;
   private boolean open;
   private boolean mostLeftFirst;
+  private boolean slowestKnownFirst;
 
   /**
    * What a window carries across a continue-as-new: what is buffered (sites in their round-robin
    * order from the cursor), in flight (node to site; null in states from before it could be carried)
-   * and failed, and the counts.
+   * and failed, the counts, and the last reboot times known of buffered nodes (null in states from
+   * before they were).
    */
   public record State(Map<String, List<String>> pending, Map<String, String> siteOf, List<String> failed,
-      Map<NodeFate, Integer> fates, int cursor, int started, boolean open, Map<String, String> inFlight) {
+      Map<NodeFate, Integer> fates, int cursor, int started, boolean open, Map<String, String> inFlight,
+      Map<String, Integer> rebootSeconds) {
 
     public State {
       inFlight = inFlight == null ? Map.of() : inFlight;
+      rebootSeconds = rebootSeconds == null ? Map.of() : rebootSeconds;
+    }
+
+    public State(Map<String, List<String>> pending, Map<String, String> siteOf, List<String> failed,
+        Map<NodeFate, Integer> fates, int cursor, int started, boolean open, Map<String, String> inFlight) {
+      this(pending, siteOf, failed, fates, cursor, started, open, inFlight, null);
     }
   }
 
@@ -64,7 +76,7 @@ public final class RebootWindow {
     Map<String, String> sitesLeft = new LinkedHashMap<>();
     failed.forEach(n -> sitesLeft.put(n, siteOf.get(n)));
     return new State(left, sitesLeft, List.copyOf(failed), new EnumMap<>(fates), 0, started, open,
-        new LinkedHashMap<>(inFlight));
+        new LinkedHashMap<>(inFlight), new LinkedHashMap<>(known));
   }
 
   public RebootWindow(State state, WindowLimits limits) {
@@ -74,6 +86,7 @@ public final class RebootWindow {
       names.forEach(n -> siteOf.put(n, site));
     });
     siteOf.putAll(state.siteOf());
+    state.rebootSeconds().forEach(this::know);
     failed.addAll(state.failed());
     fates.putAll(state.fates());
     sites.addAll(pending.keySet());
@@ -114,7 +127,15 @@ public final class RebootWindow {
         return new ArrayDeque<>();
       }).add(n.name());
       siteOf.put(n.name(), n.site());
+      if (n.lastRebootSeconds() != null) {
+        know(n.name(), n.lastRebootSeconds());
+      }
     }
+  }
+
+  private void know(String node, int seconds) {
+    Integer before = known.put(node, seconds);
+    knownSum += seconds - (before == null ? 0 : before);
   }
 
   /**
@@ -125,6 +146,20 @@ public final class RebootWindow {
    */
   public RebootWindow mostLeftFirst() {
     mostLeftFirst = true;
+    return this;
+  }
+
+  /**
+   * From now on the next node is the slowest known to reboot (its last reboot by this tool, see
+   * {@link PlatformNode#lastRebootSeconds}) among sites that may start one, a node never timed
+   * counting as the mean of those that were; among equals, the site with the most left, then
+   * round-robin. A slow node started last holds the whole stage at the end; started first, it
+   * reboots while the rest go through the other slots. The canary is the fastest known instead. With
+   * nothing known it is {@link #mostLeftFirst} exactly.
+   */
+  public RebootWindow slowestKnownFirst() {
+    mostLeftFirst = true;
+    slowestKnownFirst = true;
     return this;
   }
 
@@ -175,17 +210,27 @@ public final class RebootWindow {
     return starting;
   }
 
-  /** The site that may start a node and has the most left, the first in turn among equals; null if none. */
+  /**
+   * The site that may start a node and has the most left (with {@link #slowestKnownFirst}: whose
+   * slowest node is slowest, then the most left), the first in turn among equals; null if none.
+   */
   private String siteWithMostLeft() {
     String best = null;
     int most = 0;
+    double slowest = Double.NEGATIVE_INFINITY;
     int bestAt = 0;
+    double unknown = known.isEmpty() ? 0 : (double) knownSum / known.size();
     for (int i = 0; i < sites.size(); i++) {
       String site = sites.get((cursor + i) % sites.size());
       int left = pending.get(site).size();
-      if (left > most && inFlightPerSite.getOrDefault(site, 0) < limits.maxPerSite()) {
+      if (left == 0 || inFlightPerSite.getOrDefault(site, 0) >= limits.maxPerSite()) {
+        continue;
+      }
+      double key = slowestKnownFirst ? order(seconds(chosenIn(site, unknown), unknown)) : 0;
+      if (key > slowest || (key == slowest && left > most)) {
         best = site;
         most = left;
+        slowest = key;
         bestAt = (cursor + i) % sites.size();
       }
     }
@@ -195,8 +240,45 @@ public final class RebootWindow {
     return best;
   }
 
+  /**
+   * Slowest first once the window is open; the canary, though, is the fastest known: it is there to
+   * prove the image, and the whole stage waits for it.
+   */
+  private double order(double seconds) {
+    return open ? seconds : -seconds;
+  }
+
+  /** The site's buffered node to start next in {@link #order} (the first among equals). */
+  private String chosenIn(String site, double unknown) {
+    String chosen = null;
+    double best = Double.NEGATIVE_INFINITY;
+    for (String node : pending.get(site)) {
+      double key = order(seconds(node, unknown));
+      if (key > best) {
+        chosen = node;
+        best = key;
+      }
+    }
+    return chosen;
+  }
+
+  private double seconds(String node, double unknown) {
+    Integer s = known.get(node);
+    return s == null ? unknown : s;
+  }
+
   private String start(String site) {
-    String node = pending.get(site).poll();
+    String node;
+    if (slowestKnownFirst && !known.isEmpty()) {
+      node = chosenIn(site, (double) knownSum / known.size());
+      pending.get(site).remove(node);
+    } else {
+      node = pending.get(site).poll();
+    }
+    Integer s = known.remove(node);
+    if (s != null) {
+      knownSum -= s;
+    }
     inFlight.put(node, site);
     inFlightPerSite.merge(site, 1, Integer::sum);
     started++;

@@ -156,6 +156,61 @@ class RebootWindowTest {
   }
 
   @Test
+  void theSlowestKnownNodesStartFirstAndNodesNeverTimedCountAsTheMean() {
+    // Given 3 sites: s000 with nodes known at 300 s and 900 s, s001 with one never timed and one at
+    // 100 s, s002 with one at 600 s; 2 at once, 1 per site
+    RebootWindow window = new RebootWindow(new WindowLimits(2, 1, 0, 0)).slowestKnownFirst();
+    window.add(List.of(new PlatformNode("mlab1-s000", "s000", 300), new PlatformNode("mlab2-s000", "s000", 900),
+        new PlatformNode("mlab1-s001", "s001"), new PlatformNode("mlab2-s001", "s001", 100),
+        new PlatformNode("mlab1-s002", "s002", 600)));
+
+    // Then the slowest of all goes first, then the slowest of the sites left; a site's slow node
+    // before its fast one, and a node never timed before one known to be fast
+    assertThat(window.next()).containsExactly("mlab2-s000", "mlab1-s002");
+    window.finished("mlab1-s002", NodeFate.REBOOTED);
+    assertThat(window.next()).as("s001's untimed node (the mean of those buffered, 200 s now) before s000's busy site")
+        .containsExactly("mlab1-s001");
+    window.finished("mlab2-s000", NodeFate.REBOOTED);
+    assertThat(window.next()).containsExactly("mlab1-s000");
+    window.finished("mlab1-s001", NodeFate.REBOOTED);
+    assertThat(window.next()).containsExactly("mlab2-s001");
+  }
+
+  @Test
+  void theCanaryIsTheFastestKnownNode() {
+    RebootWindow window = new RebootWindow(new WindowLimits(3, 1, 1, 0)).slowestKnownFirst();
+    window.add(List.of(new PlatformNode("mlab1-s000", "s000", 1800), new PlatformNode("mlab1-s001", "s001", 400),
+        new PlatformNode("mlab2-s001", "s001", 1500), new PlatformNode("mlab1-s002", "s002", 700)));
+
+    assertThat(window.next()).containsExactly("mlab1-s001");
+    window.finished("mlab1-s001", NodeFate.REBOOTED);
+    window.open();
+    assertThat(window.next()).containsExactly("mlab1-s000", "mlab2-s001", "mlab1-s002");
+  }
+
+  @Test
+  void knownRebootTimesAreCarriedOverAndWithNoneKnownTheOrderIsMostLeftFirst() {
+    WindowLimits limits = new WindowLimits(1, 1, 0, 0);
+    RebootWindow timed = new RebootWindow(limits).slowestKnownFirst();
+    timed.add(List.of(new PlatformNode("mlab1-s000", "s000", 60), new PlatformNode("mlab1-s001", "s001", 500),
+        new PlatformNode("mlab2-s001", "s001", 50)));
+    RebootWindow carried = new RebootWindow(timed.state(), limits).slowestKnownFirst();
+    assertThat(carried.next()).containsExactly("mlab1-s001");
+
+    RebootWindow untimed = new RebootWindow(fleet(3, 3), new WindowLimits(2, 1, 0, 0)).slowestKnownFirst();
+    RebootWindow plain = new RebootWindow(fleet(3, 3), new WindowLimits(2, 1, 0, 0)).mostLeftFirst();
+    Random random = new Random(5);
+    while (!plain.finished()) {
+      List<String> next = plain.next();
+      assertThat(untimed.next()).isEqualTo(next);
+      List<String> flying = new ArrayList<>(plain.inFlight().keySet());
+      String back = flying.get(random.nextInt(flying.size()));
+      plain.finished(back, NodeFate.REBOOTED);
+      untimed.finished(back, NodeFate.REBOOTED);
+    }
+  }
+
+  @Test
   void nodesCountedBeforeTheyWereBufferedAreCountedAndNeverStarted() {
     RebootWindow window = new RebootWindow(new WindowLimits(5, 1, 0, 0));
     window.counted(NodeFate.ALREADY_AT_TARGET, 7);
