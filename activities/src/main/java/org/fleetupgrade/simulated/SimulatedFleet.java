@@ -122,7 +122,7 @@ public final class SimulatedFleet {
   }
 
   /** Stable per node (a hash of its name), so a run is repeatable: mean, or mean x factor for stragglers. */
-  java.time.Duration rebootTime(String node) {
+  public java.time.Duration rebootTime(String node) {
     int bucket = Math.floorMod(node.hashCode() * 31 + 17, 1000);
     return bucket < stragglers * 1000 ? java.time.Duration.ofMillis((long) (meanReboot.toMillis() * stragglerFactor))
         : meanReboot;
@@ -190,6 +190,24 @@ public final class SimulatedFleet {
     return cluster(stage).reboots.get();
   }
 
+  /** Starts measuring {@link #rebootSpan} and {@link #rebootOrder} anew (the next upgrade). */
+  public void newRebootSpan(String stage) {
+    Cluster c = cluster(stage);
+    synchronized (c) {
+      c.firstReboot = 0;
+      c.lastBack = 0;
+      c.rebootOrder.clear();
+    }
+  }
+
+  /** The stage's nodes in the order their reboots began. */
+  public List<String> rebootOrder(String stage) {
+    Cluster c = cluster(stage);
+    synchronized (c) {
+      return List.copyOf(c.rebootOrder);
+    }
+  }
+
   /** From the first node going down to the last one back, in server time. */
   public java.time.Duration rebootSpan(String stage) {
     Cluster c = cluster(stage);
@@ -251,6 +269,11 @@ public final class SimulatedFleet {
     boolean lost;
     String cordonedBy;
     boolean cordoned;
+    /** When our cordon began (server time, ms) and on which boot: the last reboot's time is measured from them. */
+    long cordonedAt;
+    int cordonedOnBoot;
+    /** The last reboot of ours, cordon to uncordon; null before the first. */
+    Integer lastRebootSeconds;
 
     Node(String name, String site, ReleaseVersion kubelet) {
       this.name = name;
@@ -274,6 +297,8 @@ public final class SimulatedFleet {
     /** Server time of the first reboot and of the last node back: a rollout's makespan. */
     long firstReboot;
     long lastBack;
+    /** Nodes in the order their reboots began. */
+    final List<String> rebootOrder = new ArrayList<>();
     ReleaseVersion kubeadmConfig;
     /** The version the stage's boot images carry: what a rebooting node comes back with. */
     ReleaseVersion bootImage;
@@ -324,7 +349,7 @@ public final class SimulatedFleet {
         if (n.kubelet.equals(target)) {
           atTarget++;
         } else {
-          pending.add(new PlatformNode(n.name, n.site));
+          pending.add(new PlatformNode(n.name, n.site, n.lastRebootSeconds));
         }
       }
       return new NodePage(pending, last, i < names.size(), platform.size(), atTarget, 0, List.of());
@@ -450,6 +475,7 @@ public final class SimulatedFleet {
       n.lost = lost;
       n.comesBackWith = oldImage ? n.kubelet : bootImage;
       reboots.incrementAndGet();
+      rebootOrder.add(n.name);
     }
 
     /** Brings back a node whose reboot is over by {@code now}. */

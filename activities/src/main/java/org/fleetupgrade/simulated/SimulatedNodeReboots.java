@@ -52,6 +52,10 @@ public class SimulatedNodeReboots implements NodeRebootActivities {
       if (!n.cordoned) {
         n.cordonedBy = target.rollout();
       }
+      if (target.rollout().equals(n.cordonedBy) && n.cordonedAt == 0) {
+        n.cordonedAt = now();
+        n.cordonedOnBoot = n.boot;
+      }
       n.cordoned = true;
     }
     return new DrainResult(target.node(), 2, java.util.List.of());
@@ -85,8 +89,12 @@ public class SimulatedNodeReboots implements NodeRebootActivities {
       if (!target.rollout().equals(n.cordonedBy)) {
         return false;
       }
+      if (n.cordonedAt > 0 && n.boot != n.cordonedOnBoot) {
+        n.lastRebootSeconds = (int) ((now() - n.cordonedAt) / 1000);
+      }
       n.cordoned = false;
       n.cordonedBy = null;
+      n.cordonedAt = 0;
       return true;
     }
   }

@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,6 +33,14 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
 
   /** Who cordoned a node: the rollout's workflow id. */
   public static final String CORDONED_BY = "fleetupgrade.org/cordoned-by";
+  /** When our cordon began (RFC 3339), and the bootID then: at uncordon, a new boot's reboot time is known. */
+  public static final String CORDONED_AT = "fleetupgrade.org/cordoned-at";
+  public static final String CORDONED_BOOT_ID = "fleetupgrade.org/cordoned-boot-id";
+  /**
+   * How long the node's last reboot by a rollout took, cordon to uncordon, in seconds: kept on the
+   * node across upgrades, so the next rollout starts the slowest nodes first.
+   */
+  public static final String LAST_REBOOT_SECONDS = "fleetupgrade.org/last-reboot-seconds";
   public static final String DRAIN_REFUSED = "NodeDrainRefused";
   public static final String DRAIN_BLOCKED = "NodeDrainBlocked";
 
@@ -40,9 +51,15 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
   private static final Logger log = LoggerFactory.getLogger(KubernetesNodeReboots.class);
 
   private final Map<String, Stage> stages;
+  private final Clock clock;
 
   public KubernetesNodeReboots(Map<String, Stage> stages) {
+    this(stages, Clock.systemUTC());
+  }
+
+  public KubernetesNodeReboots(Map<String, Stage> stages, Clock clock) {
     this.stages = Map.copyOf(stages);
+    this.clock = clock;
   }
 
   /**
@@ -53,7 +70,7 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
   @Override
   public NodePage pendingNodes(String stageName, ReleaseVersion target, String after, int limit) {
     Stage stage = stage(stageName);
-    record Seen(String name, String site, boolean atTarget, String excluded) {}
+    record Seen(String name, String site, boolean atTarget, String excluded, Integer lastRebootSeconds) {}
     List<Seen> seen = new ArrayList<>();
     int[] total = {0};
     stage.nodes().forEach(node -> {
@@ -64,7 +81,8 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
       String name = node.getMetadata().getName();
       if (after == null || name.compareTo(after) > 0) {
         NodeObservation o = observation(node, name, stage, null);
-        seen.add(new Seen(name, ClusterNodes.site(node), o.atTarget(target.toString()), o.excludedBecause()));
+        seen.add(new Seen(name, ClusterNodes.site(node), o.atTarget(target.toString()), o.excludedBecause(),
+            lastRebootSeconds(node)));
       }
     });
     seen.sort(Comparator.comparing(Seen::name));
@@ -81,7 +99,7 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
       } else if (n.atTarget()) {
         atTarget++;
       } else {
-        pending.add(new PlatformNode(n.name(), n.site()));
+        pending.add(new PlatformNode(n.name(), n.site(), n.lastRebootSeconds()));
       }
     }
     if (!excluded.isEmpty()) {
@@ -122,10 +140,14 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
     }
     boolean cordonedBySomeoneElse = node.getSpec() != null && Boolean.TRUE.equals(node.getSpec().getUnschedulable())
         && !ours(node, target);
-    if (!cordonedBySomeoneElse) {
-      // Marked before the cordon: a crash in between leaves a marker on a schedulable node, which is harmless.
+    if (!cordonedBySomeoneElse && !ours(node, target)) {
+      // Marked before the cordon: a crash in between leaves a marker on a schedulable node, which is
+      // harmless. A retry finds its own marker and keeps the time the cordon began.
+      String bootId = node.getStatus() == null || node.getStatus().getNodeInfo() == null ? ""
+          : node.getStatus().getNodeInfo().getBootID();
       stage.client().nodes().withName(target.node()).patch(PatchContext.of(PatchType.JSON_MERGE),
-          "{\"metadata\":{\"annotations\":{\"" + CORDONED_BY + "\":\"" + target.rollout() + "\"}}}");
+          "{\"metadata\":{\"annotations\":{\"" + CORDONED_BY + "\":" + json(target.rollout()) + ",\"" + CORDONED_AT
+              + "\":" + json(clock.instant().toString()) + ",\"" + CORDONED_BOOT_ID + "\":" + json(bootId) + "}}}");
     }
     EvictionResult result;
     try {
@@ -161,13 +183,64 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
     if (node == null || !ours(node, target)) {
       return false;
     }
-    // One JSON patch: only if the marker is still ours (test), uncordon and remove the marker.
-    String marker = "/metadata/annotations/" + CORDONED_BY.replace("~", "~0").replace("/", "~1");
+    // One JSON patch: only if the marker is still ours (test), uncordon and remove the marker; on a
+    // new boot since the cordon, keep how long the reboot took for the next rollout.
+    Map<String, String> annotations = node.getMetadata().getAnnotations();
+    List<String> ops = new ArrayList<>();
+    ops.add("{\"op\":\"test\",\"path\":" + json(pointer(CORDONED_BY)) + ",\"value\":" + json(target.rollout()) + "}");
+    ops.add("{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false}");
+    ops.add("{\"op\":\"remove\",\"path\":" + json(pointer(CORDONED_BY)) + "}");
+    for (String timing : List.of(CORDONED_AT, CORDONED_BOOT_ID)) {
+      if (annotations.containsKey(timing)) {
+        ops.add("{\"op\":\"remove\",\"path\":" + json(pointer(timing)) + "}");
+      }
+    }
+    Long took = rebootTook(node, annotations);
+    if (took != null) {
+      ops.add("{\"op\":\"add\",\"path\":" + json(pointer(LAST_REBOOT_SECONDS)) + ",\"value\":" + json(took.toString())
+          + "}");
+    }
     stage.client().nodes().withName(target.node()).patch(PatchContext.of(PatchType.JSON),
-        "[{\"op\":\"test\",\"path\":\"" + marker + "\",\"value\":\"" + target.rollout() + "\"},"
-            + "{\"op\":\"add\",\"path\":\"/spec/unschedulable\",\"value\":false},"
-            + "{\"op\":\"remove\",\"path\":\"" + marker + "\"}]");
+        "[" + String.join(",", ops) + "]");
     return true;
+  }
+
+  /** Seconds from our cordon to now, if the node booted since; null if it did not, or the cordon's time is unknown. */
+  private Long rebootTook(Node node, Map<String, String> annotations) {
+    String bootNow = node.getStatus() == null || node.getStatus().getNodeInfo() == null ? null
+        : node.getStatus().getNodeInfo().getBootID();
+    String bootThen = annotations.get(CORDONED_BOOT_ID);
+    if (bootNow == null || bootThen == null || bootThen.isEmpty() || bootNow.equals(bootThen)) {
+      return null;
+    }
+    try {
+      long seconds = Duration.between(Instant.parse(annotations.get(CORDONED_AT)), clock.instant()).toSeconds();
+      return seconds >= 0 ? seconds : null;
+    } catch (RuntimeException unparsable) {
+      return null;
+    }
+  }
+
+  /**
+   * The node's last reboot time as recorded by {@link #uncordon}; null if none, or not a positive
+   * number of seconds (it only orders nodes: a wrong value must not stop a rollout).
+   */
+  static Integer lastRebootSeconds(Node node) {
+    Map<String, String> annotations = node.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(LAST_REBOOT_SECONDS);
+    if (value == null || !value.matches("[0-9]{1,9}")) {
+      return null;
+    }
+    return Integer.parseInt(value);
+  }
+
+  private static String pointer(String annotation) {
+    return "/metadata/annotations/" + annotation.replace("~", "~0").replace("/", "~1");
+  }
+
+  /** A JSON string literal (the values here are ids, times and numbers: quotes and backslashes are escaped anyway). */
+  private static String json(String value) {
+    return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /** Where SSH reaches the node: ExternalIP, else InternalIP, else its name. */

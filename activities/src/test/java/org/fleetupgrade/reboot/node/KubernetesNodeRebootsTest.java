@@ -6,6 +6,11 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +33,8 @@ class KubernetesNodeRebootsTest {
   KubernetesClient client;
   List<String> reboots = new ArrayList<>();
   KubernetesNodeReboots nodes;
+  /** The adapter's clock, moved by the tests. */
+  Instant now = Instant.parse("2026-11-25T10:00:00Z");
 
   @BeforeEach
   void stage() {
@@ -37,7 +44,23 @@ class KubernetesNodeRebootsTest {
           boot(node, "boot-2", "v1.35.1"); // the machine comes back on the new image
           return "ssh: connection closed by the reboot";
         }, "ssh", new NodeExclusions(List.of("lame-duck"), List.of("mlab/maintenance=true")),
-        new ClusterNodes(client, "node-role.kubernetes.io/control-plane", "mlab/type=virtual"))));
+        new ClusterNodes(client, "node-role.kubernetes.io/control-plane", "mlab/type=virtual"))),
+        new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            return now;
+          }
+        });
     client.nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).addToLabels("mlab/site", "lga03")
         .endMetadata().withNewSpec().endSpec().withNewStatus().withNewNodeInfo().withBootID("boot-1")
         .withKubeletVersion("v1.34.4").endNodeInfo().addNewCondition().withType("Ready").withStatus("True").endCondition()
@@ -69,6 +92,54 @@ class KubernetesNodeRebootsTest {
     Node node = client.nodes().withName(NODE).get();
     assertThat(node.getSpec().getUnschedulable()).isFalse();
     assertThat(node.getMetadata().getAnnotations()).doesNotContainKey(KubernetesNodeReboots.CORDONED_BY);
+  }
+
+  @Test
+  void howLongTheRebootTookIsKeptOnTheNodeForTheNextRollout() {
+    // Given a node cordoned at 10:00, its drain retried at 10:07 (the cordon began at 10:00 still)
+    nodes.cordonAndDrain(TARGET_NODE);
+    now = now.plus(Duration.ofMinutes(7));
+    nodes.cordonAndDrain(TARGET_NODE);
+    nodes.trigger(TARGET_NODE, "boot-1");
+
+    // When it is uncordoned on its new boot at 10:11
+    now = now.plus(Duration.ofMinutes(4));
+    nodes.uncordon(TARGET_NODE);
+
+    // Then the node keeps 660 s as its last reboot time, our cordon's marks are gone, and the next
+    // upgrade's rollout reads it with the node
+    Map<String, String> annotations = client.nodes().withName(NODE).get().getMetadata().getAnnotations();
+    assertThat(annotations).containsEntry(KubernetesNodeReboots.LAST_REBOOT_SECONDS, "660")
+        .doesNotContainKeys(KubernetesNodeReboots.CORDONED_BY, KubernetesNodeReboots.CORDONED_AT,
+            KubernetesNodeReboots.CORDONED_BOOT_ID);
+    assertThat(nodes.pendingNodes("production", ReleaseVersion.parse("v1.36.0"), null, 10).pending())
+        .containsExactly(new PlatformNode(NODE, "lga03", 660));
+  }
+
+  @Test
+  void anUncordonWithoutARebootKeepsTheLastRebootTimeAsItWas() {
+    // Given a node whose last reboot took 600 s, cordoned again
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editMetadata()
+        .addToAnnotations(KubernetesNodeReboots.LAST_REBOOT_SECONDS, "600").endMetadata().build());
+    nodes.cordonAndDrain(TARGET_NODE);
+
+    // When it is uncordoned on the same boot (its drain was refused, say)
+    now = now.plus(Duration.ofMinutes(30));
+    nodes.uncordon(TARGET_NODE);
+
+    // Then the time is the one of its last real reboot
+    assertThat(client.nodes().withName(NODE).get().getMetadata().getAnnotations())
+        .containsEntry(KubernetesNodeReboots.LAST_REBOOT_SECONDS, "600")
+        .doesNotContainKeys(KubernetesNodeReboots.CORDONED_AT, KubernetesNodeReboots.CORDONED_BOOT_ID);
+  }
+
+  @Test
+  void aLastRebootTimeThatIsNotANumberOfSecondsIsUnknown() {
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editMetadata()
+        .addToAnnotations(KubernetesNodeReboots.LAST_REBOOT_SECONDS, "ten minutes").endMetadata().build());
+
+    assertThat(nodes.pendingNodes("production", TARGET, null, 10).pending())
+        .containsExactly(new PlatformNode(NODE, "lga03", null));
   }
 
   @Test
