@@ -22,11 +22,21 @@ READYZ_TIMEOUT_SECONDS='300'
 ZONE='us-east1-c'
 METADATA_ATTRIBUTE='cluster_data'
 LOAD_BALANCER_PATH='.cluster_attributes.api_load_balancer'
+WORK_SPACE_MB='1024'
+INSTALL_SPACE_MB='512'
 
 step() { echo "==> step $1"; }
 result() { echo "==> result $1"; }
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
+
+# Every file the script downloads, named once: check-downloads asks these very URLs.
+CNI_URL="${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz"
+CRICTL_URL="${CRICTL_RELEASE_URL}/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${ARCH}.tar.gz"
+KUBEADM_URL="${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm"
+KUBELET_URL="${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet"
+KUBECTL_URL="${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl"
+DOWNLOADS=("$CNI_URL" "$CRICTL_URL" "$KUBEADM_URL" "$KUBELET_URL" "$KUBECTL_URL")
 
 # Downloads URL to FILE and installs nothing unless it matches the SHA-256 published at URL.sha256.
 fetch_verified() {
@@ -37,6 +47,39 @@ fetch_verified() {
   if [ -z "$want" ] || [ "$want" != "$got" ]; then
     echo "checksum mismatch for ${url}: published ${want:-nothing}, downloaded ${got}" >&2
     exit 42
+  fi
+}
+
+# Exits 47 unless DIR's filesystem has MB free. A directory not there yet is created later, so
+# its nearest existing parent is asked. df -P: one line per filesystem whatever its name's length.
+need_space() {
+  local dir="$1" mb="$2" at="$1" free where
+  while [ ! -d "$at" ]; do at="$(dirname "$at")"; done
+  where="$dir"
+  if [ "$at" != "$dir" ]; then where="${dir} (not there yet; checked ${at})"; fi
+  free="$(df -Pk "$at" 2>/dev/null | awk 'NR == 2 && $4 ~ /^[0-9]+$/ {print $4}' || true)"
+  if [ -z "$free" ]; then
+    echo "cannot read the free disk space of ${where}: df -Pk reports nothing usable, and ${mb} MB are needed" >&2
+    exit 47
+  fi
+  if [ "$free" -lt $((mb * 1024)) ]; then
+    echo "not enough disk space in ${where}: $((free / 1024)) MB free, ${mb} MB needed" >&2
+    exit 47
+  fi
+}
+
+# Exits 48 unless URL answers. HEAD first, as it transfers nothing; GitHub's release downloads
+# redirect to storage URLs signed for GET only, which may refuse HEAD (403), so a refused HEAD
+# is asked again as a GET of the first byte. The line names the URL and curl's last word on it.
+url_answers() {
+  local url="$1" why
+  if curl -fsSIL --retry 3 -o /dev/null "$url" 2>/dev/null; then
+    return 0
+  fi
+  if ! why="$(curl -fsSL --retry 3 -r 0-0 -o /dev/null "$url" 2>&1)"; then
+    why="${why##*$'\n'}"
+    echo "download ${url} does not answer: ${why:-curl failed}" >&2
+    exit 48
   fi
 }
 
@@ -135,23 +178,34 @@ for tool in "CNI plugins:${CNI_VERSION}:${HOST_CNI}" "crictl:${CRICTL_VERSION}:$
   fi
 done
 
+step check-disk-space
+need_space "$WORK" "$WORK_SPACE_MB"
+need_space /opt/bin "$INSTALL_SPACE_MB"
+need_space /opt/cni/bin "$INSTALL_SPACE_MB"
+
+step check-downloads
+for url in "${DOWNLOADS[@]}"; do
+  url_answers "$url"
+  url_answers "${url}.sha256"  # where fetch_verified reads the checksum
+done
+
 step install-cni
-fetch_verified "${CNI_RELEASE_URL}/${CNI_VERSION}/cni-plugins-linux-${ARCH}-${CNI_VERSION}.tgz" "$WORK/cni.tgz"
+fetch_verified "$CNI_URL" "$WORK/cni.tgz"
 mkdir -p /opt/cni/bin
 tar -C /opt/cni/bin -xzf "$WORK/cni.tgz"
 
 step install-crictl
-fetch_verified "${CRICTL_RELEASE_URL}/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${ARCH}.tar.gz" "$WORK/crictl.tgz"
+fetch_verified "$CRICTL_URL" "$WORK/crictl.tgz"
 mkdir -p /opt/bin
 tar -C /opt/bin -xzf "$WORK/crictl.tgz"
 
 step install-kubeadm
-fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubeadm" "$WORK/kubeadm"
+fetch_verified "$KUBEADM_URL" "$WORK/kubeadm"
 install -m 0755 "$WORK/kubeadm" /opt/bin/kubeadm
 
 step download-kubelet-kubectl
-fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubelet" "$WORK/kubelet"
-fetch_verified "${K8S_RELEASE_URL}/${K8S_VERSION}/bin/linux/${ARCH}/kubectl" "$WORK/kubectl"
+fetch_verified "$KUBELET_URL" "$WORK/kubelet"
+fetch_verified "$KUBECTL_URL" "$WORK/kubectl"
 
 step install-kubeadm-config
 install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml

@@ -7,8 +7,9 @@ import org.fleetupgrade.controlplane.ssh.SshFailure;
 
 /**
  * Turns what happened to a script into the failure an activity throws: what retrying cannot fix is
- * non-retryable (a checksum mismatch, a kubeadm preflight failure, bad instance metadata, a refused
- * host key or login), the rest is retried; every message carries where and the output's tail.
+ * non-retryable (a checksum mismatch, a kubeadm preflight failure, bad instance metadata, a full
+ * disk, a refused host key or login), the rest is retried (a download that does not answer, too);
+ * every message carries where and the output's tail, and says when nothing on the host was changed.
  */
 public final class ScriptFailures {
 
@@ -42,6 +43,17 @@ public final class ScriptFailures {
       // The host's metadata or template is wrong: nothing was changed on it, and a retry reads the same.
       return ApplicationFailure.newNonRetryableFailure(what + " before changing anything on the host; output ends:\n"
           + tail, SCRIPT_FAILED);
+    }
+    if (run.exitStatus() == MemberUpgradeScript.NO_DISK_SPACE) {
+      // Found before the first download: nothing changed, and a retry would read the same full disk.
+      return ApplicationFailure.newNonRetryableFailure(what + " before changing anything on the host: not enough free"
+          + " disk space, which a retry does not change (free space on the host first); output ends:\n" + tail,
+          SCRIPT_FAILED);
+    }
+    if (run.exitStatus() == MemberUpgradeScript.DOWNLOAD_UNAVAILABLE) {
+      // A release host or the network may be down for a while: retried, and the host is untouched meanwhile.
+      return ApplicationFailure.newFailure(what + " before changing anything on the host: a download does not answer"
+          + " (retried, as the network may recover); output ends:\n" + tail, SCRIPT_FAILED);
     }
     return ApplicationFailure.newFailure(what + "; output ends:\n" + tail, SCRIPT_FAILED);
   }

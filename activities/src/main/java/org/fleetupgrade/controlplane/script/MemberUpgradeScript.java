@@ -6,12 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The script that upgrades one control-plane member, as the manual checklist did it: install the CNI
- * plugins, crictl and kubeadm (each checked against its published SHA-256), render the kubeadm
- * config from the host's template, run {@code kubeadm upgrade apply} while the cluster's
- * kubeadm-config is not yet at the target (the first member; a retry after it succeeded finds the
- * config upgraded and runs {@code node}) or {@code kubeadm upgrade node}, copy admin.conf after
- * apply, install kubelet and kubectl, re-apply the two manifest edits only if missing, restart
+ * The script that upgrades one control-plane member, as the manual checklist did it: read and check
+ * first everything it needs (metadata, template, tool versions, free disk space, every download
+ * answering) and render the kubeadm config from the host's template, then install the CNI plugins,
+ * crictl and kubeadm (each checked against its published SHA-256), run {@code kubeadm upgrade
+ * apply} while the cluster's kubeadm-config is not yet at the target (the first member; a retry
+ * after it succeeded finds the config upgraded and runs {@code node}) or {@code kubeadm upgrade
+ * node}, copy admin.conf after apply, install kubelet and kubectl, re-apply the two manifest edits only if missing, restart
  * kubelet and wait until the member settled: the local apiserver reports the target version and
  * its static pods run the target images.
  *
@@ -31,6 +32,10 @@ public final class MemberUpgradeScript {
   public static final int BAD_TEMPLATE = 45;
   /** Exit status when the target's CNI plugins or crictl are older than the host's. */
   public static final int TOOL_DOWNGRADE = 46;
+  /** Exit status when the downloads' directory or an install directory has too little free space. */
+  public static final int NO_DISK_SPACE = 47;
+  /** Exit status when a file the script would download (or its published checksum) does not answer. */
+  public static final int DOWNLOAD_UNAVAILABLE = 48;
 
   public static final String RESULT_MARKER = "==> result ";
 
@@ -58,6 +63,8 @@ public final class MemberUpgradeScript {
     values.put("ZONE", in.zone());
     values.put("METADATA_ATTRIBUTE", in.metadata().attribute());
     values.put("LOAD_BALANCER_PATH", in.metadata().loadBalancerPath());
+    values.put("WORK_SPACE_MB", Integer.toString(ScriptBlocks.WORK_SPACE_MB));
+    values.put("INSTALL_SPACE_MB", Integer.toString(ScriptBlocks.INSTALL_SPACE_MB));
 
     StringBuilder script = new StringBuilder();
     script.append("#!/bin/bash\n");
@@ -153,7 +160,8 @@ public final class MemberUpgradeScript {
         exit 45
       fi
 
-      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
+      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.CHECK_DISK_SPACE
+      + ScriptBlocks.CHECK_DOWNLOADS + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL + """
       step install-kubeadm-config
       install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 

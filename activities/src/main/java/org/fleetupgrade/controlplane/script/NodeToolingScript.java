@@ -7,9 +7,10 @@ import java.util.Map;
 import org.fleetupgrade.version.TargetVersions;
 
 /**
- * The script that brings a cloud virtual node's tooling to the target: CNI plugins, crictl and
- * kubeadm (checked against their published SHA-256), {@code kubeadm upgrade node}, then kubelet and
- * kubectl, and kubelet's health endpoint waited for. A node whose kubelet already runs the target
+ * The script that brings a cloud virtual node's tooling to the target: once tool versions, free disk
+ * space and every download answering are checked, CNI plugins, crictl and kubeadm (checked against
+ * their published SHA-256), {@code kubeadm upgrade node}, then kubelet and kubectl, and kubelet's
+ * health endpoint waited for. A node whose kubelet already runs the target
  * reports {@code already-at-target} and changes nothing.
  */
 public final class NodeToolingScript {
@@ -34,6 +35,8 @@ public final class NodeToolingScript {
     values.put("CNI_RELEASE_URL", sources.cniPlugins());
     values.put("CRICTL_RELEASE_URL", sources.crictl());
     values.put("HEALTH_TIMEOUT_SECONDS", Integer.toString(healthTimeoutSeconds));
+    values.put("WORK_SPACE_MB", Integer.toString(ScriptBlocks.WORK_SPACE_MB));
+    values.put("INSTALL_SPACE_MB", Integer.toString(ScriptBlocks.INSTALL_SPACE_MB));
 
     StringBuilder script = new StringBuilder("#!/bin/bash\n");
     script.append("# fleet-upgrade: upgrade the tooling of node ").append(node).append(" to ")
@@ -61,7 +64,8 @@ public final class NodeToolingScript {
         exit 0
       fi
 
-      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL
+      """ + ScriptBlocks.CHECK_NO_TOOL_DOWNGRADE + ScriptBlocks.CHECK_DISK_SPACE
+      + ScriptBlocks.CHECK_DOWNLOADS + ScriptBlocks.INSTALL_TOOLS + ScriptBlocks.DOWNLOAD_KUBELET_KUBECTL
       + """
       step kubeadm-upgrade
       result node

@@ -18,9 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The member script's render step, run for real by bash: its preamble, its functions, and the text
- * from "step render-kubeadm-config" to the first install, with the metadata server played by a
- * local HTTP server shaped as M-Lab's (the attribute cluster_data holding JSON; no lb_dns), and a
- * template holding the placeholders of M-Lab's real one (epoxy-images virtual_ubuntu).
+ * from "step render-kubeadm-config" to the disk space check (before the first install), with the
+ * metadata server played by a local HTTP server shaped as M-Lab's (the attribute cluster_data
+ * holding JSON; no lb_dns), and a template holding the placeholders of M-Lab's real one
+ * (epoxy-images virtual_ubuntu).
  */
 class KubeadmConfigRenderTest {
 
@@ -86,7 +87,7 @@ class KubeadmConfigRenderTest {
         HostMetadata.MLAB);
     String script = MemberUpgradeScript.render(in);
     int from = script.indexOf("step render-kubeadm-config");
-    int to = script.indexOf("step install-cni");
+    int to = script.indexOf("step check-disk-space"); // disk and downloads: PreflightChecksTest
     String preamble = script.substring(0, script.indexOf("step check-current"))
         .replace("trap 'rm -rf \"$WORK\"' EXIT", "");
     String step = script.substring(from, to)
