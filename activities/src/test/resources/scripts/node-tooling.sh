@@ -84,7 +84,12 @@ wait_kubelet() {
 }
 
 step check-current
-if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ]; then
+# Done is what a finished run leaves: every tool at the target and kubelet running (a crash
+# between stopping and starting kubelet leaves the new binary and a stopped kubelet).
+if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ] \
+    && [ "$(/opt/bin/crictl --version 2>/dev/null | awk '{print $NF; exit}')" = "$CRICTL_VERSION" ] \
+    && [ "$(/opt/cni/bin/bridge --version 2>/dev/null | awk '/plugin/ {print $NF; exit}')" = "$CNI_VERSION" ] \
+    && systemctl is-active --quiet kubelet; then
   result already-at-target
   exit 0
 fi

@@ -112,8 +112,13 @@ public final class MemberUpgradeScript {
       }
 
       step check-current
+      # Done is what a finished run leaves: kubelet at the target and running, the apiserver's
+      # manifest at the target with our edit (then wait_settled checks the static pods). Binaries and
+      # manifests alone are not enough: a crash between stopping and starting kubelet leaves them.
       if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERSION" ] \\
-          && grep -q "kube-apiserver:${K8S_VERSION}" /etc/kubernetes/manifests/kube-apiserver.yaml; then
+          && grep -q "kube-apiserver:${K8S_VERSION}" /etc/kubernetes/manifests/kube-apiserver.yaml \\
+          && grep -q -- "--advertise-address=${EXTERNAL_IP}" /etc/kubernetes/manifests/kube-apiserver.yaml \\
+          && systemctl is-active --quiet kubelet; then
         result already-at-target
         wait_settled
         exit 0
