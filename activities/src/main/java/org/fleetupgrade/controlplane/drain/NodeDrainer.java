@@ -1,6 +1,7 @@
 package org.fleetupgrade.controlplane.drain;
 
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodList;
@@ -98,13 +99,12 @@ public final class NodeDrainer {
    */
   public EvictionResult drain(String node) {
     Instant deadline = Instant.now().plus(settings.timeout());
+    Node before = client.nodes().withName(node).get();
+    boolean wasCordoned = before != null && before.getSpec() != null
+        && Boolean.TRUE.equals(before.getSpec().getUnschedulable());
     cordon(node);
     PodsForEviction pods = podsForEviction(node);
-    if (!pods.unmanaged().isEmpty()) {
-      throw new DrainException("refusing to drain " + node + ": " + String.join(", ", pods.unmanaged())
-          + " ha" + (pods.unmanaged().size() == 1 ? "s" : "ve") + " no controller, so nothing would recreate "
-          + (pods.unmanaged().size() == 1 ? "it" : "them") + "; delete by hand or allow force in the config");
-    }
+    refuseUnmanaged(node, pods, wasCordoned);
     Map<String, Pod> pending = new LinkedHashMap<>();
     pods.toEvict().forEach(p -> pending.put(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), p));
     List<String> evicted = new ArrayList<>();
@@ -129,6 +129,29 @@ public final class NodeDrainer {
     awaitGone(pods.toEvict().stream().filter(p -> evicted.contains(p.getMetadata().getNamespace() + "/"
         + p.getMetadata().getName())).toList(), deadline);
     return new EvictionResult(node, evicted, pods.leftAlone(), new ArrayList<>(blocked.values()));
+  }
+
+  /**
+   * Refuses a drain that would evict pods without a controller (unless forced), saying what state
+   * the node is left in: uncordoned again (serving as before), cordoned as someone had it before,
+   * or cordoned because the config says to keep it so.
+   */
+  private void refuseUnmanaged(String node, PodsForEviction pods, boolean wasCordoned) {
+    if (pods.unmanaged().isEmpty()) {
+      return;
+    }
+    String state;
+    if (wasCordoned) {
+      state = node + " stays cordoned, as it was before this drain";
+    } else if (settings.keepCordonedOnRefusal()) {
+      state = node + " is left cordoned (drain.keepCordonedOnRefusal): uncordon it by hand when done";
+    } else {
+      uncordon(node);
+      state = node + " was uncordoned again: it serves as before";
+    }
+    throw new DrainException("refusing to drain " + node + ": " + String.join(", ", pods.unmanaged())
+        + " ha" + (pods.unmanaged().size() == 1 ? "s" : "ve") + " no controller, so nothing would recreate "
+        + (pods.unmanaged().size() == 1 ? "it" : "them") + "; delete by hand or allow force in the config. " + state);
   }
 
   /**

@@ -145,11 +145,56 @@ class DrainTest {
     // Given a bare pod beside a managed one
     podsOnNode(pod("default", "debug-shell", p -> p), pod("web", "web-1", p -> ownedBy(p, "ReplicaSet", "web-7d9")));
 
-    // When the node is drained without force, then the drain refuses, naming the pod
+    // When the node is drained without force, then the drain refuses, naming the pod; the node is
+    // uncordoned again (it serves as before), and the error says so
     assertThatThrownBy(() -> new NodeDrainer(client, QUICK).drain(NODE))
         .isInstanceOf(DrainException.class)
         .hasMessage("refusing to drain " + NODE + ": default/debug-shell has no controller, so nothing would recreate"
-            + " it; delete by hand or allow force in the config");
+            + " it; delete by hand or allow force in the config. " + NODE + " was uncordoned again: it serves as before");
+    assertThat(patches()).containsExactly("{\"spec\":{\"unschedulable\":true}}", "{\"spec\":{\"unschedulable\":false}}");
+  }
+
+  @Test
+  void aRefusedDrainOfANodeSomeoneHadCordonedLeavesItCordoned() {
+    String other = "api-platform-cluster-us-east1-c";
+    var cordoned = new NodeBuilder().withNewMetadata().withName(other).endMetadata().withNewSpec().withUnschedulable(true)
+        .endSpec().build();
+    server.expect().get().withPath("/api/v1/nodes/" + other).andReturn(200, cordoned).always();
+    server.expect().patch().withPath("/api/v1/nodes/" + other).andReturn(200, cordoned).always();
+    server.expect().get().withPath("/api/v1/pods?fieldSelector=spec.nodeName%3D" + other + "&limit=500")
+        .andReturn(200, new PodListBuilder().withItems(pod("default", "debug-shell", p -> p)).build()).once();
+
+    assertThatThrownBy(() -> new NodeDrainer(client, QUICK).drain(other))
+        .hasMessageEndingWith(other + " stays cordoned, as it was before this drain");
+    assertThat(patches()).doesNotContain("{\"spec\":{\"unschedulable\":false}}");
+  }
+
+  @Test
+  void aRefusedDrainLeavesTheNodeCordonedWhenTheConfigSaysSo() {
+    podsOnNode(pod("default", "debug-shell", p -> p));
+    DrainSettings keep = new DrainSettings(Duration.ofMillis(600), Duration.ofMillis(50), false, true);
+
+    assertThatThrownBy(() -> new NodeDrainer(client, keep).drain(NODE))
+        .hasMessageEndingWith(NODE + " is left cordoned (drain.keepCordonedOnRefusal): uncordon it by hand when done");
+    assertThat(patches()).containsExactly("{\"spec\":{\"unschedulable\":true}}");
+  }
+
+  /** The bodies of the PATCH requests the mock server received, in order. */
+  private List<String> patches() {
+    List<String> bodies = new java.util.ArrayList<>();
+    int count = server.getRequestCount();
+    for (int i = 0; i < count; i++) {
+      try {
+        var request = server.takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+        if (request != null && "PATCH".equals(request.getMethod())) {
+          bodies.add(request.getBody().readUtf8());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    return bodies;
   }
 
   @Test

@@ -239,8 +239,9 @@ public final class ConfigLoader {
   }
 
   private static FleetConfig.Drain drain(ConfigNode n) {
-    n.allowOnly("timeout", "force");
-    return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false));
+    n.allowOnly("timeout", "force", "keepCordonedOnRefusal");
+    return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false),
+        n.bool("keepCordonedOnRefusal", false));
   }
 
   /** Shared image settings; {@code base} gives the defaults (the built-in ones at the top level). */

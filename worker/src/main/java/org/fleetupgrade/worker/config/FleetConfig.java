@@ -71,8 +71,11 @@ public record FleetConfig(
       String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint,
       String adminConfCopyCommand, HostMetadata metadata) {}
 
-  /** kubectl drain's behaviour for control-plane members on real stages. */
-  public record Drain(Duration timeout, boolean force) {}
+  /**
+   * kubectl drain's behaviour on real stages; {@code keepCordonedOnRefusal}: a node whose drain is
+   * refused (pods without a controller) stays cordoned instead of serving as before.
+   */
+  public record Drain(Duration timeout, boolean force, boolean keepCordonedOnRefusal) {}
 
   /** A real stage's cluster: a kubeconfig and context, or (both null) in-cluster credentials. */
   public record Kubernetes(String kubeconfig, String context) {}

@@ -122,7 +122,8 @@ public final class RealStages {
     FleetConfig.Health h = config.health();
     HealthRules rules = new HealthRules(h.controlPlaneLabel(), h.virtualNodeSelector(), h.ignoredNamespaces(),
         h.ignoredPodSelectors(), h.ignoredNodeTaints(), 500);
-    DrainSettings drain = new DrainSettings(config.drain().timeout(), Duration.ofSeconds(5), config.drain().force());
+    DrainSettings drain = new DrainSettings(config.drain().timeout(), Duration.ofSeconds(5), config.drain().force(),
+        config.drain().keepCordonedOnRefusal());
     Map<String, StageControlPlane> controlPlanes = new LinkedHashMap<>();
     Map<String, RealStage> inventories = new LinkedHashMap<>();
     Map<String, ClusterHealthCheck> checks = new LinkedHashMap<>();

@@ -292,7 +292,7 @@ class ConfigLoaderTest {
     FleetConfig.Stage sandbox = real.stages().get(0);
     assertThat(sandbox.kubernetes()).contains(new FleetConfig.Kubernetes("/kube/sandbox", "mlab-sandbox"));
     assertThat(sandbox.adminConfDestination()).isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
-    assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true));
+    assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true, false));
     assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
     assertThat(real.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor()).as("OpenSSH's rule").isEmpty();
     assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
