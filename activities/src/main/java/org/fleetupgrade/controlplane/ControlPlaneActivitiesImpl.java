@@ -50,4 +50,9 @@ public class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
   public void uncordon(String stage, ControlPlaneMember member) {
     stage(stage).cluster().uncordon(member);
   }
+
+  @Override
+  public String releaseAfterAbort(String stage, ControlPlaneMember member) {
+    return stage(stage).cluster().releaseAfterAbort(member);
+  }
 }

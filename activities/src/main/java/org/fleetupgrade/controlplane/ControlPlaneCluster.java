@@ -14,4 +14,7 @@ public interface ControlPlaneCluster {
   MemberVerification verify(ControlPlaneMember member, TargetVersions target);
 
   void uncordon(ControlPlaneMember member);
+
+  /** Uncordons {@code member} if it is Ready; says what it did. */
+  String releaseAfterAbort(ControlPlaneMember member);
 }

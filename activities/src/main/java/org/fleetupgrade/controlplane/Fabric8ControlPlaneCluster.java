@@ -57,6 +57,15 @@ public class Fabric8ControlPlaneCluster implements ControlPlaneCluster {
   }
 
   @Override
+  public String releaseAfterAbort(ControlPlaneMember member) {
+    try {
+      return drainer.uncordonIfReady(member.name());
+    } catch (DrainException e) {
+      throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), DRAIN_REFUSED);
+    }
+  }
+
+  @Override
   public void uncordon(ControlPlaneMember member) {
     try {
       drainer.uncordon(member.name());

@@ -57,4 +57,13 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
     fleet.maybeFail("uncordon", stage, member.name());
     fleet.cluster(stage).uncordon(member.name());
   }
+
+  @Override
+  public String releaseAfterAbort(String stage, ControlPlaneMember member) {
+    if (!fleet.cluster(stage).memberCordoned(member.name())) {
+      return member.name() + " is not cordoned";
+    }
+    fleet.cluster(stage).uncordon(member.name());
+    return member.name() + " uncordoned: it is Ready (simulated)";
+  }
 }

@@ -216,6 +216,11 @@ public final class SimulatedFleet {
     }
   }
 
+  /** Whether control-plane member {@code member} of {@code stage} is cordoned now. */
+  public boolean memberCordoned(String stage, String member) {
+    return cluster(stage).memberCordoned(member);
+  }
+
   /** How many of the stage's platform nodes are cordoned now. */
   public long cordoned(String stage) {
     Cluster c = cluster(stage);
@@ -368,6 +373,10 @@ public final class SimulatedFleet {
       Member m = member(name);
       m.cordoned = true;
       return 3;
+    }
+
+    synchronized boolean memberCordoned(String name) {
+      return member(name).cordoned;
     }
 
     synchronized void uncordon(String name) {

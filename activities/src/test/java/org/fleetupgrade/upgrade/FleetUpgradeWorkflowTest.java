@@ -356,6 +356,27 @@ class FleetUpgradeWorkflowTest {
   }
 
   @Test
+  void abortWhileAMemberIsDrainedUncordonsItIfReadyAndSaysSo() {
+    // Given a member blocked at its verify step, drained (cordoned) for its upgrade
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(permanentFault("verify", "sandbox", MEMBER_C, 100)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> ("verify:" + MEMBER_C).equals(s.blockedStep()));
+      assertThat(t.fleet.memberCordoned("sandbox", MEMBER_C)).isTrue();
+
+      // When the upgrade is aborted
+      upgrade.abort("rolling back by hand");
+      FleetStatus result = t.result(upgrade);
+
+      // Then the member serves again (it is Ready), and the timeline says so
+      assertThat(result.stage("sandbox").state()).isEqualTo(StageState.ABORTED);
+      assertThat(t.fleet.memberCordoned("sandbox", MEMBER_C)).isFalse();
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .contains("aborted: " + MEMBER_C + " uncordoned: it is Ready (simulated)");
+    }
+  }
+
+  @Test
   void skippingAStepTheFleetNeedsIsCaughtByHealthVerification() {
     // Skipping node tooling leaves the virtual node on the old kubelet: the stage does not
     // converge, and says so, instead of reporting success.

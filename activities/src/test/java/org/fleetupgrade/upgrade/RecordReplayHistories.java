@@ -130,6 +130,21 @@ class RecordReplayHistories {
     }
   }
 
+  /** Since change "abort-releases-member": an abort while a member is drained uncordons it if Ready. */
+  @Test
+  void recordAbortReleasingAMember() throws IOException {
+    String member = "api-platform-cluster-us-east1-c";
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(new SimulatedFault("verify", "sandbox", member, 100, "static pods still old", false)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> ("verify:" + member).equals(s.blockedStep()));
+      upgrade.abort("rolling back by hand");
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2/sandbox", "stage-upgrade-abort-member.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

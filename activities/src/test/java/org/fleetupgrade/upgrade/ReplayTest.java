@@ -67,6 +67,12 @@ class ReplayTest {
   }
 
   @Test
+  void stageAbortedWhileAMemberWasDrainedReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-abort-member.json", FLEET_ID + "/sandbox"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
   void rolloutStartingTheSlowestKnownFirstReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("node-rollout-slowest-first.json",
         "fleet-upgrade-v1.32.0/staging/rollout"), org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);

@@ -30,5 +30,12 @@ public interface ControlPlaneActivities {
   @ActivityMethod
   void uncordon(String stage, ControlPlaneMember member);
 
+  /**
+   * After an abort while the member was cordoned for its upgrade: uncordons it if it is Ready (it
+   * serves again, on whatever version it runs), else leaves it cordoned. Says which, and why.
+   */
+  @ActivityMethod
+  String releaseAfterAbort(String stage, ControlPlaneMember member);
+
   String VERIFICATION_MISMATCH = "VerificationMismatch";
 }

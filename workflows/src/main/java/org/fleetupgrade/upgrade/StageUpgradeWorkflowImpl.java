@@ -3,6 +3,7 @@ package org.fleetupgrade.upgrade;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.CanceledFailure;
 import io.temporal.workflow.Async;
@@ -122,6 +123,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
   /** The change id of the real image pipeline: publish, await, point hosts, no reboot during a build. */
   static final String IMAGE_PIPELINE_CHANGE = "image-pipeline";
+
+  /** The change id of an abort uncordoning the member it had cordoned, if Ready. */
+  static final String ABORT_RELEASES_MEMBER_CHANGE = "abort-releases-member";
 
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder()
@@ -273,6 +277,38 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   }
 
   private void upgradeMember(ControlPlaneMember member, StageAssignment assignment) {
+    try {
+      drainUpgradeVerifyUncordon(member, assignment);
+    } catch (UpgradeAborted aborted) {
+      releaseAfterAbort(member);
+      throw aborted;
+    }
+  }
+
+  /**
+   * Aborted while the member was drained for its upgrade: no node cordoned by us is left so without
+   * a word. If it is Ready it serves again (on whatever version it runs); if not, it stays cordoned;
+   * the timeline says which.
+   */
+  private void releaseAfterAbort(ControlPlaneMember member) {
+    MemberPhase phase = members.stream().filter(ms -> ms.name().equals(member.name())).findFirst()
+        .map(MemberStatus::phase).orElse(MemberPhase.PENDING);
+    if (phase == MemberPhase.PENDING || phase == MemberPhase.DONE
+        || Workflow.getVersion(ABORT_RELEASES_MEMBER_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    try {
+      String[] outcome = new String[1];
+      Workflow.newDetachedCancellationScope(() -> {
+        outcome[0] = controlPlane.releaseAfterAbort(name, member);
+      }).run();
+      record("aborted: " + outcome[0]);
+    } catch (ActivityFailure failed) {
+      record("aborted: " + member.name() + " may be left cordoned: " + Failures.describe(failed));
+    }
+  }
+
+  private void drainUpgradeVerifyUncordon(ControlPlaneMember member, StageAssignment assignment) {
     String m = member.name();
     memberPhase(m, MemberPhase.DRAINING, "drain");
     runner.run(Steps.member("drain", m), () -> controlPlane.drain(name, member))

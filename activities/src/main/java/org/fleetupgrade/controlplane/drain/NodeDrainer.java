@@ -51,6 +51,29 @@ public final class NodeDrainer {
     setUnschedulable(node, false);
   }
 
+  /**
+   * Uncordons {@code node} if it is cordoned and Ready (after an abort: it serves again, on whatever
+   * version it runs); a node that is not Ready stays cordoned. Says which, and why.
+   */
+  public String uncordonIfReady(String node) {
+    Node found = client.nodes().withName(node).get();
+    if (found == null) {
+      return node + " is not in the cluster: nothing to uncordon";
+    }
+    if (found.getSpec() == null || !Boolean.TRUE.equals(found.getSpec().getUnschedulable())) {
+      return node + " is not cordoned";
+    }
+    var status = found.getStatus();
+    boolean ready = status != null && status.getConditions() != null && status.getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    if (!ready) {
+      return node + " is left cordoned: it is not Ready";
+    }
+    uncordon(node);
+    return node + " uncordoned: it is Ready (kubelet " + (status.getNodeInfo() == null ? "unknown"
+        : status.getNodeInfo().getKubeletVersion()) + ")";
+  }
+
   /** A JSON merge patch of spec.unschedulable: the same request whatever state the node is in. */
   private void setUnschedulable(String node, boolean unschedulable) {
     if (client.nodes().withName(node).get() == null) {

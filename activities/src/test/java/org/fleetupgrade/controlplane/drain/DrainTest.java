@@ -179,6 +179,25 @@ class DrainTest {
     assertThat(patches()).containsExactly("{\"spec\":{\"unschedulable\":true}}");
   }
 
+  @Test
+  void afterAnAbortACordonedNodeIsUncordonedOnlyIfReady() {
+    for (String ready : List.of("True", "False")) {
+      String name = "api-platform-cluster-us-east1-" + (ready.equals("True") ? "c" : "d");
+      var node = new NodeBuilder().withNewMetadata().withName(name).endMetadata().withNewSpec().withUnschedulable(true)
+          .endSpec().withNewStatus().addNewCondition().withType("Ready").withStatus(ready).endCondition()
+          .withNewNodeInfo().withKubeletVersion("v1.34.4").endNodeInfo().endStatus().build();
+      server.expect().get().withPath("/api/v1/nodes/" + name).andReturn(200, node).always();
+      server.expect().patch().withPath("/api/v1/nodes/" + name).andReturn(200, node).always();
+    }
+    NodeDrainer drainer = new NodeDrainer(client, QUICK);
+
+    assertThat(drainer.uncordonIfReady("api-platform-cluster-us-east1-c"))
+        .isEqualTo("api-platform-cluster-us-east1-c uncordoned: it is Ready (kubelet v1.34.4)");
+    assertThat(drainer.uncordonIfReady("api-platform-cluster-us-east1-d"))
+        .isEqualTo("api-platform-cluster-us-east1-d is left cordoned: it is not Ready");
+    assertThat(patches()).containsExactly("{\"spec\":{\"unschedulable\":false}}");
+  }
+
   /** The bodies of the PATCH requests the mock server received, in order. */
   private List<String> patches() {
     List<String> bodies = new java.util.ArrayList<>();
