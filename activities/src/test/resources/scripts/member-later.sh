@@ -15,7 +15,6 @@ SERVICE_CIDR='172.25.0.0/16'
 K8S_RELEASE_URL='https://dl.k8s.io/release'
 CNI_RELEASE_URL='https://github.com/containernetworking/plugins/releases/download'
 CRICTL_RELEASE_URL='https://github.com/kubernetes-sigs/cri-tools/releases/download'
-ADMIN_CONF_COPY='gsutil cp'
 ADMIN_CONF_DESTINATION='gs://k8s-support-mlab-oti/admin.conf'
 KUBEADM_TEMPLATE='/opt/mlab/conf/kubeadm-config.yml.template'
 READYZ_TIMEOUT_SECONDS='300'
@@ -24,6 +23,7 @@ METADATA_ATTRIBUTE='cluster_data'
 LOAD_BALANCER_PATH='.cluster_attributes.api_load_balancer'
 WORK_SPACE_MB='1024'
 INSTALL_SPACE_MB='512'
+ADMIN_CONF_HEADERS=()
 
 step() { echo "==> step $1"; }
 result() { echo "==> result $1"; }
@@ -117,6 +117,27 @@ wait_settled() {
   echo "settled: the apiserver and this member's static pods run ${K8S_VERSION}"
 }
 
+# admin.conf goes to the bucket from the member that ran apply (apply renewed the cluster's
+# certificates), on every run on that member until the bucket holds it: a retry after apply
+# takes the node branch. The host remembers that it applied; the bucket's copy is compared.
+APPLIED_MARK=/var/lib/fleet-upgrade/applied
+copy_admin_conf() {
+  step copy-admin-conf
+  local args=() header
+  for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
+  if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
+    echo "==> admin-conf unchanged"
+  else
+    gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+    echo "==> admin-conf copied"
+  fi
+}
+copy_admin_conf_if_applied_here() {
+  if [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]; then
+    copy_admin_conf
+  fi
+}
+
 step check-current
 # Done is what a finished run leaves: kubelet at the target and running, the apiserver's
 # manifest at the target with our edit (then wait_settled checks the static pods). Binaries and
@@ -126,6 +147,7 @@ if [ "$(/opt/bin/kubelet --version 2>/dev/null | awk '{print $2}')" = "$K8S_VERS
     && grep -q -- "--advertise-address=${EXTERNAL_IP}" /etc/kubernetes/manifests/kube-apiserver.yaml \
     && systemctl is-active --quiet kubelet; then
   result already-at-target
+  copy_admin_conf_if_applied_here
   wait_settled
   exit 0
 fi
@@ -134,6 +156,10 @@ step render-kubeadm-config
 # Everything read from the host, and the config rendered, before anything on it changes.
 if ! command -v jq >/dev/null; then
   echo "jq is not installed: it reads the metadata attribute ${METADATA_ATTRIBUTE}" >&2
+  exit 43
+fi
+if ! command -v gsutil >/dev/null; then
+  echo "gsutil is not installed: it keeps admin.conf in ${ADMIN_CONF_DESTINATION}" >&2
   exit 43
 fi
 METADATA=http://metadata.google.internal/computeMetadata/v1
@@ -223,12 +249,13 @@ CLUSTER_VERSION="$(/opt/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf -n k
 if [ "$CLUSTER_VERSION" != "$K8S_VERSION" ]; then
   result apply
   /opt/bin/kubeadm upgrade apply "$K8S_VERSION" --force --certificate-renewal=true
-  step copy-admin-conf
-  # ADMIN_CONF_COPY is validated to plain words: it is split into them on purpose.
-  $ADMIN_CONF_COPY /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+  mkdir -p "$(dirname "$APPLIED_MARK")"
+  echo "$K8S_VERSION" > "$APPLIED_MARK"
+  copy_admin_conf
 else
   result node
   /opt/bin/kubeadm upgrade node
+  copy_admin_conf_if_applied_here
 fi
 
 step stop-kubelet

@@ -41,7 +41,7 @@ public final class SshMemberUpgrader {
     try {
       inputs = new MemberScriptInputs(target, settings.arch(), member.name(), settings.project(), member.internalIp(),
           member.externalIp(), settings.clusterCidr(), settings.serviceCidr(), settings.sources(),
-          settings.adminConfCopyCommand(), settings.adminConfDestination(), settings.kubeadmTemplate(), settings.readyzTimeoutSeconds(),
+          settings.adminConf(), settings.kubeadmTemplate(), settings.readyzTimeoutSeconds(),
           member.zone(), settings.metadata());
     } catch (IllegalArgumentException e) {
       throw ApplicationFailure.newNonRetryableFailure(member.name() + ": refusing to build its script: " + e.getMessage(),
@@ -68,8 +68,18 @@ public final class SshMemberUpgrader {
     };
     String note = mode == UpgradeMode.ALREADY_AT_TARGET
         ? "kubelet and static pods already at " + target.kubernetes() + ": nothing done twice"
-        : mode == UpgradeMode.APPLY ? "kubeadm upgrade apply " + target.kubernetes() + ", admin.conf copied"
+        : mode == UpgradeMode.APPLY ? "kubeadm upgrade apply " + target.kubernetes()
         : "kubeadm upgrade node";
+    String adminConf = reporter.adminConf();
+    if ("copied".equals(adminConf)) {
+      note += "; admin.conf copied to " + settings.adminConf().destination();
+    } else if ("unchanged".equals(adminConf)) {
+      note += "; " + settings.adminConf().destination() + " already held this admin.conf";
+    } else if (mode == UpgradeMode.APPLY) {
+      throw ApplicationFailure.newFailure(member.name() + ": apply succeeded but the script did not say whether"
+          + " admin.conf reached " + settings.adminConf().destination() + "; output ends:\n" + String.join("\n", run.tail()),
+          ScriptFailures.SCRIPT_FAILED);
+    }
     return new MemberUpgradeResult(member.name(), mode, note);
   }
 
@@ -79,6 +89,7 @@ public final class SshMemberUpgrader {
     private final Consumer<UpgradeProgress> progress;
     private final Deque<String> last = new ArrayDeque<>();
     private String step;
+    private String adminConf;
     private Instant lastReport = Instant.EPOCH;
 
     ProgressReporter(String member, Consumer<UpgradeProgress> progress) {
@@ -91,6 +102,9 @@ public final class SshMemberUpgrader {
       while (last.size() > PROGRESS_LINES) {
         last.removeFirst();
       }
+      if (line.startsWith(MemberUpgradeScript.ADMIN_CONF_MARKER)) {
+        adminConf = line.substring(MemberUpgradeScript.ADMIN_CONF_MARKER.length()).trim();
+      }
       boolean newStep = line.startsWith("==> step ");
       if (newStep) {
         step = line.substring("==> step ".length()).trim();
@@ -100,6 +114,11 @@ public final class SshMemberUpgrader {
         lastReport = now;
         progress.accept(new UpgradeProgress(member, step, List.copyOf(last)));
       }
+    }
+
+    /** What the admin.conf step said: copied, unchanged, or null when it did not run. */
+    synchronized String adminConf() {
+      return adminConf;
     }
 
     synchronized void flush(String finalStep) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.controlplane.script.MemberScriptSettings;
 import org.fleetupgrade.controlplane.script.HostMetadata;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
@@ -61,7 +62,13 @@ class SshMemberUpgradeTest {
         return dropAfterApply
             ? Reply.dropAfter("==> step install-cni", "==> step kubeadm-upgrade", "==> result apply")
             : Reply.exit(0, "==> step install-cni", "==> step kubeadm-upgrade", "==> result apply",
-                "[upgrade/successful] SUCCESS!", "==> step copy-admin-conf", "==> step wait-readyz", "==> step done");
+                "[upgrade/successful] SUCCESS!", "==> step copy-admin-conf", "==> admin-conf copied",
+                "==> step wait-readyz", "==> step done");
+      }
+      if (script.contains("MEMBER='" + FIRST.name() + "'")) {
+        // This host ran apply (the script's own mark): a retry upgrades it as a node and makes sure of admin.conf
+        return Reply.exit(0, "==> step kubeadm-upgrade", "==> result node", "==> step copy-admin-conf",
+            "==> admin-conf copied", "==> step done");
       }
       return Reply.exit(0, "==> step kubeadm-upgrade", "==> result node", "==> step done");
     };
@@ -76,7 +83,7 @@ class SshMemberUpgradeTest {
 
   private SshMemberUpgrader upgrader() {
     return new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16",
-        ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf", "/etc/kubernetes/kubeadm-config.yml.template",
+        ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/etc/kubernetes/kubeadm-config.yml.template",
         300, host.port(), HostMetadata.MLAB), Duration.ofSeconds(20));
   }
 
@@ -107,7 +114,10 @@ class SshMemberUpgradeTest {
           assertThat(e.getType()).isEqualTo(ScriptFailures.SSH_UNAVAILABLE);
           assertThat(e.isNonRetryable()).as("a dropped connection is retried").isFalse();
         });
-    assertThat(upgrader.upgrade(FIRST, TARGET, p -> { }).mode()).isEqualTo(UpgradeMode.NODE);
+    MemberUpgradeResult retried = upgrader.upgrade(FIRST, TARGET, p -> { });
+    assertThat(retried.mode()).isEqualTo(UpgradeMode.NODE);
+    assertThat(retried.note()).as("the retry still made sure the bucket holds admin.conf")
+        .isEqualTo("kubeadm upgrade node; admin.conf copied to gs://k8s-support-mlab-oti/admin.conf");
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogReview;
@@ -154,7 +155,9 @@ class RealStageUpgradeTest {
     }
     staticPods(member, "v1.31.2");
     kubelet(member, "v1.31.2");
-    return Reply.exit(0, "==> step kubeadm-upgrade", "==> result " + (apply ? "apply" : "node"), "==> step done");
+    return apply ? Reply.exit(0, "==> step kubeadm-upgrade", "==> result apply", "==> step copy-admin-conf",
+        "==> admin-conf copied", "==> step done")
+        : Reply.exit(0, "==> step kubeadm-upgrade", "==> result node", "==> step done");
   }
 
   @Test
@@ -269,7 +272,7 @@ class RealStageUpgradeTest {
     ClusterNodes nodes = new ClusterNodes(client, CP_LABEL, "mlab/type=virtual");
     ControlPlaneVerifier verifier = new ControlPlaneVerifier(client);
     MemberScriptSettings script = new MemberScriptSettings("mlab-sandbox", "amd64", "192.168.0.0/16", "172.25.0.0/16",
-        ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-sandbox/admin.conf",
+        ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-sandbox/admin.conf"),
         "/etc/kubernetes/kubeadm-config.yml.template", 300, sshPort, HostMetadata.MLAB);
     ChangelogActivities changelog = request -> new ChangelogReview("test", request.oldestCurrent(),
         request.target().kubernetes(), null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), 0);

@@ -7,8 +7,7 @@ import org.fleetupgrade.version.TargetVersions;
  * Everything the upgrade script of one control-plane member is made from, validated on
  * construction: a bad value is rejected with its name before any script exists.
  *
- * @param adminConfCopyCommand how it is copied there, e.g. "gsutil cp" (the file and destination follow)
- * @param adminConfDestination where the first member copies the refreshed admin.conf (gs://...)
+ * @param adminConf where the member that runs apply keeps the refreshed admin.conf
  * @param kubeadmTemplate the host's kubeadm config template, rendered with the placeholders below
  * @param zone the member's zone (us-east1-b): its internal DNS name is {@code <vm>.<zone>.c.<project>.internal}
  * @param metadata where its instance metadata names the API load balancer
@@ -23,8 +22,7 @@ public record MemberScriptInputs(
     String clusterCidr,
     String serviceCidr,
     ReleaseSources sources,
-    String adminConfCopyCommand,
-    String adminConfDestination,
+    AdminConfCopy adminConf,
     String kubeadmTemplate,
     int readyzTimeoutSeconds,
     String zone,
@@ -44,8 +42,7 @@ public record MemberScriptInputs(
     ShellValues.ipv4("external IP", externalIp);
     ShellValues.cidr("cluster CIDR", clusterCidr);
     ShellValues.cidr("service CIDR", serviceCidr);
-    ShellValues.command("admin.conf copy command", adminConfCopyCommand);
-    ShellValues.gcsUrl("admin.conf destination", adminConfDestination);
+    Objects.requireNonNull(adminConf, "adminConf");
     ShellValues.path("kubeadm config template", kubeadmTemplate);
     if (readyzTimeoutSeconds < 10 || readyzTimeoutSeconds > 3600) {
       throw new IllegalArgumentException("readyz timeout " + readyzTimeoutSeconds + "s is not between 10 and 3600");

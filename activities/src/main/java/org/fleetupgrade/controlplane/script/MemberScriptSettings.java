@@ -5,7 +5,7 @@ package org.fleetupgrade.controlplane.script;
  * from the worker's config.
  *
  * @param sshPort the port control-plane hosts listen on (22)
- * @param adminConfDestination gs:// URL the first member copies admin.conf to
+ * @param adminConf where the member that runs apply keeps admin.conf
  * @param metadata where the VMs' instance metadata names the API load balancer
  */
 public record MemberScriptSettings(
@@ -14,8 +14,7 @@ public record MemberScriptSettings(
     String clusterCidr,
     String serviceCidr,
     ReleaseSources sources,
-    String adminConfCopyCommand,
-    String adminConfDestination,
+    AdminConfCopy adminConf,
     String kubeadmTemplate,
     int readyzTimeoutSeconds,
     int sshPort,

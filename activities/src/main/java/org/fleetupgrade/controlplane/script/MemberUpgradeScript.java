@@ -38,6 +38,8 @@ public final class MemberUpgradeScript {
   public static final int DOWNLOAD_UNAVAILABLE = 48;
 
   public static final String RESULT_MARKER = "==> result ";
+  /** What the admin.conf step did: {@code copied} or {@code unchanged} (the bucket held it already). */
+  public static final String ADMIN_CONF_MARKER = "==> admin-conf ";
 
   private MemberUpgradeScript() {}
 
@@ -56,8 +58,7 @@ public final class MemberUpgradeScript {
     values.put("K8S_RELEASE_URL", in.sources().kubernetes());
     values.put("CNI_RELEASE_URL", in.sources().cniPlugins());
     values.put("CRICTL_RELEASE_URL", in.sources().crictl());
-    values.put("ADMIN_CONF_COPY", in.adminConfCopyCommand());
-    values.put("ADMIN_CONF_DESTINATION", in.adminConfDestination());
+    values.put("ADMIN_CONF_DESTINATION", in.adminConf().destination());
     values.put("KUBEADM_TEMPLATE", in.kubeadmTemplate());
     values.put("READYZ_TIMEOUT_SECONDS", Integer.toString(in.readyzTimeoutSeconds()));
     values.put("ZONE", in.zone());
@@ -72,6 +73,7 @@ public final class MemberUpgradeScript {
         .append(in.target().kubernetes()).append('\n');
     script.append("set -euo pipefail\n\n");
     values.forEach((name, value) -> script.append(name).append('=').append(quote(value)).append('\n'));
+    script.append("ADMIN_CONF_HEADERS=(").append(in.adminConf().gsutilHeaders()).append(")\n");
     script.append(ScriptBlocks.FUNCTIONS).append('\n').append(BODY);
     return script.toString();
   }
@@ -111,6 +113,27 @@ public final class MemberUpgradeScript {
         echo "settled: the apiserver and this member's static pods run ${K8S_VERSION}"
       }
 
+      # admin.conf goes to the bucket from the member that ran apply (apply renewed the cluster's
+      # certificates), on every run on that member until the bucket holds it: a retry after apply
+      # takes the node branch. The host remembers that it applied; the bucket's copy is compared.
+      APPLIED_MARK=/var/lib/fleet-upgrade/applied
+      copy_admin_conf() {
+        step copy-admin-conf
+        local args=() header
+        for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
+        if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
+          echo "==> admin-conf unchanged"
+        else
+          gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+          echo "==> admin-conf copied"
+        fi
+      }
+      copy_admin_conf_if_applied_here() {
+        if [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]; then
+          copy_admin_conf
+        fi
+      }
+
       step check-current
       # Done is what a finished run leaves: kubelet at the target and running, the apiserver's
       # manifest at the target with our edit (then wait_settled checks the static pods). Binaries and
@@ -120,6 +143,7 @@ public final class MemberUpgradeScript {
           && grep -q -- "--advertise-address=${EXTERNAL_IP}" /etc/kubernetes/manifests/kube-apiserver.yaml \\
           && systemctl is-active --quiet kubelet; then
         result already-at-target
+        copy_admin_conf_if_applied_here
         wait_settled
         exit 0
       fi
@@ -128,6 +152,10 @@ public final class MemberUpgradeScript {
       # Everything read from the host, and the config rendered, before anything on it changes.
       if ! command -v jq >/dev/null; then
         echo "jq is not installed: it reads the metadata attribute ${METADATA_ATTRIBUTE}" >&2
+        exit 43
+      fi
+      if ! command -v gsutil >/dev/null; then
+        echo "gsutil is not installed: it keeps admin.conf in ${ADMIN_CONF_DESTINATION}" >&2
         exit 43
       fi
       METADATA=http://metadata.google.internal/computeMetadata/v1
@@ -178,12 +206,13 @@ public final class MemberUpgradeScript {
       if [ "$CLUSTER_VERSION" != "$K8S_VERSION" ]; then
         result apply
         /opt/bin/kubeadm upgrade apply "$K8S_VERSION" --force --certificate-renewal=true
-        step copy-admin-conf
-        # ADMIN_CONF_COPY is validated to plain words: it is split into them on purpose.
-        $ADMIN_CONF_COPY /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+        mkdir -p "$(dirname "$APPLIED_MARK")"
+        echo "$K8S_VERSION" > "$APPLIED_MARK"
+        copy_admin_conf
       else
         result node
         /opt/bin/kubeadm upgrade node
+        copy_admin_conf_if_applied_here
       fi
 
       """ + ScriptBlocks.STOP_AND_INSTALL_KUBELET_KUBECTL + """

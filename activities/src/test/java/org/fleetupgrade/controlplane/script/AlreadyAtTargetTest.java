@@ -43,8 +43,7 @@ class AlreadyAtTargetTest {
 
   private String member() {
     return MemberUpgradeScript.render(new MemberScriptInputs(TARGET, "amd64", MEMBER, "mlab-oti", "10.142.0.2",
-        EXTERNAL_IP, "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp",
-        "gs://k8s-support-mlab-oti/admin.conf", "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
+        EXTERNAL_IP, "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
         HostMetadata.MLAB));
   }
 

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.fleetupgrade.version.TargetVersions;
 import org.junit.jupiter.api.Assumptions;
@@ -29,7 +30,7 @@ class MemberUpgradeScriptTest {
 
   static MemberScriptInputs member(String zone, String internalIp, String externalIp) {
     return new MemberScriptInputs(TARGET, "amd64", "api-platform-cluster-us-east1-" + zone, "mlab-oti", internalIp,
-        externalIp, "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf",
+        externalIp, "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"),
         "/opt/mlab/conf/kubeadm-config.yml.template", 300, "us-east1-" + zone, HostMetadata.MLAB);
   }
 
@@ -79,7 +80,7 @@ class MemberUpgradeScriptTest {
     assertThatThrownBy(() -> TargetVersions.parse("v1.31.2;reboot", "v1.6.2", "v1.31.1"))
         .hasMessageContaining("kubernetes version: 'v1.31.2;reboot' is not a release version");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api;reboot", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t",
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support/admin.conf"), "/etc/t",
         300, "us-east1-b", HostMetadata.MLAB))
         .hasMessage("member name 'api;reboot' is not a DNS-1123 label (lower-case letters, digits, '-')");
     assertThatThrownBy(() -> member("b", "10.0.0.1 && reboot", "10.0.0.2"))
@@ -88,25 +89,25 @@ class MemberUpgradeScriptTest {
     assertThatThrownBy(() -> new ReleaseSources("https://dl.k8s.io/$(id)", "https://a.b", "https://c.d"))
         .hasMessage("kubernetes release URL 'https://dl.k8s.io/$(id)' is not a plain http(s) URL");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf; reboot", "/etc/t",
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support/admin.conf; reboot"), "/etc/t",
         300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("admin.conf destination 'gs://k8s-support/admin.conf; reboot' is not a gs:// URL");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/../root/t", 300, "us-east1-b", HostMetadata.MLAB))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support/admin.conf"), "/etc/../root/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("is not a plain absolute path");
-    assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp; reboot", "gs://k8s-support/admin.conf",
-        "/etc/t",
-        300, "us-east1-b", HostMetadata.MLAB)).hasMessageContaining("admin.conf copy command 'gsutil cp; reboot' is not a plain command");
+    assertThatThrownBy(() -> new AdminConfCopy("gs://k8s-support/admin.conf", Map.of("X-Program", "reboot")))
+        .hasMessageContaining("admin.conf header 'X-Program' is not one GCS lets an object carry");
+    assertThatThrownBy(() -> new AdminConfCopy("gs://k8s-support/admin.conf", Map.of("Cache-Control", "no-store\nid")))
+        .hasMessageContaining("has a value that is not 1 to 256 printable characters");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "x86", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
+        "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support/admin.conf"), "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessage("architecture 'x86' is not amd64 or arm64");
     assertThatThrownBy(() -> new HostMetadata("cluster_data", ".a | @sh \"$(reboot)\""))
         .hasMessageContaining("is not a plain jq path");
     assertThatThrownBy(() -> new HostMetadata("cluster data;id", ".a"))
         .hasMessageContaining("is not a metadata key");
     assertThatThrownBy(() -> new MemberScriptInputs(TARGET, "amd64", "api", "mlab-oti", "10.0.0.1", "10.0.0.2",
-        "192.168.0.0/33", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support/admin.conf", "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
+        "192.168.0.0/33", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support/admin.conf"), "/etc/t", 300, "us-east1-b", HostMetadata.MLAB))
         .hasMessageContaining("cluster CIDR '192.168.0.0/33' is not a CIDR");
   }
 }

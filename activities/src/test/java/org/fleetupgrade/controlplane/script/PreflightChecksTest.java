@@ -44,8 +44,7 @@ class PreflightChecksTest {
   static String render(String which) {
     return "member".equals(which)
         ? MemberUpgradeScript.render(new MemberScriptInputs(TARGET, "amd64", "api-platform-cluster-us-east1-b", "mlab-oti",
-            "10.142.0.2", "35.237.10.1", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp",
-            "gs://k8s-support-mlab-oti/admin.conf", "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
+            "10.142.0.2", "35.237.10.1", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
             HostMetadata.MLAB))
         : NodeToolingScript.render(TARGET, "amd64", "vm-1.mlab-sandbox.measurement-lab.org", ReleaseSources.OFFICIAL, 300);
   }

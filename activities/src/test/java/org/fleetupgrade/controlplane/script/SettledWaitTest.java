@@ -34,8 +34,7 @@ class SettledWaitTest {
   /** Runs wait_settled; the apiserver reports the old version for {@code oldLooks} looks, {@code scheduler} runs that image. */
   private Run waitSettled(int oldLooks, String scheduler) throws Exception {
     MemberScriptInputs in = new MemberScriptInputs(TargetVersions.parse("v1.34.4", "v1.9.0", "v1.34.0"), "amd64", MEMBER,
-        "mlab-oti", "10.142.0.2", "35.237.10.1", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp",
-        "gs://k8s-support-mlab-oti/admin.conf", "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
+        "mlab-oti", "10.142.0.2", "35.237.10.1", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
         HostMetadata.MLAB);
     String script = MemberUpgradeScript.render(in);
     String preamble = script.substring(0, script.indexOf("step check-current"));

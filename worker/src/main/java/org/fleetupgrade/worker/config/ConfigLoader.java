@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.config;
 
+import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.controlplane.script.HostMetadata;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,9 @@ import java.time.LocalTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -170,7 +173,12 @@ public final class ConfigLoader {
 
   private static ControlPlane controlPlane(ConfigNode n) {
     n.allowOnly("namePattern", "ssh", "arch", "clusterCidr", "serviceCidr", "kubeadmTemplate", "readyzTimeout",
-        "scriptTimeout", "releases", "computeEndpoint", "adminConfCopyCommand", "metadata");
+        "scriptTimeout", "releases", "computeEndpoint", "metadata", "adminConfCopyCommand");
+    if (n.has("adminConfCopyCommand")) {
+      // It chose the program that ran as root on the host: gone, not ignored.
+      n.error("adminConfCopyCommand", "is no longer read: the member that runs apply copies admin.conf with gsutil"
+          + " to stages[].adminConfDestination, with object headers from stages[].adminConfHeaders; remove it");
+    }
     ConfigNode m = n.child("metadata");
     m.allowOnly("attribute", "loadBalancerPath");
     String attribute = m.string("attribute", HostMetadata.MLAB.attribute());
@@ -216,9 +224,7 @@ public final class ConfigLoader {
     return new ControlPlane(pattern, ssh, arch, n.string("clusterCidr", null), n.string("serviceCidr", null),
         n.string("kubeadmTemplate", DEFAULT_KUBEADM_TEMPLATE),
         n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
-        releases, n.string("computeEndpoint", null),
-        n.parsed("adminConfCopyCommand", "gsutil cp", v -> ShellValues.command("admin.conf copy command", v), false),
-        metadata);
+        releases, n.string("computeEndpoint", null), metadata);
   }
 
   /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */
@@ -501,7 +507,7 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     for (ConfigNode s : items) {
       s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
-          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "images");
+          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "adminConfHeaders", "images");
       String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
       if (name != null && !names.add(name)) {
         s.error("name", "duplicate stage '" + name + "'");
@@ -544,7 +550,7 @@ public final class ConfigLoader {
           s.error("kubernetes", "a stage is either simulated or real (kubernetes), not both");
         }
       }
-      String adminConf = s.string("adminConfDestination", project == null ? null : "gs://k8s-support-" + project + "/admin.conf");
+      AdminConfCopy adminConf = adminConf(s, project);
       Optional<FleetConfig.ImagePipeline> pipeline = stageImages(s, name, project, images);
       if (pipeline.isPresent() && shape.isPresent()) {
         s.error("images", "a simulated stage builds simulated images: remove its images section");
@@ -553,6 +559,39 @@ public final class ConfigLoader {
           pipeline, stageRebooting));
     }
     return stages;
+  }
+
+  /**
+   * Where a stage's apply member keeps admin.conf: {@code adminConfDestination} (default
+   * gs://k8s-support-PROJECT/admin.conf) and {@code adminConfHeaders} (object headers such as
+   * Cache-Control). Null for a stage with no project (simulated).
+   */
+  private static AdminConfCopy adminConf(ConfigNode s, String project) {
+    String destination = s.string("adminConfDestination", project == null ? null : "gs://k8s-support-" + project
+        + "/admin.conf");
+    Map<String, String> headers = new LinkedHashMap<>();
+    ConfigNode h = s.child("adminConfHeaders");
+    if (h.present()) {
+      for (String name : h.fieldNames()) {
+        String value = h.string(name, null);
+        if (value != null) {
+          headers.put(name, value);
+        }
+      }
+    }
+    if (destination == null) {
+      if (!headers.isEmpty()) {
+        s.error("adminConfHeaders", "needs adminConfDestination (or a project)");
+      }
+      return null;
+    }
+    try {
+      return new AdminConfCopy(destination, headers);
+    } catch (IllegalArgumentException e) {
+      s.error(e.getMessage().startsWith("admin.conf header") ? "adminConfHeaders" : "adminConfDestination",
+          e.getMessage());
+      return null;
+    }
   }
 
   private static Window window(ConfigNode stage, PromotionMode mode) {

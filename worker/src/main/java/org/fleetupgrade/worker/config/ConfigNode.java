@@ -75,6 +75,15 @@ final class ConfigNode {
     return json != null;
   }
 
+  /** This mapping's field names, in file order. */
+  List<String> fieldNames() {
+    List<String> names = new ArrayList<>();
+    if (json != null) {
+      json.fieldNames().forEachRemaining(names::add);
+    }
+    return names;
+  }
+
   List<ConfigNode> list(String field) {
     List<ConfigNode> items = new ArrayList<>();
     if (!has(field)) {

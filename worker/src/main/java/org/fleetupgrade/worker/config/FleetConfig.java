@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.config;
 
+import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.controlplane.script.HostMetadata;
 import java.net.URI;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public record FleetConfig(
    */
   public record ControlPlane(String namePattern, Ssh ssh, String arch, String clusterCidr, String serviceCidr,
       String kubeadmTemplate, Duration readyzTimeout, Duration scriptTimeout, Releases releases, String computeEndpoint,
-      String adminConfCopyCommand, HostMetadata metadata) {}
+      HostMetadata metadata) {}
 
   /**
    * kubectl drain's behaviour on real stages; {@code keepCordonedOnRefusal}: a node whose drain is
@@ -148,7 +149,7 @@ public record FleetConfig(
       Duration convergenceDeadline,
       Optional<SimulatedShape> simulated,
       Optional<Kubernetes> kubernetes,
-      String adminConfDestination,
+      AdminConfCopy adminConf,
       Optional<ImagePipeline> images,
       Rebooting rebooting) {
 

@@ -144,7 +144,7 @@ public final class RealStages {
       ClusterNodes nodes = new ClusterNodes(cluster.client(), h.controlPlaneLabel(), h.virtualNodeSelector());
       ControlPlaneVerifier verifier = new ControlPlaneVerifier(cluster.client());
       MemberScriptSettings script = new MemberScriptSettings(stage.project(), cp.arch(), cp.clusterCidr(), cp.serviceCidr(),
-          sources, cp.adminConfCopyCommand(), stage.adminConfDestination(), cp.kubeadmTemplate(), (int) cp.readyzTimeout().toSeconds(), cp.ssh().port(),
+          sources, stage.adminConf(), cp.kubeadmTemplate(), (int) cp.readyzTimeout().toSeconds(), cp.ssh().port(),
           cp.metadata());
       controlPlanes.put(stage.name(), new StageControlPlane(
           new Fabric8ControlPlaneCluster(new NodeDrainer(cluster.client(), drain), verifier),

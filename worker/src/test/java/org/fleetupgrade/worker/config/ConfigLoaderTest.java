@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.util.Map;
+import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,28 @@ class ConfigLoaderTest {
         clusterCidr: 192.168.0.0/16
         serviceCidr: 172.25.0.0/16
       """;
+
+  @Test
+  void adminConfGoesToABucketObjectWithHeadersAndNoConfigChoosesTheProgram() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse(REAL_CONTROL_PLANE + """
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], kubernetes: {},
+             adminConfDestination: "gs://k8s-support-mlab-sandbox/cluster/admin.conf",
+             adminConfHeaders: {Cache-Control: "no-store", x-goog-meta-owner: sre}}
+        """, Path.of("real.yaml"));
+    assertThat(config.stages().get(0).adminConf()).isEqualTo(new AdminConfCopy(
+        "gs://k8s-support-mlab-sandbox/cluster/admin.conf", Map.of("Cache-Control", "no-store", "x-goog-meta-owner", "sre")));
+
+    assertThat(errors(REAL_CONTROL_PLANE.replace("  clusterCidr:", "  adminConfCopyCommand: sh -c\n  clusterCidr:") + """
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], kubernetes: {},
+             adminConfDestination: "gs://x;id", adminConfHeaders: {X-Evil: "1"}}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: controlPlane.adminConfCopyCommand: is no longer read: the member that runs apply copies admin.conf"
+            + " with gsutil to stages[].adminConfDestination, with object headers from stages[].adminConfHeaders;"
+            + " remove it",
+        "test.yaml: stages[0].adminConfDestination: admin.conf destination 'gs://x;id' is not a gs:// URL");
+  }
 
   private static ConfigException errors(String yaml) {
     try {
@@ -291,12 +315,11 @@ class ConfigLoaderTest {
         """, Path.of("real.yaml"));
     FleetConfig.Stage sandbox = real.stages().get(0);
     assertThat(sandbox.kubernetes()).contains(new FleetConfig.Kubernetes("/kube/sandbox", "mlab-sandbox"));
-    assertThat(sandbox.adminConfDestination()).isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
+    assertThat(sandbox.adminConf()).isEqualTo(AdminConfCopy.to("gs://k8s-support-mlab-sandbox/admin.conf"));
     assertThat(real.drain()).isEqualTo(new FleetConfig.Drain(Duration.ofMinutes(5), true, false));
     assertThat(real.controlPlane().ssh().port()).isEqualTo(22);
     assertThat(real.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor()).as("OpenSSH's rule").isEmpty();
     assertThat(real.controlPlane().scriptTimeout()).isEqualTo(Duration.ofMinutes(45));
-    assertThat(real.controlPlane().adminConfCopyCommand()).isEqualTo("gsutil cp");
     assertThat(real.health().ignoredNodeTaints()).containsExactly("lame-duck");
 
     assertThat(errors("""
