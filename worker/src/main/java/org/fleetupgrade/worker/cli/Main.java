@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class, DevCommand.class, WorkerCommand.class, ReviewCommand.class, StartCommand.class,
       StatusCommand.class, ListCommand.class, OperatorCommands.Acknowledge.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
-      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ImagesCommand.class, ConfigCommand.class
+      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ImagesCommand.class, ConfigCommand.class,
+      ImportCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:the operation failed", "2:bad input: nothing was started or changed"})
@@ -31,6 +32,11 @@ public class Main implements Runnable {
   }
 
   public static int run(String... args) {
+    return cli().execute(args);
+  }
+
+  /** The command line with its exit codes, for {@link #run} and for tests that capture its output. */
+  static CommandLine cli() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
@@ -46,7 +52,7 @@ public class Main implements Runnable {
       e.printStackTrace(err);
       return FAILED;
     });
-    return cli.execute(args);
+    return cli;
   }
 
   @Override
