@@ -374,7 +374,7 @@ public final class FleetImport {
       var bucket = k8sValue("GCS_BUCKET_K8S_" + key, BUCKET, "a GCS bucket name");
       if (bucket.isPresent()) {
         any = true;
-        change(at + ".adminConfDestination", stage.adminConfDestination(),
+        change(at + ".adminConfDestination", stage.adminConf() == null ? null : stage.adminConf().destination(),
             "gs://" + bucket.get().value() + "/admin.conf", bucket.get(), false);
       }
       if (!any) {

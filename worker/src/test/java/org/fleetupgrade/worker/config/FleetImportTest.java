@@ -136,9 +136,9 @@ class FleetImportTest {
             + "    adminConfDestination: gs://staging-k8s/admin.conf\n");
     assertThat(after.lines().count()).isEqualTo(before.lines().count() + 1);
     FleetConfig loaded = ConfigLoader.parse(after, into);
-    assertThat(loaded.stage("staging").orElseThrow().adminConfDestination()).isEqualTo("gs://staging-k8s/admin.conf");
+    assertThat(loaded.stage("staging").orElseThrow().adminConf().destination()).isEqualTo("gs://staging-k8s/admin.conf");
     assertThat(loaded.stage("production").orElseThrow().zones()).containsExactly("b", "c", "e");
-    assertThat(loaded.stage("sandbox").orElseThrow().adminConfDestination())
+    assertThat(loaded.stage("sandbox").orElseThrow().adminConf().destination())
         .as("the default already says it: nothing written").isEqualTo("gs://k8s-support-mlab-sandbox/admin.conf");
     // a project without a stage is said, not added
     assertThat(plan.notes()).anySatisfy(n -> assertThat(n).startsWith(
