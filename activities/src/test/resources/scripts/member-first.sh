@@ -5,6 +5,7 @@ set -euo pipefail
 K8S_VERSION='v1.31.2'
 CNI_VERSION='v1.6.2'
 CRICTL_VERSION='v1.31.1'
+ALLOW_TOOL_DOWNGRADE='no'
 ARCH='amd64'
 MEMBER='api-platform-cluster-us-east1-b'
 PROJECT='mlab-oti'
@@ -204,8 +205,13 @@ HOST_CRICTL="$(/opt/bin/crictl --version 2>/dev/null | awk '{print $NF; exit}' |
 for tool in "CNI plugins:${CNI_VERSION}:${HOST_CNI}" "crictl:${CRICTL_VERSION}:${HOST_CRICTL}"; do
   IFS=: read -r name wanted present <<<"$tool"
   if [[ "$present" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] && older_than "$wanted" "$present"; then
-    echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" >&2
-    exit 46
+    if [ "$ALLOW_TOOL_DOWNGRADE" = yes ]; then
+      echo "installing ${name} ${wanted} over ${present}, a downgrade: allowed by --allow-downgrade"
+    else
+      echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" \
+          "(start the upgrade with --allow-downgrade to allow it)" >&2
+      exit 46
+    fi
   fi
 done
 

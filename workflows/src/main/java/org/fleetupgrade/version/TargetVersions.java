@@ -4,13 +4,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-/** The three versions an upgrade installs, as kept in k8s_deploy.conf and epoxy-images config.sh. */
-public record TargetVersions(ReleaseVersion kubernetes, ReleaseVersion cni, ReleaseVersion crictl) {
+/**
+ * The three versions an upgrade installs, as kept in k8s_deploy.conf and epoxy-images config.sh.
+ *
+ * @param toolDowngradeAllowed whether the CNI plugins and crictl may be installed over a newer
+ *     release a host has ({@code start --allow-downgrade}); by default a host's scripts refuse
+ */
+public record TargetVersions(ReleaseVersion kubernetes, ReleaseVersion cni, ReleaseVersion crictl,
+    boolean toolDowngradeAllowed) {
 
   public TargetVersions {
     Objects.requireNonNull(kubernetes, "kubernetes");
     Objects.requireNonNull(cni, "cni");
     Objects.requireNonNull(crictl, "crictl");
+  }
+
+  public TargetVersions(ReleaseVersion kubernetes, ReleaseVersion cni, ReleaseVersion crictl) {
+    this(kubernetes, cni, crictl, false);
+  }
+
+  /** The same versions, installed even over newer CNI plugins or crictl on a host. */
+  public TargetVersions allowingToolDowngrade() {
+    return new TargetVersions(kubernetes, cni, crictl, true);
   }
 
   /** Parses all three, naming the one that is wrong; pre-releases are allowed but flagged by {@link #warnings()}. */
@@ -48,6 +63,7 @@ public record TargetVersions(ReleaseVersion kubernetes, ReleaseVersion cni, Rele
 
   @Override
   public String toString() {
-    return "kubernetes " + kubernetes + ", cni " + cni + ", crictl " + crictl;
+    return "kubernetes " + kubernetes + ", cni " + cni + ", crictl " + crictl
+        + (toolDowngradeAllowed ? " (downgrades of cni and crictl allowed)" : "");
   }
 }

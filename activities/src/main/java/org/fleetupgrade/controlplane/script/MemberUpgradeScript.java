@@ -48,6 +48,7 @@ public final class MemberUpgradeScript {
     values.put("K8S_VERSION", in.target().kubernetes().toString());
     values.put("CNI_VERSION", in.target().cni().toString());
     values.put("CRICTL_VERSION", in.target().crictl().toString());
+    values.put("ALLOW_TOOL_DOWNGRADE", in.target().toolDowngradeAllowed() ? "yes" : "no");
     values.put("ARCH", in.arch());
     values.put("MEMBER", in.member());
     values.put("PROJECT", in.project());

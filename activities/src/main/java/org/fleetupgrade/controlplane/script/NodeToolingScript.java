@@ -29,6 +29,7 @@ public final class NodeToolingScript {
     values.put("K8S_VERSION", target.kubernetes().toString());
     values.put("CNI_VERSION", target.cni().toString());
     values.put("CRICTL_VERSION", target.crictl().toString());
+    values.put("ALLOW_TOOL_DOWNGRADE", target.toolDowngradeAllowed() ? "yes" : "no");
     values.put("ARCH", arch);
     values.put("NODE", node);
     values.put("K8S_RELEASE_URL", sources.kubernetes());

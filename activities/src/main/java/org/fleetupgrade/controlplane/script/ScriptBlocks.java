@@ -120,7 +120,8 @@ final class ScriptBlocks {
    * Refuses, before anything is installed, to put an older CNI plugins or crictl release on the host
    * than it has (exit 46, naming both): a target written from an old config must not downgrade a
    * host that was upgraded by hand or by its boot image. Versions the host does not report are not
-   * compared (a first install).
+   * compared (a first install). {@code start --allow-downgrade} (ALLOW_TOOL_DOWNGRADE=yes) lets it
+   * through, said in the output.
    */
   static final String CHECK_NO_TOOL_DOWNGRADE = """
       step check-tool-versions
@@ -130,8 +131,13 @@ final class ScriptBlocks {
       for tool in "CNI plugins:${CNI_VERSION}:${HOST_CNI}" "crictl:${CRICTL_VERSION}:${HOST_CRICTL}"; do
         IFS=: read -r name wanted present <<<"$tool"
         if [[ "$present" =~ ^v[0-9]+\\.[0-9]+\\.[0-9]+$ ]] && older_than "$wanted" "$present"; then
-          echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" >&2
-          exit 46
+          if [ "$ALLOW_TOOL_DOWNGRADE" = yes ]; then
+            echo "installing ${name} ${wanted} over ${present}, a downgrade: allowed by --allow-downgrade"
+          else
+            echo "refusing to install ${name} ${wanted} over ${present}, which the host has: that is a downgrade" \\
+                "(start the upgrade with --allow-downgrade to allow it)" >&2
+            exit 46
+          fi
         fi
       done
 

@@ -28,7 +28,11 @@ class ToolDowngradeTest {
 
   /** Runs the check for a v1.9.0 / v1.34.0 target on a host with {@code cni} and {@code crictl} (null: not installed). */
   private Run check(String cni, String crictl) throws Exception {
-    String script = NodeToolingScript.render(TargetVersions.parse("v1.34.4", "v1.9.0", "v1.34.0"), "amd64",
+    return check(cni, crictl, TargetVersions.parse("v1.34.4", "v1.9.0", "v1.34.0"));
+  }
+
+  private Run check(String cni, String crictl, TargetVersions target) throws Exception {
+    String script = NodeToolingScript.render(target, "amd64",
         "vm-1.mlab-sandbox.measurement-lab.org", ReleaseSources.OFFICIAL, 300);
     String preamble = script.substring(0, script.indexOf("step check-current"));
     String check = script.substring(script.indexOf("step check-tool-versions"), script.indexOf("step check-disk-space"));
@@ -56,6 +60,17 @@ class ToolDowngradeTest {
   void olderCniPluginsAreRefusedAndVersionsCompareAsNumbersNotText() throws Exception {
     assertThat(check("v1.10.0", "v1.34.0").output()).contains("refusing to install CNI plugins v1.9.0 over v1.10.0");
     assertThat(check("v1.8.0", "v1.9.9").exit()).as("v1.34.0 is newer than v1.9.9").isZero();
+  }
+
+  @Test
+  void aDowngradeAllowedByTheOperatorGoesOnAndSaysSo() throws Exception {
+    assertThat(check("v1.9.0", "v1.35.0").output()).contains("start the upgrade with --allow-downgrade to allow it");
+
+    Run run = check("v1.9.0", "v1.35.0", TargetVersions.parse("v1.34.4", "v1.9.0", "v1.34.0").allowingToolDowngrade());
+
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output()).contains("installing crictl v1.34.0 over v1.35.0, a downgrade: allowed by --allow-downgrade",
+        "checked");
   }
 
   @Test

@@ -48,6 +48,10 @@ public class UpgradeArguments {
   @Option(names = "--allow-prerelease", description = "allow a target newer than the latest stable release")
   boolean allowPrerelease;
 
+  @Option(names = "--allow-downgrade", description = "install the CNI plugins and crictl even on hosts that have"
+      + " newer releases (by default such a host's upgrade stops before changing anything)")
+  boolean allowDowngrade;
+
   private FleetConfig fleet;
 
   FleetConfig fleet() {
@@ -67,7 +71,8 @@ public class UpgradeArguments {
       throw new BadInputException("--crictl is required (or set versions.crictl in " + config + ")");
     }
     try {
-      return TargetVersions.parse(kubernetes, cniVersion, crictlVersion);
+      TargetVersions target = TargetVersions.parse(kubernetes, cniVersion, crictlVersion);
+      return allowDowngrade ? target.allowingToolDowngrade() : target;
     } catch (InvalidVersionException e) {
       throw new BadInputException(e.getMessage());
     }

@@ -265,6 +265,8 @@ class CliIT {
     Result dry = start("--kubernetes", "v1.31.2", "--dry-run");
     assertThat(dry.exit()).as(dry.all()).isZero();
     assertThat(dry.out()).contains("sandbox", "path: v1.30.5 -> v1.31.2", "--dry-run: nothing started");
+    assertThat(start("--kubernetes", "v1.31.2", "--allow-downgrade", "--dry-run").out())
+        .contains("plan: kubernetes v1.31.2, cni v1.6.2, crictl v1.31.1 (downgrades of cni and crictl allowed)");
     assertThat(cli("list", "--address", address).out()).contains("no fleet upgrades");
   }
 
