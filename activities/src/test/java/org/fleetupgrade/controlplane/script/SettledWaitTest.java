@@ -38,7 +38,7 @@ class SettledWaitTest {
         "gs://k8s-support-mlab-oti/admin.conf", "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
         HostMetadata.MLAB);
     String script = MemberUpgradeScript.render(in);
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")));
     String stubs = """
         COUNT=%s
         curl() {  # called in a command substitution: counts in a file, not a variable
