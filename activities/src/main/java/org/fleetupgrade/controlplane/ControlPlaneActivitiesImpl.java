@@ -52,8 +52,9 @@ public class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
   @Override
   public MemberUpgradeResult upgrade(String stage, ControlPlaneMember member, TargetVersions target) {
     // Progress arrives on the SSH client's I/O thread: the context is taken here, on the activity's own.
+    // The executor repeats the last progress every period from this thread while the script is silent.
     ActivityExecutionContext context = Activity.getExecutionContext();
-    return stage(stage).upgrader().upgrade(member, target, context::heartbeat);
+    return stage(stage).upgrader().upgrade(member, target, context::heartbeat, heartbeatPeriod);
   }
 
   @Override

@@ -16,6 +16,8 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,10 +25,17 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.fleetupgrade.controlplane.drain.DrainSettings;
 import org.fleetupgrade.controlplane.drain.NodeDrainer;
+import org.fleetupgrade.controlplane.script.HostMetadata;
+import org.fleetupgrade.controlplane.script.MemberScriptSettings;
+import org.fleetupgrade.controlplane.script.ReleaseSources;
+import org.fleetupgrade.controlplane.ssh.RemoteProcessGroups;
+import org.fleetupgrade.controlplane.ssh.ScriptHost;
+import org.fleetupgrade.controlplane.ssh.SshExecutor;
 import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.version.ReleaseVersion;
 import org.fleetupgrade.version.TargetVersions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A step that goes silent for longer than its heartbeat timeout (a drain a disruption budget holds,
@@ -47,6 +56,9 @@ class SilentStepsRunOnceTest {
 
   KubernetesMockServer server;
   KubernetesClient mockClient;
+
+  @TempDir
+  Path dir;
 
   /** The activities, recording the attempt each call is. */
   static final class CountedActivities extends ControlPlaneActivitiesImpl {
@@ -125,5 +137,36 @@ class SilentStepsRunOnceTest {
     }
     assertThat(paths).filteredOn(p -> p.equals("GET " + PODS)).hasSize(1);
     assertThat(paths).filteredOn(p -> p.equals("POST " + EVICTION)).hasSize(5);
+  }
+
+  @Test
+  void aScriptSilentPastTheHeartbeatTimeoutRunsAsOneAttempt() throws Exception {
+    // Given a host where the member's script (played by a stand-in) prints its step, then nothing for 8 s
+    Path starts = dir.resolve("starts");
+    try (ScriptHost host = new ScriptHost();
+         SshExecutor ssh = new SshExecutor(host.settings(dir, host.hostKey, host.clientKey, Duration.ofSeconds(10))
+             .withRemoteCommand("/bin/bash -s"), new RemoteProcessGroups(dir.resolve("run").toString(),
+             Duration.ofSeconds(2)))) {
+      host.runInShell(ScriptHost.standIn("""
+          echo "==> step kubeadm-upgrade"
+          echo started >> %s
+          sleep 8
+          echo "==> result node"
+          echo "==> step done"
+          """.formatted(starts)));
+      SshMemberUpgrader upgrader = new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64",
+          "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, "gsutil cp", "gs://k8s-support-mlab-oti/admin.conf",
+          "/etc/kubernetes/kubeadm-config.yml.template", 300, host.port(), HostMetadata.MLAB), Duration.ofSeconds(30));
+      CountedActivities activities = new CountedActivities(new StageControlPlane(null, upgrader));
+
+      // When the upgrade runs under a 3 s heartbeat timeout
+      String result = runStep(activities, "upgrade");
+
+      // Then the script ran once, to its end, in one attempt, and nothing had to be stopped
+      assertThat(result).contains("mode=NODE");
+      assertThat(activities.attempts).containsExactly(1);
+      assertThat(Files.readAllLines(starts)).hasSize(1);
+      assertThat(host.received).as("no second script, and no stop").hasSize(1);
+    }
   }
 }
