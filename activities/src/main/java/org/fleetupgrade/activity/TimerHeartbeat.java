@@ -51,7 +51,7 @@ public final class TimerHeartbeat implements AutoCloseable {
 
   private void beat() {
     try {
-      context.heartbeat(details.get());
+      Heartbeats.send(context, details.get());
     } catch (ActivityCompletionException e) {
       // Cancelled, timed out, or the attempt is gone: its result will not be used.
       if (stopped == null) {
@@ -81,13 +81,13 @@ public final class TimerHeartbeat implements AutoCloseable {
   /**
    * Runs {@code work} on this (the activity's) thread, heartbeating {@code details} at once and
    * every {@code period}, until it ends or a heartbeat says the attempt is over (cancelled, timed
-   * out, or no longer known to the server). Then this thread is interrupted, so that blocking work
+   * out, or no longer known to the server; not a worker shutting down: {@link Heartbeats}). Then this thread is interrupted, so that blocking work
    * stops, and once {@code work} returns or throws, what the heartbeat threw is thrown: a retry may
    * already be running, and this attempt must not go on beside it.
    */
   public static <T> T untilStopped(ActivityExecutionContext context, Duration period, Supplier<?> details,
       Supplier<T> work) {
-    context.heartbeat(details.get());
+    Heartbeats.send(context, details.get());
     T result;
     TimerHeartbeat beat = new TimerHeartbeat(context, period, details, true);
     try {
@@ -95,8 +95,7 @@ public final class TimerHeartbeat implements AutoCloseable {
     } catch (RuntimeException e) {
       beat.close();
       if (beat.stopped != null) {
-        beat.stopped.addSuppressed(e);
-        throw beat.stopped;
+        throw beat.stopped; // the attempt is over: what the work threw (likely the interrupt) goes nowhere
       }
       throw e;
     }

@@ -6,6 +6,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.fleetupgrade.activity.Heartbeats;
 import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.version.TargetVersions;
@@ -54,7 +55,7 @@ public class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
     // Progress arrives on the SSH client's I/O thread: the context is taken here, on the activity's own.
     // The executor repeats the last progress every period from this thread while the script is silent.
     ActivityExecutionContext context = Activity.getExecutionContext();
-    return stage(stage).upgrader().upgrade(member, target, context::heartbeat, heartbeatPeriod);
+    return stage(stage).upgrader().upgrade(member, target, Heartbeats.of(context), heartbeatPeriod);
   }
 
   @Override

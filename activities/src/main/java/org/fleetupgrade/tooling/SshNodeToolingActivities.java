@@ -5,6 +5,7 @@ import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Map;
+import org.fleetupgrade.activity.Heartbeats;
 import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.controlplane.SshNodeToolingUpgrader;
 import org.fleetupgrade.kubernetes.ClusterNodes;
@@ -41,6 +42,6 @@ public class SshNodeToolingActivities implements NodeToolingActivities {
     }
     // Progress arrives on the SSH client's I/O thread: the context is taken here, on the activity's own.
     ActivityExecutionContext context = Activity.getExecutionContext();
-    return found.upgrader().upgrade(found.nodes().list().virtual(), target, context::heartbeat, heartbeatPeriod);
+    return found.upgrader().upgrade(found.nodes().list().virtual(), target, Heartbeats.of(context), heartbeatPeriod);
   }
 }
