@@ -16,6 +16,7 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,7 +87,10 @@ class SilentStepsRunOnceTest {
     TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(
         TestEnvironmentOptions.newBuilder().setUseTimeskipping(false).build());
     try {
-      Worker worker = env.newWorker(QUEUE);
+      // The SDK sends heartbeats at most every 0.8 heartbeat timeouts, or its maximum throttle: 60 s
+      // under the stage's 2 minutes. One second here keeps the same room (not 0.6 s of 3 s) on a busy machine.
+      Worker worker = env.newWorker(QUEUE, WorkerOptions.newBuilder()
+          .setMaxHeartbeatThrottleInterval(Duration.ofSeconds(1)).build());
       worker.registerWorkflowImplementationTypes(MemberStepWorkflow.Impl.class);
       worker.registerActivitiesImplementations(activities);
       env.start();
