@@ -81,9 +81,10 @@ public final class TimerHeartbeat implements AutoCloseable {
   /**
    * Runs {@code work} on this (the activity's) thread, heartbeating {@code details} at once and
    * every {@code period}, until it ends or a heartbeat says the attempt is over (cancelled, timed
-   * out, or no longer known to the server; not a worker shutting down: {@link Heartbeats}). Then this thread is interrupted, so that blocking work
-   * stops, and once {@code work} returns or throws, what the heartbeat threw is thrown: a retry may
-   * already be running, and this attempt must not go on beside it.
+   * out, or no longer known to the server; not a worker shutting down: {@link Heartbeats}). Then
+   * this thread is interrupted, so that blocking work stops, and once {@code work} returns or
+   * throws, what the heartbeat threw is thrown: a retry may already be running, and this attempt
+   * must not go on beside it.
    */
   public static <T> T untilStopped(ActivityExecutionContext context, Duration period, Supplier<?> details,
       Supplier<T> work) {
