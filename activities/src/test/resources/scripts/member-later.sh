@@ -24,10 +24,30 @@ METADATA_ATTRIBUTE='cluster_data'
 LOAD_BALANCER_PATH='.cluster_attributes.api_load_balancer'
 WORK_SPACE_MB='1024'
 INSTALL_SPACE_MB='512'
+LOCK_FILE='/run/fleet-upgrade.lock'
 ADMIN_CONF_HEADERS=()
 
 step() { echo "==> step $1"; }
 result() { echo "==> result $1"; }
+# Stopped (SIGTERM to the process group): exit, so that the EXIT trap runs with a failing status.
+trap 'echo "stopped by SIGTERM (fleet-upgrade stops a run that was cancelled or timed out)" >&2; exit 143' TERM
+# One fleet-upgrade script at a time on this host, held until this one and all it started exit.
+# Opened without truncating: a script that does not get the lock reads who holds it.
+step host-lock
+exec 9<>"$LOCK_FILE"
+LOCK_STATUS=0
+flock -n 9 || LOCK_STATUS=$?
+if [ "$LOCK_STATUS" -eq 1 ]; then
+  HOLDER_PID="" HOLDER_SINCE=""
+  read -r HOLDER_PID HOLDER_SINCE _ <"$LOCK_FILE" || true
+  echo "another fleet-upgrade script holds ${LOCK_FILE} since ${HOLDER_SINCE:-an unknown time} (pid ${HOLDER_PID:-unknown}): not running a second one" >&2
+  exit 49
+elif [ "$LOCK_STATUS" -ne 0 ]; then
+  echo "cannot lock ${LOCK_FILE}: flock exited ${LOCK_STATUS}" >&2
+  exit "$LOCK_STATUS"
+fi
+printf '%s %s\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LOCK_FILE"
+
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 

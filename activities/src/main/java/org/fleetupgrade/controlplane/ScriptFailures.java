@@ -8,7 +8,8 @@ import org.fleetupgrade.controlplane.ssh.SshFailure;
 /**
  * Turns what happened to a script into the failure an activity throws: what retrying cannot fix is
  * non-retryable (a checksum mismatch, a kubeadm preflight failure, bad instance metadata, a full
- * disk, a refused host key or login), the rest is retried (a download that does not answer, too);
+ * disk, a refused host key or login), the rest is retried (a download that does not answer, or a
+ * host where another fleet-upgrade script still runs, too);
  * every message carries where and the output's tail, and says when nothing on the host was changed.
  */
 public final class ScriptFailures {
@@ -18,6 +19,7 @@ public final class ScriptFailures {
   public static final String SCRIPT_FAILED = "UpgradeScriptFailed";
   public static final String SSH_REFUSED = "SshRefused";
   public static final String SSH_UNAVAILABLE = "SshUnavailable";
+  public static final String ANOTHER_SCRIPT_RUNNING = "AnotherScriptRunning";
 
   private ScriptFailures() {}
 
@@ -49,6 +51,12 @@ public final class ScriptFailures {
       return ApplicationFailure.newNonRetryableFailure(what + " before changing anything on the host: not enough free"
           + " disk space, which a retry does not change (free space on the host first); output ends:\n" + tail,
           SCRIPT_FAILED);
+    }
+    if (run.exitStatus() == MemberUpgradeScript.ANOTHER_SCRIPT_RUNNING) {
+      // An earlier attempt still runs there: it ends, or is stopped when cancelled or timed out, and
+      // a retry then finds the host free (and the work done, if it was).
+      return ApplicationFailure.newFailure(what + " before changing anything on the host: another fleet-upgrade script"
+          + " runs there (retried: it ends or is stopped); output ends:\n" + tail, ANOTHER_SCRIPT_RUNNING);
     }
     if (run.exitStatus() == MemberUpgradeScript.DOWNLOAD_UNAVAILABLE) {
       // A release host or the network may be down for a while: retried, and the host is untouched meanwhile.

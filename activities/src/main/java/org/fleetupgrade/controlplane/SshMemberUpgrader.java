@@ -7,19 +7,23 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
+import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.controlplane.script.MemberScriptInputs;
 import org.fleetupgrade.controlplane.script.MemberScriptSettings;
 import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
 import org.fleetupgrade.controlplane.ssh.ScriptRun;
+import org.fleetupgrade.controlplane.ssh.ScriptWatch;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
 import org.fleetupgrade.controlplane.ssh.SshFailure;
 import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.version.TargetVersions;
 
 /**
- * Upgrades one control-plane member over SSH: renders its script, runs it with a deadline, reports
- * progress (the step and the last lines) as it goes, and turns the outcome into a result or a
- * {@link ScriptFailures typed failure}.
+ * Upgrades one control-plane member over SSH: renders its script, runs it with a deadline in its own
+ * process group on the host, reports progress (the step and the last lines) as it goes and again
+ * every heartbeat period while the script is silent, and turns the outcome into a result or a
+ * {@link ScriptFailures typed failure}. When reporting progress throws (the activity was cancelled,
+ * or its attempt is over) or the deadline passes, the script is stopped on the host.
  */
 public final class SshMemberUpgrader {
 
@@ -37,6 +41,12 @@ public final class SshMemberUpgrader {
   }
 
   public MemberUpgradeResult upgrade(ControlPlaneMember member, TargetVersions target, Consumer<UpgradeProgress> progress) {
+    return upgrade(member, target, progress, TimerHeartbeat.PERIOD);
+  }
+
+  /** {@code progressEvery}: how often the last progress is reported again while the script prints nothing. */
+  public MemberUpgradeResult upgrade(ControlPlaneMember member, TargetVersions target, Consumer<UpgradeProgress> progress,
+      Duration progressEvery) {
     MemberScriptInputs inputs;
     try {
       inputs = new MemberScriptInputs(target, settings.arch(), member.name(), settings.project(), member.internalIp(),
@@ -50,7 +60,8 @@ public final class SshMemberUpgrader {
     ProgressReporter reporter = new ProgressReporter(member.name(), progress);
     ScriptRun run;
     try {
-      run = ssh.run(member.externalIp(), settings.sshPort(), MemberUpgradeScript.render(inputs), timeout, reporter::line);
+      run = ssh.runStoppable(member.externalIp(), settings.sshPort(), MemberUpgradeScript.render(inputs), timeout,
+          reporter::line, new ScriptWatch(progressEvery, reporter::repeat));
     } catch (SshFailure e) {
       throw ScriptFailures.of(e);
     }
@@ -83,7 +94,10 @@ public final class SshMemberUpgrader {
     return new MemberUpgradeResult(member.name(), mode, note);
   }
 
-  /** Reports on every new step, and otherwise at most once a second, so heartbeats stay cheap. */
+  /**
+   * Reports on every new step, and otherwise at most once a second, so heartbeats stay cheap; and
+   * repeats the last report on request, so that a silent script still heartbeats.
+   */
   static final class ProgressReporter {
     private final String member;
     private final Consumer<UpgradeProgress> progress;
@@ -119,6 +133,11 @@ public final class SshMemberUpgrader {
     /** What the admin.conf step said: copied, unchanged, or null when it did not run. */
     synchronized String adminConf() {
       return adminConf;
+    }
+
+    /** The last report again (before any line: the member and no step yet). */
+    synchronized void repeat() {
+      progress.accept(new UpgradeProgress(member, step, List.copyOf(last)));
     }
 
     synchronized void flush(String finalStep) {

@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.controlplane.script.NodeToolingScript;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.ssh.ScriptRun;
+import org.fleetupgrade.controlplane.ssh.ScriptWatch;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
 import org.fleetupgrade.controlplane.ssh.SshFailure;
 import org.fleetupgrade.tooling.ToolingResult;
@@ -15,6 +17,8 @@ import org.fleetupgrade.version.TargetVersions;
 /**
  * The node tooling step for the cloud virtual nodes: strictly one node at a time, and only the nodes
  * whose kubelet does not run the target; a node the script finds already upgraded is counted as such.
+ * Each script runs stoppable and reports its progress again every period while silent, as a
+ * member's does ({@link SshMemberUpgrader}).
  */
 public final class SshNodeToolingUpgrader {
 
@@ -33,6 +37,12 @@ public final class SshNodeToolingUpgrader {
   }
 
   public ToolingResult upgrade(List<VirtualNode> nodes, TargetVersions target, Consumer<UpgradeProgress> progress) {
+    return upgrade(nodes, target, progress, TimerHeartbeat.PERIOD);
+  }
+
+  /** {@code progressEvery}: how often the last progress is reported again while a script prints nothing. */
+  public ToolingResult upgrade(List<VirtualNode> nodes, TargetVersions target, Consumer<UpgradeProgress> progress,
+      Duration progressEvery) {
     List<String> upgraded = new ArrayList<>();
     List<String> already = new ArrayList<>();
     for (VirtualNode node : nodes) {
@@ -50,7 +60,8 @@ public final class SshNodeToolingUpgrader {
       SshMemberUpgrader.ProgressReporter reporter = new SshMemberUpgrader.ProgressReporter(node.name(), progress);
       ScriptRun run;
       try {
-        run = ssh.run(node.address(), sshPort, script, timeout, reporter::line);
+        run = ssh.runStoppable(node.address(), sshPort, script, timeout, reporter::line,
+            new ScriptWatch(progressEvery, reporter::repeat));
       } catch (SshFailure e) {
         throw ScriptFailures.of(e);
       }

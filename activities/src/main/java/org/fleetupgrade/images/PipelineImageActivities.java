@@ -6,6 +6,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
+import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.images.epoxy.HostsUpdate;
 import org.fleetupgrade.version.TargetVersions;
 import org.slf4j.Logger;

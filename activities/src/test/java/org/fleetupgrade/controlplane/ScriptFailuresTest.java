@@ -38,4 +38,17 @@ class ScriptFailuresTest {
         + " changing anything on the host: a download does not answer")
         .contains("v1.34.4/bin/linux/amd64/kubelet does not answer");
   }
+
+  @Test
+  void anotherScriptHoldingTheHostIsRetriedAndSaysNothingChanged() {
+    ApplicationFailure e = failed(MemberUpgradeScript.ANOTHER_SCRIPT_RUNNING, "host-lock",
+        "another fleet-upgrade script holds /run/fleet-upgrade.lock since 2026-11-28T02:00:00Z (pid 4242): not running"
+            + " a second one");
+
+    assertThat(e.isNonRetryable()).as("the other run ends, or is stopped").isFalse();
+    assertThat(e.getType()).isEqualTo(ScriptFailures.ANOTHER_SCRIPT_RUNNING);
+    assertThat(e.getOriginalMessage()).startsWith("vm-1: script failed at step host-lock (exit 49) before changing"
+        + " anything on the host: another fleet-upgrade script runs there")
+        .endsWith("since 2026-11-28T02:00:00Z (pid 4242): not running a second one");
+  }
 }

@@ -6,9 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The script that upgrades one control-plane member, as the manual checklist did it: read and check
- * first everything it needs (metadata, template, tool versions, free disk space, every download
- * answering) and render the kubeadm config from the host's template, then install the CNI plugins,
+ * The script that upgrades one control-plane member, as the manual checklist did it: once it holds
+ * the host's lock (one fleet-upgrade script at a time; exit {@value #ANOTHER_SCRIPT_RUNNING}
+ * otherwise), read and check first everything it needs (metadata, template, tool versions, free
+ * disk space, every download answering) and render the kubeadm config from the host's template, then install the CNI plugins,
  * crictl and kubeadm (each checked against its published SHA-256), run {@code kubeadm upgrade
  * apply} while the cluster's kubeadm-config is not yet at the target (the first member; a retry
  * after it succeeded finds the config upgraded and runs {@code node}) or {@code kubeadm upgrade
@@ -36,6 +37,11 @@ public final class MemberUpgradeScript {
   public static final int NO_DISK_SPACE = 47;
   /** Exit status when a file the script would download (or its published checksum) does not answer. */
   public static final int DOWNLOAD_UNAVAILABLE = 48;
+  /**
+   * Exit status when another fleet-upgrade script holds the host's lock (a retry while an attempt
+   * still runs there): nothing was done, and the other run ends or is stopped.
+   */
+  public static final int ANOTHER_SCRIPT_RUNNING = 49;
 
   public static final String RESULT_MARKER = "==> result ";
   /** What the admin.conf step did: {@code copied} or {@code unchanged} (the bucket held it already). */
@@ -67,6 +73,7 @@ public final class MemberUpgradeScript {
     values.put("LOAD_BALANCER_PATH", in.metadata().loadBalancerPath());
     values.put("WORK_SPACE_MB", Integer.toString(ScriptBlocks.WORK_SPACE_MB));
     values.put("INSTALL_SPACE_MB", Integer.toString(ScriptBlocks.INSTALL_SPACE_MB));
+    values.put("LOCK_FILE", ScriptBlocks.LOCK_FILE);
 
     StringBuilder script = new StringBuilder();
     script.append("#!/bin/bash\n");

@@ -7,8 +7,9 @@ import java.util.Map;
 import org.fleetupgrade.version.TargetVersions;
 
 /**
- * The script that brings a cloud virtual node's tooling to the target: once tool versions, free disk
- * space and every download answering are checked, CNI plugins, crictl and kubeadm (checked against
+ * The script that brings a cloud virtual node's tooling to the target: once it holds the host's lock
+ * (one fleet-upgrade script at a time) and tool versions, free disk space and every download
+ * answering are checked, CNI plugins, crictl and kubeadm (checked against
  * their published SHA-256), {@code kubeadm upgrade node}, then kubelet and kubectl, and kubelet's
  * health endpoint waited for. A node whose kubelet already runs the target
  * reports {@code already-at-target} and changes nothing.
@@ -38,6 +39,7 @@ public final class NodeToolingScript {
     values.put("HEALTH_TIMEOUT_SECONDS", Integer.toString(healthTimeoutSeconds));
     values.put("WORK_SPACE_MB", Integer.toString(ScriptBlocks.WORK_SPACE_MB));
     values.put("INSTALL_SPACE_MB", Integer.toString(ScriptBlocks.INSTALL_SPACE_MB));
+    values.put("LOCK_FILE", ScriptBlocks.LOCK_FILE);
 
     StringBuilder script = new StringBuilder("#!/bin/bash\n");
     script.append("# fleet-upgrade: upgrade the tooling of node ").append(node).append(" to ")

@@ -24,14 +24,54 @@ final class ScriptBlocks {
   private ScriptBlocks() {}
 
   /**
-   * step/result markers, a work directory, every URL the script downloads (named once, so the
-   * up-front checks and the downloads use the same strings), downloads checked against their
-   * published SHA-256, and the two up-front checks' functions.
+   * Makes the script the only fleet-upgrade script on its host, before it does anything else. A
+   * retry while an attempt still runs there (its connection dropped, its worker died), or a second
+   * worker, must never run kubeadm beside it. The lock is {@code flock} on file descriptor 9 of
+   * $LOCK_FILE, held until the script and everything it started have exited: the kernel releases
+   * it with the last descriptor, so a killed script leaves no stale lock. The file is opened without
+   * truncating it, so that a script that does not get the lock can read who holds it (the holder
+   * writes its pid and start time there once it has it); that one prints one line naming them and
+   * exits 49, before anything on the host changed.
+   *
+   * <p>fleet-upgrade stops a cancelled or timed-out run with SIGTERM to its process group: the TERM
+   * trap turns it into an exit, so that the EXIT trap runs with a failing status (bash would run it
+   * with the status of the last command), and puts the previous kubelet back if it was stopped.
+   */
+  static final String ONE_SCRIPT_AT_A_TIME = """
+      # Stopped (SIGTERM to the process group): exit, so that the EXIT trap runs with a failing status.
+      trap 'echo "stopped by SIGTERM (fleet-upgrade stops a run that was cancelled or timed out)" >&2; exit 143' TERM
+      # One fleet-upgrade script at a time on this host, held until this one and all it started exit.
+      # Opened without truncating: a script that does not get the lock reads who holds it.
+      step host-lock
+      exec 9<>"$LOCK_FILE"
+      LOCK_STATUS=0
+      flock -n 9 || LOCK_STATUS=$?
+      if [ "$LOCK_STATUS" -eq 1 ]; then
+        HOLDER_PID="" HOLDER_SINCE=""
+        read -r HOLDER_PID HOLDER_SINCE _ <"$LOCK_FILE" || true
+        echo "another fleet-upgrade script holds ${LOCK_FILE} since ${HOLDER_SINCE:-an unknown time} (pid ${HOLDER_PID:-unknown}): not running a second one" >&2
+        exit 49
+      elif [ "$LOCK_STATUS" -ne 0 ]; then
+        echo "cannot lock ${LOCK_FILE}: flock exited ${LOCK_STATUS}" >&2
+        exit "$LOCK_STATUS"
+      fi
+      printf '%s %s\\n' "$$" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LOCK_FILE"
+
+      """;
+
+  /** Where a script takes the host's lock ({@link #ONE_SCRIPT_AT_A_TIME}): /run is emptied at boot. */
+  static final String LOCK_FILE = "/run/fleet-upgrade.lock";
+
+  /**
+   * step/result markers, the host's lock ({@link #ONE_SCRIPT_AT_A_TIME}), a work directory, every
+   * URL the script downloads (named once, so the up-front checks and the downloads use the same
+   * strings), downloads checked against their published SHA-256, and the two up-front checks' functions.
    */
   static final String FUNCTIONS = """
 
       step() { echo "==> step $1"; }
       result() { echo "==> result $1"; }
+      """ + ONE_SCRIPT_AT_A_TIME + """
       WORK="$(mktemp -d)"
       trap 'rm -rf "$WORK"' EXIT
 

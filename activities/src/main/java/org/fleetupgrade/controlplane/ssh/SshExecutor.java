@@ -18,20 +18,33 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a script on a host over SSH (Apache MINA SSHD): the host key must be in the known_hosts file,
  * pinned or certified by a {@code @cert-authority} there (an unknown, changed, revoked or badly
  * certified key is refused, never accepted; see {@link KnownHostsVerifier}), the script goes to the
- * remote command's standard input, its output is streamed line by line, and it has a deadline.
+ * remote command's standard input, its output is streamed line by line, and it has a deadline. A
+ * script run with {@link #runStoppable} runs in its own process group on the host, and is stopped
+ * there when its deadline passes or its watch says so ({@link RemoteProcessGroups}).
  */
 public final class SshExecutor implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(SshExecutor.class);
+
   private final SshSettings settings;
+  private final RemoteProcessGroups groups;
   private final SshClient client;
 
   public SshExecutor(SshSettings settings) {
+    this(settings, RemoteProcessGroups.DEFAULT);
+  }
+
+  /** {@code groups}: where stoppable runs record their process groups on the hosts, and the grace of a stop. */
+  public SshExecutor(SshSettings settings, RemoteProcessGroups groups) {
     this.settings = settings;
+    this.groups = groups;
     if (!Files.isReadable(settings.knownHosts())) {
       throw new IllegalArgumentException("known_hosts file " + settings.knownHosts() + " is not readable: host keys"
           + " must be pinned before fleet-upgrade connects");
@@ -75,21 +88,53 @@ public final class SshExecutor implements AutoCloseable {
    */
   public ScriptRun run(String address, String hostKeyAlias, int port, String script, Duration timeout,
       Consumer<String> lines) throws SshFailure {
+    return execute(address, hostKeyAlias, port, script, timeout, lines, null, null);
+  }
+
+  /**
+   * As {@link #run(String, int, String, Duration, Consumer)}, with the script run on the host in its
+   * own process group, which the remote command must read as bash ({@code bash -s}), and {@code
+   * watch} ticking on this thread while it runs. When the deadline passes, or a tick or a line
+   * listener throws (the activity was cancelled, or its attempt is over), the script is stopped on
+   * the host over a second connection before this returns: SshFailure TIMEOUT, saying how the stop
+   * went, or what the tick or listener threw.
+   */
+  public ScriptRun runStoppable(String address, int port, String script, Duration timeout, Consumer<String> lines,
+      ScriptWatch watch) throws SshFailure {
+    String id = RemoteProcessGroups.newRunId();
+    return execute(address, null, port, groups.launch(id, script), timeout, lines, watch, id);
+  }
+
+  /** Runs {@code stdin} through the remote command; {@code runId}: the run to stop on the host, or null (plain runs). */
+  private ScriptRun execute(String address, String hostKeyAlias, int port, String stdin, Duration timeout,
+      Consumer<String> lines, ScriptWatch watch, String runId) throws SshFailure {
     String where = settings.user() + "@" + address + ":" + port
         + (hostKeyAlias == null || hostKeyAlias.equals(address) ? "" : " (host key checked as " + hostKeyAlias + ")");
     Deque<String> tail = ScriptOutput.newTail();
     try (ClientSession session = connect(address, hostKeyAlias, port, where)) {
       try (ChannelExec channel = session.createExecChannel(settings.remoteCommand());
            ScriptOutput out = new ScriptOutput(lines, tail)) {
-        channel.setIn(new ByteArrayInputStream(script.getBytes(StandardCharsets.UTF_8)));
+        channel.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         channel.setOut(out);
         channel.setErr(out);
         channel.open().verify(settings.connectTimeout());
-        Set<ClientChannelEvent> events = channel.waitFor(
-            EnumSet.of(ClientChannelEvent.CLOSED, ClientChannelEvent.EXIT_STATUS), timeout);
-        if (events.contains(ClientChannelEvent.TIMEOUT)) {
-          throw new SshFailure(SshFailure.Kind.TIMEOUT, where + ": script still running after " + timeout
-              + " (last step: " + out.step() + ")", null);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            String stopped = runId == null ? "" : "; " + stop(address, hostKeyAlias, port, runId, where);
+            throw new SshFailure(SshFailure.Kind.TIMEOUT, where + ": script still running after " + timeout
+                + " (last step: " + out.step() + ")" + stopped, null);
+          }
+          long wait = watch == null ? left : Math.min(left, watch.period().toNanos());
+          Set<ClientChannelEvent> events = channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED,
+              ClientChannelEvent.EXIT_STATUS), Math.max(1, Duration.ofNanos(wait).toMillis()));
+          if (!events.contains(ClientChannelEvent.TIMEOUT)) {
+            break;
+          }
+          if (watch != null) {
+            watchOnce(watch, out, address, hostKeyAlias, port, runId, where);
+          }
         }
         channel.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofSeconds(5));
         Integer status = channel.getExitStatus();
@@ -107,6 +152,45 @@ public final class SshExecutor implements AutoCloseable {
       throw e;
     } catch (IOException e) {
       throw classify(where, e);
+    }
+  }
+
+  /**
+   * One tick of {@code watch}; if it or a line listener threw, the script is stopped on the host
+   * (the channel still open: a script whose output pipe closed could die halfway at its next line)
+   * and that is thrown.
+   */
+  private void watchOnce(ScriptWatch watch, ScriptOutput out, String address, String hostKeyAlias, int port,
+      String runId, String where) {
+    RuntimeException failure = out.listenerFailure();
+    if (failure == null) {
+      try {
+        watch.tick().run();
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      String stopped = runId == null ? "not stopped on the host (a plain run)" : stop(address, hostKeyAlias, port, runId, where);
+      log.warn("{}: script given up at step {} ({}): {}", where, out.step(), failure.toString(), stopped);
+      throw failure;
+    }
+  }
+
+  /**
+   * Stops run {@code runId} on the host over a new connection (the first may be the trouble), and
+   * says how that went, for the failure's message: it never throws.
+   */
+  private String stop(String address, String hostKeyAlias, int port, String runId, String where) {
+    Duration limit = groups.grace().plus(settings.connectTimeout()).plusSeconds(10);
+    try {
+      ScriptRun run = execute(address, hostKeyAlias, port, groups.stop(runId), limit, line -> { }, null, null);
+      String said = run.tail().isEmpty() ? "(nothing said)" : run.tail().get(run.tail().size() - 1);
+      return run.succeeded() ? said
+          : "stopping it on the host failed (exit " + run.exitStatus() + "): " + String.join(" / ", run.tail());
+    } catch (SshFailure | RuntimeException e) {
+      log.warn("{}: could not stop run {}", where, runId, e);
+      return "could not stop it on the host: " + e.getMessage();
     }
   }
 

@@ -88,7 +88,7 @@ class KubeadmConfigRenderTest {
     String script = MemberUpgradeScript.render(in);
     int from = script.indexOf("step render-kubeadm-config");
     int to = script.indexOf("step check-disk-space"); // disk and downloads: PreflightChecksTest
-    String preamble = script.substring(0, script.indexOf("step check-current"))
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")))
         .replace("trap 'rm -rf \"$WORK\"' EXIT", "");
     String step = script.substring(from, to)
         .replace("http://metadata.google.internal", "http://127.0.0.1:" + metadata.getAddress().getPort())

@@ -32,7 +32,7 @@ class KubeletRestartTest {
   private Run swap(String failing) throws Exception {
     String script = NodeToolingScript.render(TargetVersions.parse("v1.34.4", "v1.9.0", "v1.34.0"), "amd64",
         "vm-1.mlab-sandbox.measurement-lab.org", ReleaseSources.OFFICIAL, 300);
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")));
     String swap = script.substring(script.indexOf("step download-kubelet-kubectl"), script.indexOf("step kubeadm-upgrade"))
         + script.substring(script.indexOf("step stop-kubelet"), script.indexOf("step wait-kubelet"));
     String log = dir.resolve("calls.log").toString();
@@ -41,7 +41,11 @@ class KubeletRestartTest {
         fails() { [ "$*" = %s ]; }
         fetch_verified() { log "fetch $1"; if fails "fetch_verified ${1##*/}"; then exit 42; fi; : > "$2"; }
         systemctl() { log "systemctl $*"; if fails "systemctl $*"; then return 1; fi; }
-        install() { log "install ${@: -1}"; if fails "install ${@: -1}"; then return 1; fi; }
+        install() {
+          log "install ${@: -1}"
+          if fails "install ${@: -1}"; then return 1; fi
+          if fails "SIGTERM during install ${@: -1}"; then kill -TERM $$; fi
+        }
         cp() { local to="${@: -1}"; log "cp ${@: -2:1} to WORK/${to##*/}"; : > "$to"; }
         """.formatted(ShellValues.quote(log), ShellValues.quote(failing));
     Path run = dir.resolve("swap.sh");
@@ -72,6 +76,18 @@ class KubeletRestartTest {
         "install /opt/bin/kubectl", "install /opt/bin/kubelet", "systemctl start kubelet");
     assertThat(run.output()).contains("failed after kubelet was stopped (exit 1): the previous kubelet was started again")
         .doesNotContain("swapped");
+  }
+
+  @Test
+  void aScriptStoppedAfterKubeletStoppedStartsThePreviousKubeletAgain() throws Exception {
+    // fleet-upgrade stops a cancelled or timed-out run with SIGTERM to its process group
+    Run run = swap("SIGTERM during install /opt/bin/kubectl");
+
+    assertThat(run.exit()).isEqualTo(143);
+    assertThat(run.calls()).containsSubsequence("systemctl stop kubelet", "install /opt/bin/kubectl",
+        "install /opt/bin/kubelet", "systemctl start kubelet");
+    assertThat(run.output()).contains("stopped by SIGTERM",
+        "failed after kubelet was stopped (exit 143): the previous kubelet was started again").doesNotContain("swapped");
   }
 
   @Test

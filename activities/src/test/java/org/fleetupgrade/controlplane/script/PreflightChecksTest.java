@@ -93,7 +93,7 @@ class PreflightChecksTest {
   /** Runs {@code which} script from its tool version check through the kubelet stop and install. */
   private Run upTo(String which, String dfMode, String noHead, String down) throws Exception {
     String script = render(which);
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")));
     int swap = script.indexOf("step stop-kubelet");
     String body = script.substring(script.indexOf("step check-tool-versions"), script.indexOf("step kubeadm-upgrade"))
         + script.substring(swap, script.indexOf("\nstep ", script.indexOf("step install-kubelet-kubectl")) + 1);
@@ -185,7 +185,7 @@ class PreflightChecksTest {
   /** Runs the script's need_space on its own, with the stubbed df unless {@code dfMode} is null (the real df). */
   private Run needSpace(String dfMode, String dir, int mb) throws Exception {
     String script = render("node");
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(this.dir, script.substring(0, script.indexOf("step check-current")));
     return run(preamble + (dfMode == null ? "" : stubs(dfMode, "", ""))
         + "need_space " + ShellValues.quote(dir) + " " + mb + "\necho room\n");
   }

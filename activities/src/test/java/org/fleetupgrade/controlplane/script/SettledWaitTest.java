@@ -37,7 +37,7 @@ class SettledWaitTest {
         "mlab-oti", "10.142.0.2", "35.237.10.1", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/opt/mlab/conf/kubeadm-config.yml.template", 60, "us-east1-b",
         HostMetadata.MLAB);
     String script = MemberUpgradeScript.render(in);
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")));
     String stubs = """
         COUNT=%s
         curl() {  # called in a command substitution: counts in a file, not a variable

@@ -34,7 +34,7 @@ class ToolDowngradeTest {
   private Run check(String cni, String crictl, TargetVersions target) throws Exception {
     String script = NodeToolingScript.render(target, "amd64",
         "vm-1.mlab-sandbox.measurement-lab.org", ReleaseSources.OFFICIAL, 300);
-    String preamble = script.substring(0, script.indexOf("step check-current"));
+    String preamble = TestLockFile.in(dir, script.substring(0, script.indexOf("step check-current")));
     String check = script.substring(script.indexOf("step check-tool-versions"), script.indexOf("step check-disk-space"));
     String host = (cni == null ? "" : "/opt/cni/bin/bridge() { printf 'CNI bridge plugin %s\\nCNI protocol versions supported: 0.1.0, 1.0.0\\n'; }\n"
         .formatted(cni)) + (crictl == null ? "" : "/opt/bin/crictl() { echo 'crictl version %s'; }\n".formatted(crictl));

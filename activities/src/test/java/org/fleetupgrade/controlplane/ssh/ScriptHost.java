@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.apache.sshd.common.config.keys.OpenSshCertificate;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
@@ -31,7 +32,8 @@ import org.apache.sshd.server.command.Command;
 
 /**
  * A control-plane host for tests: an SSH server on 127.0.0.1 with a pinned host key, accepting one
- * client key, that records each command and script it receives and answers as {@link #play} says.
+ * client key, that records each command and script it receives and answers as {@link #play} says,
+ * or runs them for real in a local shell ({@link #runInShell}).
  */
 public final class ScriptHost implements AutoCloseable {
 
@@ -63,6 +65,9 @@ public final class ScriptHost implements AutoCloseable {
   private final CountDownLatch released = new CountDownLatch(1);
   private final SshServer server;
   public volatile Behaviour play = (script, call) -> Reply.exit(0);
+  /** Null: commands are played; else they run in a local shell, reading this of what they received. */
+  private volatile UnaryOperator<String> shell;
+  private final List<Process> started = new CopyOnWriteArrayList<>();
 
   public ScriptHost() throws IOException {
     this(newKeyPair());
@@ -82,6 +87,30 @@ public final class ScriptHost implements AutoCloseable {
 
   public int port() {
     return server.getPort();
+  }
+
+  /**
+   * From now on each command runs for real, {@code /bin/bash -c COMMAND} here, reading {@code
+   * standIn} of the script it received, and it goes on when its channel closes, as under sshd
+   * without a terminal. {@link #close} kills what is left.
+   */
+  public void runInShell(UnaryOperator<String> standIn) {
+    shell = standIn;
+  }
+
+  /**
+   * For {@link #runInShell}: a stoppable run keeps its launcher (the two lines before the script,
+   * {@link RemoteProcessGroups#launch}) and runs {@code body} in place of the script; any other
+   * script (a stop) runs as sent.
+   */
+  public static UnaryOperator<String> standIn(String body) {
+    return script -> {
+      if (!script.startsWith(RemoteProcessGroups.LAUNCH_MARKER)) {
+        return script;
+      }
+      int launcherEnd = script.indexOf('\n', script.indexOf('\n') + 1) + 1;
+      return script.substring(0, launcherEnd) + body;
+    };
   }
 
   /**
@@ -108,6 +137,29 @@ public final class ScriptHost implements AutoCloseable {
         return sent;
       }
     });
+  }
+
+  /** Whether process {@code pid} runs here: a zombie (dead, not yet reaped by its parent) does not. */
+  public static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2); // the field after the command name
+      return state != 'Z' && state != 'X';
+    } catch (IOException gone) {
+      return false;
+    }
+  }
+
+  /** Looks every 50 ms, for at most {@code within}, whether process {@code pid} has ended here; whether it has. */
+  public static boolean awaitGone(long pid, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (running(pid)) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    return true;
   }
 
   /** This host as known_hosts names it: {@code [127.0.0.1]:port}, the port not being 22. */
@@ -160,6 +212,10 @@ public final class ScriptHost implements AutoCloseable {
   public void close() throws IOException {
     released.countDown();
     server.stop(true);
+    for (Process process : started) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+    }
   }
 
   private final class PlayedCommand implements Command {
@@ -201,6 +257,12 @@ public final class ScriptHost implements AutoCloseable {
       try {
         String script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         received.add(new Received(command, script));
+        UnaryOperator<String> standIn = shell;
+        if (standIn != null) {
+          calls.incrementAndGet();
+          exit.onExit(runHere(standIn.apply(script)));
+          return;
+        }
         Reply reply = ScriptHost.this.play.on(script, calls.incrementAndGet());
         for (String line : reply.lines()) {
           out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -216,6 +278,30 @@ public final class ScriptHost implements AutoCloseable {
       } catch (IOException | InterruptedException e) {
         exit.onExit(255, e.toString());
       }
+    }
+
+    /** Runs the command in a local shell with {@code script} on its input; its output goes to the channel while open. */
+    private int runHere(String script) throws IOException, InterruptedException {
+      Process process = new ProcessBuilder("/bin/bash", "-c", command).redirectErrorStream(true).start();
+      started.add(process);
+      try (OutputStream stdin = process.getOutputStream()) {
+        stdin.write(script.getBytes(StandardCharsets.UTF_8));
+      }
+      byte[] buffer = new byte[8192];
+      boolean open = true;
+      try (InputStream output = process.getInputStream()) {
+        for (int n = output.read(buffer); n >= 0; n = output.read(buffer)) {
+          if (open) {
+            try {
+              out.write(buffer, 0, n);
+              out.flush();
+            } catch (IOException closed) {
+              open = false; // the client went: the command goes on, its output is dropped
+            }
+          }
+        }
+      }
+      return process.waitFor();
     }
 
     @Override
