@@ -20,6 +20,8 @@ public final class ScriptFailures {
   public static final String SSH_REFUSED = "SshRefused";
   public static final String SSH_UNAVAILABLE = "SshUnavailable";
   public static final String ANOTHER_SCRIPT_RUNNING = "AnotherScriptRunning";
+  /** How long a retry waits for a host where another fleet-upgrade script still runs. */
+  static final java.time.Duration HOST_BUSY_RETRY = java.time.Duration.ofMinutes(1);
 
   private ScriptFailures() {}
 
@@ -54,9 +56,11 @@ public final class ScriptFailures {
     }
     if (run.exitStatus() == MemberUpgradeScript.ANOTHER_SCRIPT_RUNNING) {
       // An earlier attempt still runs there: it ends, or is stopped when cancelled or timed out, and
-      // a retry then finds the host free (and the work done, if it was).
-      return ApplicationFailure.newFailure(what + " before changing anything on the host: another fleet-upgrade script"
-          + " runs there (retried: it ends or is stopped); output ends:\n" + tail, ANOTHER_SCRIPT_RUNNING);
+      // a retry then finds the host free (and the work done, if it was). Retried a minute apart, not
+      // at the step's quick backoff: a kubeadm run takes minutes, and the retries would all be spent.
+      return ApplicationFailure.newBuilder().setMessage(what + " before changing anything on the host: another"
+          + " fleet-upgrade script runs there (retried in " + HOST_BUSY_RETRY.toSeconds() + "s: it ends or is stopped);"
+          + " output ends:\n" + tail).setType(ANOTHER_SCRIPT_RUNNING).setNextRetryDelay(HOST_BUSY_RETRY).build();
     }
     if (run.exitStatus() == MemberUpgradeScript.DOWNLOAD_UNAVAILABLE) {
       // A release host or the network may be down for a while: retried, and the host is untouched meanwhile.

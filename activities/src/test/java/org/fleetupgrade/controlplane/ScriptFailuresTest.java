@@ -46,6 +46,8 @@ class ScriptFailuresTest {
             + " a second one");
 
     assertThat(e.isNonRetryable()).as("the other run ends, or is stopped").isFalse();
+    assertThat(e.getNextRetryDelay()).as("a minute apart: the step's quick retries would all be spent")
+        .isEqualTo(java.time.Duration.ofMinutes(1));
     assertThat(e.getType()).isEqualTo(ScriptFailures.ANOTHER_SCRIPT_RUNNING);
     assertThat(e.getOriginalMessage()).startsWith("vm-1: script failed at step host-lock (exit 49) before changing"
         + " anything on the host: another fleet-upgrade script runs there")
