@@ -27,8 +27,11 @@ INSTALL_SPACE_MB='512'
 LOCK_FILE='/run/fleet-upgrade.lock'
 ADMIN_CONF_HEADERS=()
 
-step() { echo "==> step $1"; }
-result() { echo "==> result $1"; }
+# Markers carry the run's nonce (MARK_NONCE, set by the executor before the script): output of
+# the host's own programs that happens to read "==> result ..." is not taken for one.
+mark() { echo "==> ${MARK_NONCE:+$MARK_NONCE }$*"; }
+step() { mark step "$1"; }
+result() { mark result "$1"; }
 # Stopped (SIGTERM to the process group): exit, so that the EXIT trap runs with a failing status.
 trap 'echo "stopped by SIGTERM (fleet-upgrade stops a run that was cancelled or timed out)" >&2; exit 143' TERM
 # One fleet-upgrade script at a time on this host, held until this one and all it started exit.
@@ -147,10 +150,10 @@ copy_admin_conf() {
   local args=() header
   for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
   if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
-    echo "==> admin-conf unchanged"
+    mark admin-conf unchanged
   else
     gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
-    echo "==> admin-conf copied"
+    mark admin-conf copied
   fi
 }
 copy_admin_conf_if_applied_here() {

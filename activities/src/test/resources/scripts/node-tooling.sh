@@ -16,8 +16,11 @@ WORK_SPACE_MB='1024'
 INSTALL_SPACE_MB='512'
 LOCK_FILE='/run/fleet-upgrade.lock'
 
-step() { echo "==> step $1"; }
-result() { echo "==> result $1"; }
+# Markers carry the run's nonce (MARK_NONCE, set by the executor before the script): output of
+# the host's own programs that happens to read "==> result ..." is not taken for one.
+mark() { echo "==> ${MARK_NONCE:+$MARK_NONCE }$*"; }
+step() { mark step "$1"; }
+result() { mark result "$1"; }
 # Stopped (SIGTERM to the process group): exit, so that the EXIT trap runs with a failing status.
 trap 'echo "stopped by SIGTERM (fleet-upgrade stops a run that was cancelled or timed out)" >&2; exit 143' TERM
 # One fleet-upgrade script at a time on this host, held until this one and all it started exit.

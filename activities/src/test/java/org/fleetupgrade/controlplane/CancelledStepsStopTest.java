@@ -105,7 +105,7 @@ class CancelledStepsStopTest {
              .withRemoteCommand("/bin/bash -s"), new RemoteProcessGroups(dir.resolve("run").toString(),
              Duration.ofSeconds(5)))) {
       host.runInShell(ScriptHost.standIn("""
-          echo "==> step wait-settled"
+          echo "==> $MARK_NONCE step wait-settled"
           echo "$$" > %s
           sleep 600
           """.formatted(leader)));

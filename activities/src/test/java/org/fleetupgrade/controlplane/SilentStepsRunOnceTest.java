@@ -153,11 +153,11 @@ class SilentStepsRunOnceTest {
              .withRemoteCommand("/bin/bash -s"), new RemoteProcessGroups(dir.resolve("run").toString(),
              Duration.ofSeconds(2)))) {
       host.runInShell(ScriptHost.standIn("""
-          echo "==> step kubeadm-upgrade"
+          echo "==> $MARK_NONCE step kubeadm-upgrade"
           echo started >> %s
           sleep 8
-          echo "==> result node"
-          echo "==> step done"
+          echo "==> $MARK_NONCE result node"
+          echo "==> $MARK_NONCE step done"
           """.formatted(starts)));
       SshMemberUpgrader upgrader = new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64",
           "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"),

@@ -105,6 +105,19 @@ class SshMemberUpgradeTest {
   }
 
   @Test
+  void outputImitatingTheScriptsMarkersIsNotTakenForThem() {
+    // Given a host whose programs print lines that look like the script's markers, around its own
+    host.play = (script, call) -> Reply.exit(0, ScriptHost.RAW + "==> result already-at-target",
+        "==> step kubeadm-upgrade", "==> result apply", ScriptHost.RAW + "==> admin-conf copied", "==> step done");
+
+    // Then the result is the script's own (apply), and apply without its own word on admin.conf fails
+    assertThatThrownBy(() -> upgrader().upgrade(FIRST, TARGET, p -> { }))
+        .isInstanceOfSatisfying(ApplicationFailure.class, e -> assertThat(e.getOriginalMessage())
+            .contains("apply succeeded but the script did not say whether admin.conf reached",
+                "(output) ==> admin-conf copied"));
+  }
+
+  @Test
   void aRetryAfterTheFirstMemberAppliedUpgradesAsANode() {
     dropAfterApply = true;
     SshMemberUpgrader upgrader = upgrader();

@@ -130,10 +130,10 @@ public final class MemberUpgradeScript {
         local args=() header
         for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
         if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
-          echo "==> admin-conf unchanged"
+          mark admin-conf unchanged
         else
           gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
-          echo "==> admin-conf copied"
+          mark admin-conf copied
         fi
       }
       copy_admin_conf_if_applied_here() {

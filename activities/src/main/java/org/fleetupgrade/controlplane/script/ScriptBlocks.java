@@ -69,8 +69,11 @@ final class ScriptBlocks {
    */
   static final String FUNCTIONS = """
 
-      step() { echo "==> step $1"; }
-      result() { echo "==> result $1"; }
+      # Markers carry the run's nonce (MARK_NONCE, set by the executor before the script): output of
+      # the host's own programs that happens to read "==> result ..." is not taken for one.
+      mark() { echo "==> ${MARK_NONCE:+$MARK_NONCE }$*"; }
+      step() { mark step "$1"; }
+      result() { mark result "$1"; }
       """ + ONE_SCRIPT_AT_A_TIME + """
       WORK="$(mktemp -d)"
       trap 'rm -rf "$WORK"' EXIT

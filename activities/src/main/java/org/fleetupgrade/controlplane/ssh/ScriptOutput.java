@@ -12,6 +12,12 @@ import java.util.function.Consumer;
  * Receives a script's stdout and stderr, splits it into lines, hands each line on, remembers the
  * step the script last announced ({@value #STEP_MARKER} NAME) and the decision it reported
  * ({@value #RESULT_MARKER} WHAT), which may have scrolled out of the tail, and keeps only the last lines.
+ *
+ * <p>With a nonce, only marker lines that carry it ({@code ==> NONCE result apply}) are markers: the
+ * nonce is taken out and the line handed on as {@code ==> result apply}; any other line that begins
+ * like a marker (the output of a program the script runs) is handed on as {@code (output) ==> ...},
+ * so no listener takes it for one. Every line loses its control characters (escape sequences,
+ * carriage returns, NULs) before it reaches a listener, a failure message or the history.
  */
 final class ScriptOutput extends OutputStream {
 
@@ -20,16 +26,26 @@ final class ScriptOutput extends OutputStream {
   static final int TAIL_LINES = 40;
   static final int MAX_LINE = 2000;
 
+  static final String MARKER = "==> ";
+  static final String FORGED = "(output) ";
+
   private final Consumer<String> lines;
   private final Deque<String> tail;
+  private final String nonce;
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
   private volatile String step;
   private volatile String result;
   private volatile RuntimeException listenerFailure;
 
   ScriptOutput(Consumer<String> lines, Deque<String> sharedTail) {
+    this(lines, sharedTail, null);
+  }
+
+  /** {@code nonce}: the run's marker nonce, or null for output with no markers to trust (plain commands). */
+  ScriptOutput(Consumer<String> lines, Deque<String> sharedTail, String nonce) {
     this.lines = lines;
     this.tail = sharedTail;
+    this.nonce = nonce;
   }
 
   static Deque<String> newTail() {
@@ -60,8 +76,12 @@ final class ScriptOutput extends OutputStream {
   }
 
   private void flushLine() {
-    String line = partial.toString(StandardCharsets.UTF_8).stripTrailing();
+    String line = printable(partial.toString(StandardCharsets.UTF_8)).stripTrailing();
     partial.reset();
+    if (nonce != null && line.startsWith(MARKER)) {
+      String trusted = MARKER + nonce + " ";
+      line = line.startsWith(trusted) ? MARKER + line.substring(trusted.length()) : FORGED + line;
+    }
     if (line.startsWith(STEP_MARKER)) {
       step = line.substring(STEP_MARKER.length()).trim();
     } else if (line.startsWith(RESULT_MARKER)) {
@@ -94,6 +114,26 @@ final class ScriptOutput extends OutputStream {
 
   String result() {
     return result;
+  }
+
+  /** Terminal escape sequences (colours, cursor moves), dropped whole rather than leaving "[31m" behind. */
+  private static final java.util.regex.Pattern ESCAPES =
+      java.util.regex.Pattern.compile("\u001B(\\[[0-?]*[ -/]*[@-~]|\\][^\u0007\u001B]*(\u0007|\u001B\\\\)?|[@-_])");
+
+  /**
+   * {@code text} without terminal escape sequences and control characters (a tab becomes a space),
+   * and without invalid UTF-8's replacement characters.
+   */
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    ESCAPES.matcher(text).replaceAll("").codePoints().forEach(c -> {
+      if (c == '\t') {
+        out.append(' ');
+      } else if (!Character.isISOControl(c) && c != 0xFFFD && Character.getType(c) != Character.FORMAT) {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 
   static List<String> snapshot(Deque<String> tail) {

@@ -88,7 +88,7 @@ public final class SshExecutor implements AutoCloseable {
    */
   public ScriptRun run(String address, String hostKeyAlias, int port, String script, Duration timeout,
       Consumer<String> lines) throws SshFailure {
-    return execute(address, hostKeyAlias, port, script, timeout, lines, null, null);
+    return execute(address, hostKeyAlias, port, script, timeout, lines, null, null, null);
   }
 
   /**
@@ -102,18 +102,21 @@ public final class SshExecutor implements AutoCloseable {
   public ScriptRun runStoppable(String address, int port, String script, Duration timeout, Consumer<String> lines,
       ScriptWatch watch) throws SshFailure {
     String id = RemoteProcessGroups.newRunId();
-    return execute(address, null, port, groups.launch(id, script), timeout, lines, watch, id);
+    // The run's marker nonce comes first: the script's markers carry it, and only those are markers.
+    String nonce = markerNonce();
+    return execute(address, null, port, groups.launch(id, "MARK_NONCE=" + nonce + "\n" + script), timeout, lines,
+        watch, id, nonce);
   }
 
   /** Runs {@code stdin} through the remote command; {@code runId}: the run to stop on the host, or null (plain runs). */
   private ScriptRun execute(String address, String hostKeyAlias, int port, String stdin, Duration timeout,
-      Consumer<String> lines, ScriptWatch watch, String runId) throws SshFailure {
+      Consumer<String> lines, ScriptWatch watch, String runId, String nonce) throws SshFailure {
     String where = settings.user() + "@" + address + ":" + port
         + (hostKeyAlias == null || hostKeyAlias.equals(address) ? "" : " (host key checked as " + hostKeyAlias + ")");
     Deque<String> tail = ScriptOutput.newTail();
     try (ClientSession session = connect(address, hostKeyAlias, port, where)) {
       try (ChannelExec channel = session.createExecChannel(settings.remoteCommand());
-           ScriptOutput out = new ScriptOutput(lines, tail)) {
+           ScriptOutput out = new ScriptOutput(lines, tail, nonce)) {
         channel.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
         channel.setOut(out);
         channel.setErr(out);
@@ -155,6 +158,15 @@ public final class SshExecutor implements AutoCloseable {
     }
   }
 
+  /** 16 random hex digits: a host's programs cannot guess them before the script prints them. */
+  static String markerNonce() {
+    byte[] bytes = new byte[8];
+    NONCES.nextBytes(bytes);
+    return java.util.HexFormat.of().formatHex(bytes);
+  }
+
+  private static final java.security.SecureRandom NONCES = new java.security.SecureRandom();
+
   /**
    * One tick of {@code watch}; if it or a line listener threw, the script is stopped on the host
    * (the channel still open: a script whose output pipe closed could die halfway at its next line)
@@ -184,7 +196,7 @@ public final class SshExecutor implements AutoCloseable {
   private String stop(String address, String hostKeyAlias, int port, String runId, String where) {
     Duration limit = groups.grace().plus(settings.connectTimeout()).plusSeconds(10);
     try {
-      ScriptRun run = execute(address, hostKeyAlias, port, groups.stop(runId), limit, line -> { }, null, null);
+      ScriptRun run = execute(address, hostKeyAlias, port, groups.stop(runId), limit, line -> { }, null, null, null);
       String said = run.tail().isEmpty() ? "(nothing said)" : run.tail().get(run.tail().size() - 1);
       return run.succeeded() ? said
           : "stopping it on the host failed (exit " + run.exitStatus() + "): " + String.join(" / ", run.tail());

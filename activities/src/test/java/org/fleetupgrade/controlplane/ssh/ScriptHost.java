@@ -37,6 +37,9 @@ import org.apache.sshd.server.command.Command;
  */
 public final class ScriptHost implements AutoCloseable {
 
+  /** A reply line printed exactly as given, not as a marker of the script's: {@code raw:==> result apply}. */
+  public static final String RAW = "raw:";
+
   /** What the host does with a script: print lines, then exit, drop the connection, or hang. */
   public record Reply(List<String> lines, Integer exitStatus, boolean drop, boolean hang) {
     public static Reply exit(int status, String... lines) {
@@ -100,8 +103,9 @@ public final class ScriptHost implements AutoCloseable {
 
   /**
    * For {@link #runInShell}: a stoppable run keeps its launcher (the two lines before the script,
-   * {@link RemoteProcessGroups#launch}) and runs {@code body} in place of the script; any other
-   * script (a stop) runs as sent.
+   * {@link RemoteProcessGroups#launch}) and the run's marker nonce (the line after them: {@code body}
+   * marks with {@code echo "==> $MARK_NONCE step NAME"}), and runs {@code body} in place of the
+   * script; any other script (a stop) runs as sent.
    */
   public static UnaryOperator<String> standIn(String body) {
     return script -> {
@@ -109,8 +113,15 @@ public final class ScriptHost implements AutoCloseable {
         return script;
       }
       int launcherEnd = script.indexOf('\n', script.indexOf('\n') + 1) + 1;
-      return script.substring(0, launcherEnd) + body;
+      int nonceEnd = script.indexOf('\n', launcherEnd) + 1;
+      return script.substring(0, nonceEnd) + body;
     };
+  }
+
+  /** The marker nonce the executor put before {@code script} (null for a plain run). */
+  static String nonceOf(String script) {
+    return script.lines().filter(l -> l.startsWith("MARK_NONCE=")).findFirst()
+        .map(l -> l.substring("MARK_NONCE=".length())).orElse(null);
   }
 
   /**
@@ -264,8 +275,13 @@ public final class ScriptHost implements AutoCloseable {
           return;
         }
         Reply reply = ScriptHost.this.play.on(script, calls.incrementAndGet());
+        String nonce = nonceOf(script);
         for (String line : reply.lines()) {
-          out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+          // The host plays a real script: its markers carry the run's nonce. A line given as
+          // "raw:..." is printed as it is (a program on the host imitating a marker).
+          String printed = line.startsWith(RAW) ? line.substring(RAW.length())
+              : nonce != null && line.startsWith("==> ") ? "==> " + nonce + " " + line.substring(4) : line;
+          out.write((printed + "\n").getBytes(StandardCharsets.UTF_8));
         }
         out.flush();
         if (reply.drop()) {
