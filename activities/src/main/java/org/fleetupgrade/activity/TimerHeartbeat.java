@@ -107,6 +107,20 @@ public final class TimerHeartbeat implements AutoCloseable {
     return result;
   }
 
+  /**
+   * As {@link #untilStopped}, when called from an activity; called from anywhere else (a command
+   * line, a test of the adapter), it simply runs {@code work}.
+   */
+  public static <T> T untilStoppedIfActivity(Duration period, Supplier<?> details, Supplier<T> work) {
+    ActivityExecutionContext context;
+    try {
+      context = io.temporal.activity.Activity.getExecutionContext();
+    } catch (IllegalStateException notAnActivity) {
+      return work.get();
+    }
+    return untilStopped(context, period, details, work);
+  }
+
   /** Stops the timer; clears this thread's interrupt if the timer set it (the thread goes back to the worker's pool). */
   @Override
   public void close() {

@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.fleetupgrade.activity.TimerHeartbeat;
 import org.fleetupgrade.controlplane.DrainResult;
 import org.fleetupgrade.controlplane.drain.DrainException;
 import org.fleetupgrade.controlplane.drain.EvictionResult;
@@ -52,14 +53,21 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
 
   private final Map<String, Stage> stages;
   private final Clock clock;
+  private final Duration heartbeatPeriod;
 
   public KubernetesNodeReboots(Map<String, Stage> stages) {
     this(stages, Clock.systemUTC());
   }
 
   public KubernetesNodeReboots(Map<String, Stage> stages, Clock clock) {
+    this(stages, clock, TimerHeartbeat.PERIOD);
+  }
+
+  /** {@code heartbeatPeriod}: how often a drain heartbeats while it works (shorter in tests). */
+  public KubernetesNodeReboots(Map<String, Stage> stages, Clock clock, Duration heartbeatPeriod) {
     this.stages = Map.copyOf(stages);
     this.clock = clock;
+    this.heartbeatPeriod = heartbeatPeriod;
   }
 
   /**
@@ -151,7 +159,11 @@ public final class KubernetesNodeReboots implements NodeRebootActivities {
     }
     EvictionResult result;
     try {
-      result = stage.drainer().drain(target.node());
+      // A drain a budget holds reports nothing for minutes: it heartbeats on a timer, and once its
+      // attempt is over (timed out and retried, or cancelled) it stops evicting, so two drains of
+      // one node never run side by side.
+      result = TimerHeartbeat.untilStoppedIfActivity(heartbeatPeriod, () -> "draining " + target.node(),
+          () -> stage.drainer().drain(target.node()));
     } catch (DrainException e) {
       throw ApplicationFailure.newNonRetryableFailure(e.getMessage(), DRAIN_REFUSED);
     }

@@ -36,9 +36,14 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
   private final NodeRebootActivities nodes = Workflow.newActivityStub(NodeRebootActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
 
-  /** A drain waits for disruption budgets: it may take long, and heartbeats nothing. */
+  /**
+   * A drain waits for disruption budgets: it may take long (drain.timeout), and heartbeats while it
+   * works, so a retry never runs beside an attempt that still evicts. The start-to-close bound only
+   * catches a lost worker. (Timeouts are not part of the replayed commands.)
+   */
   private final NodeRebootActivities drains = Workflow.newActivityStub(NodeRebootActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(15)).setRetryOptions(RETRIES).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofHours(2)).setHeartbeatTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(RETRIES).build());
 
   private static final Logger log = Workflow.getLogger(NodeRebootWorkflowImpl.class);
 
