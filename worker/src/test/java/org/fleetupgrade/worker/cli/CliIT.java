@@ -188,7 +188,7 @@ class CliIT {
     assertThat(check.err()).contains(bad + ": stages[0].colour: unknown field (known: ");
 
     assertBadInput(cli("config", "check", "no/such.yaml"), "no/such.yaml: no such file");
-    assertBadInput(cli("config", "check", dir.toString()), dir + ": cannot read: ");
+    assertBadInput(cli("config", "check", dir.toString()), "invalid config: " + dir + ": is a directory, not a file");
     assertBadInput(cli("start", "--config", bad.toString(), "--kubernetes", "v1.31.2", "--address", address),
         "stages[0].colour: unknown field");
     assertBadInput(cli("start", "--config", "no/such.yaml", "--kubernetes", "v1.31.2", "--address", address),
