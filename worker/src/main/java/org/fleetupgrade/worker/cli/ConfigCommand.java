@@ -13,14 +13,14 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "config", description = "Work with config files.", subcommands = ConfigCommand.Check.class,
     mixinStandardHelpOptions = true)
-public class ConfigCommand implements Runnable {
+public class ConfigCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    return Main.missingCommand(spec.commandLine());
   }
 
   /** Loads a config, failing with every error in it. Shared by every command that takes --config. */

@@ -161,6 +161,7 @@ class CliIT {
   void helpAndConfigCheck() {
     Result help = cli("--help");
     assertThat(help.exit()).isZero();
+    assertThat(cli().exit()).as("no command is bad input").isEqualTo(2);
     assertThat(help.out()).contains("demo", "dev", "worker", "start", "status", "approve", "abort", "Exit codes");
 
     Result fleet = cli("config", "check", "config/fleet.yaml");
@@ -211,10 +212,16 @@ class CliIT {
 
   @Test
   @Order(4)
-  void anUnreachableServerIsAMessageNotAStackTrace() {
-    Result result = cli("start", "--config", config.toString(), "--kubernetes", "v1.31.2", "--address", "127.0.0.1:1");
-    assertBadInput(result, "cannot reach Temporal at 127.0.0.1:1");
-    assertBadInput(cli("status", ID, "--address", "127.0.0.1:1"), "cannot reach Temporal at 127.0.0.1:1");
+  void anUnreachableServerIsOneLineNotAStackTrace() {
+    // Exit 1: the input may be right and the server down (exit 2 is for input that cannot be used).
+    for (Result result : java.util.List.of(
+        cli("start", "--config", config.toString(), "--kubernetes", "v1.31.2", "--address", "127.0.0.1:1"),
+        cli("status", ID, "--address", "127.0.0.1:1"), cli("list", "--address", "nosuchhost.invalid:7233"))) {
+      assertThat(result.exit()).as(result.all()).isEqualTo(1);
+      assertThat(result.err()).startsWith("fleet-upgrade: cannot reach Temporal at ");
+      assertThat(result.err().lines()).as("one line, no gRPC warnings").hasSize(1);
+    }
+    assertBadInput(cli("list", "--address", "localhost"), "--address (or TEMPORAL_ADDRESS): 'localhost' is not HOST:PORT");
   }
 
   @Test
