@@ -103,6 +103,7 @@ class CliIT {
       dev.destroy();
       assertThat(dev.waitFor(30, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
       assertThat(Files.readString(devOut)).contains("stopped");
+      assertThat(dev.exitValue()).as("a clean stop on SIGTERM is exit 0, not 143").isZero();
     }
   }
 
@@ -161,6 +162,9 @@ class CliIT {
   void helpAndConfigCheck() {
     Result help = cli("--help");
     assertThat(help.exit()).isZero();
+    Result version = cli("--version");
+    assertThat(version.exit()).isZero();
+    assertThat(version.out().strip()).matches("fleet-upgrade \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
     assertThat(cli().exit()).as("no command is bad input").isEqualTo(2);
     assertThat(help.out()).contains("demo", "dev", "worker", "start", "status", "approve", "abort", "Exit codes");
 
@@ -243,6 +247,7 @@ class CliIT {
       worker.destroy();
       assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(Files.readString(out)).contains("stopped");
+      assertThat(worker.exitValue()).as("a clean stop on SIGTERM is exit 0, not 143").isZero();
     } finally {
       worker.destroyForcibly();
     }
