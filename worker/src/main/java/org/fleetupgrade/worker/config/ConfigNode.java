@@ -164,12 +164,13 @@ final class ConfigNode {
       error(field, "must be a whole number");
       return defaultValue;
     }
-    if (!value.canConvertToInt() || value.asInt() > max) {
+    boolean negative = value.bigIntegerValue().signum() < 0;
+    if ((!value.canConvertToInt() && !negative) || value.asInt() > max) {
       error(field, "must be at most " + max + " (got " + value.asText() + "): " + whyMax);
       return defaultValue;
     }
-    if (value.asInt() < min) {
-      error(field, "must be at least " + min + " (got " + value.asInt() + ")");
+    if (!value.canConvertToInt() || value.asInt() < min) {
+      error(field, "must be at least " + min + " (got " + value.asText() + ")");
       return defaultValue;
     }
     return value.asInt();

@@ -188,7 +188,7 @@ class BadConfigTest {
         """);
     ConfigException real = errors(REAL_CONTROL_PLANE.replace("ssh: {", "ssh: {port: 70000, ") + REAL_STAGE + """
         changelog: {attempts: 100}
-        reboot: {maxPerSite: 5000, canary: 500, maxFailedNodes: 5000}
+        reboot: {maxPerSite: 5000, canary: 500, maxFailedNodes: 5000, maxUnavailable: -99999999999}
         """);
 
     // Then each names the field and its bound
@@ -205,7 +205,8 @@ class BadConfigTest {
             "test.yaml: changelog.attempts: must be at most 10",
             "test.yaml: reboot.maxPerSite: must be at most 1000",
             "test.yaml: reboot.canary: must be at most 100",
-            "test.yaml: reboot.maxFailedNodes: must be at most 1000");
+            "test.yaml: reboot.maxFailedNodes: must be at most 1000",
+            "test.yaml: reboot.maxUnavailable: must be at least 1");
   }
 
   @Test
