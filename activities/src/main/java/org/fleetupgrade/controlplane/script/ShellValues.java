@@ -51,7 +51,7 @@ public final class ShellValues {
     return value;
   }
 
-  static String cidr(String what, String value) {
+  public static String cidr(String what, String value) {
     int slash = value == null ? -1 : value.indexOf('/');
     if (slash < 0) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a CIDR (e.g. 192.168.0.0/16)");
@@ -77,7 +77,7 @@ public final class ShellValues {
     return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
   }
 
-  static String path(String what, String value) {
+  public static String path(String what, String value) {
     if (value == null || !SAFE_PATH.matcher(value).matches() || value.contains("..")) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a plain absolute path");
     }

@@ -13,14 +13,14 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "config", description = "Work with config files.", subcommands = ConfigCommand.Check.class,
     mixinStandardHelpOptions = true)
-public class ConfigCommand implements Runnable {
+public class ConfigCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    return Main.missingCommand(spec.commandLine());
   }
 
   /** Loads a config, failing with every error in it. Shared by every command that takes --config. */
@@ -28,8 +28,14 @@ public class ConfigCommand implements Runnable {
     try {
       return ConfigLoader.load(file);
     } catch (ConfigException e) {
-      throw new BadInputException("invalid config:\n  " + String.join("\n  ", e.errors()));
+      throw invalid(e.errors());
     }
+  }
+
+  /** One error on one line (a file that cannot be read, say), several one per line below. */
+  static BadInputException invalid(List<String> errors) {
+    return new BadInputException(errors.size() == 1 ? "invalid config: " + errors.get(0)
+        : "invalid config:\n  " + String.join("\n  ", errors));
   }
 
   /** {@code file}, or the demo config bundled in the jar when none is given (`demo`, `dev`). */
@@ -56,7 +62,7 @@ public class ConfigCommand implements Runnable {
       FleetConfig config = load(file);
       List<String> unreadable = unreadableCredentials(config);
       if (!unreadable.isEmpty()) {
-        throw new BadInputException("invalid config:\n  " + String.join("\n  ", unreadable));
+        throw invalid(unreadable);
       }
       System.out.print(ConfigPrinter.print(config));
       return Main.OK;

@@ -1,9 +1,10 @@
 package org.fleetupgrade.worker.cli;
 
+import org.fleetupgrade.worker.config.EffectiveConfig;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.config.FleetConfig.Stage;
 
-/** The resolved config as an operator reads it: every default filled in. */
+/** The resolved config as an operator reads it: a summary, then every field with its default filled in. */
 final class ConfigPrinter {
 
   private ConfigPrinter() {}
@@ -48,6 +49,8 @@ final class ConfigPrinter {
       out.append('\n');
     }
     c.simulation().ifPresent(sim -> out.append("simulation: ").append(sim.faults().size()).append(" injected fault(s)\n"));
+    out.append("\n# effective config: every field, defaults filled in (null: none); it loads as it is\n");
+    out.append(EffectiveConfig.yaml(c));
     return out.toString();
   }
 

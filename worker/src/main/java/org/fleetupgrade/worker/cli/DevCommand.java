@@ -37,7 +37,7 @@ public class DevCommand implements Callable<Integer> {
     System.out.println("try: fleet-upgrade start --config config/demo.yaml --kubernetes v1.31.2");
     System.out.println("stop with Ctrl-C or SIGTERM");
     System.out.flush();
-    WorkerCommand.awaitShutdown(() -> {
+    GracefulStop.jvm().await(() -> {
       factory.shutdown();
       factory.awaitTermination(10, TimeUnit.SECONDS);
       temporal.close();

@@ -30,10 +30,15 @@ public class GlobalOptions {
       description = "CA certificate to verify the server (env TEMPORAL_TLS_CA)")
   String tlsCaPath;
 
-  /** Connects, preferring flags and environment over the config's defaults. */
+  /**
+   * Connects, preferring flags and environment over the config's defaults. An address without a
+   * port (which used to end in "connection refused") or an unknown namespace is bad input.
+   */
   public TemporalConnection connect(String configAddress, String configNamespace) {
     String a = blankToNull(address) != null ? address : configAddress != null ? configAddress : "localhost:7233";
     String n = blankToNull(namespace) != null ? namespace : configNamespace != null ? configNamespace : "default";
+    TemporalConnection.checkAddress(blankToNull(address) != null ? "--address (or TEMPORAL_ADDRESS)"
+        : "temporal.address", a);
     return TemporalConnection.open(a, n,
         new TemporalConnection.Tls(tls, blankToNull(tlsCertPath), blankToNull(tlsKeyPath), blankToNull(tlsCaPath)));
   }

@@ -2,13 +2,11 @@ package org.fleetupgrade.worker.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.fleetupgrade.worker.config.ConfigException;
+import org.fleetupgrade.worker.config.ConfigLoader;
 import org.fleetupgrade.worker.config.FleetImport;
 import org.fleetupgrade.worker.config.FleetImport.Change;
 import org.fleetupgrade.worker.config.FleetImport.Disagreement;
@@ -128,11 +126,9 @@ public class ImportCommand implements Callable<Integer> {
 
   private static String read(Path file, String option) {
     try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      throw new BadInputException(file + ": no such file (" + option + ")");
-    } catch (IOException e) {
-      throw new BadInputException(file + ": cannot read: " + e.getMessage());
+      return ConfigLoader.readText(file);
+    } catch (ConfigException e) {
+      throw new BadInputException(e.getMessage() + " (" + option + ")");
     }
   }
 }

@@ -1,6 +1,9 @@
 package org.fleetupgrade.worker.cli;
 
 import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +21,7 @@ import picocli.CommandLine.Command;
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:ok", "1:the operation failed", "2:bad input: nothing was started or changed"})
-public class Main implements Runnable {
+public class Main implements Callable<Integer> {
 
   public static final int OK = 0;
   public static final int FAILED = 1;
@@ -26,6 +29,13 @@ public class Main implements Runnable {
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  /**
+   * gRPC logs through java.util.logging, which the jar's logback.xml does not reach: an unknown host
+   * printed some 50 lines of name-resolution warnings before our one line. Held here, as
+   * java.util.logging keeps its loggers only weakly.
+   */
+  private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -37,6 +47,7 @@ public class Main implements Runnable {
 
   /** The command line with its exit codes, for {@link #run} and for tests that capture its output. */
   static CommandLine cli() {
+    GRPC_LOG.setLevel(Level.SEVERE);
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
@@ -55,9 +66,18 @@ public class Main implements Runnable {
     return cli;
   }
 
+  /** No command is bad input: say so, show what there is, exit 2 (it was 0). */
   @Override
-  public void run() {
-    spec.commandLine().usage(System.out);
+  public Integer call() {
+    return missingCommand(spec.commandLine());
+  }
+
+  static int missingCommand(CommandLine commandLine) {
+    PrintWriter err = commandLine.getErr();
+    err.println("fleet-upgrade: " + (commandLine.getParent() == null ? "" : commandLine.getCommandName() + ": ")
+        + "a command is required");
+    commandLine.usage(err);
+    return BAD_INPUT;
   }
 
   static class Version implements CommandLine.IVersionProvider {

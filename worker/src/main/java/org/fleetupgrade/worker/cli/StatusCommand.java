@@ -41,7 +41,8 @@ public class StatusCommand implements Callable<Integer> {
   @Option(names = "--interval", defaultValue = "5s", paramLabel = "DURATION", description = "refresh interval for --watch (default ${DEFAULT-VALUE})")
   String interval;
 
-  @Option(names = "--events", defaultValue = "10", description = "how many recent events to show (default ${DEFAULT-VALUE})")
+  @Option(names = "--events", defaultValue = "10", description = "how many recent events to show, 0 for none"
+      + " (default ${DEFAULT-VALUE})")
   int events;
 
   /**
@@ -67,6 +68,9 @@ public class StatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (events < 0) {
+      throw new BadInputException("--events: must be 0 or more (got " + events + ")");
+    }
     String workflowId = Upgrades.workflowId(id);
     Duration every = DurationOption.parse("--interval", interval);
     try (TemporalConnection temporal = global.connect()) {

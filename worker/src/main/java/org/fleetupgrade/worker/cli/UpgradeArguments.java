@@ -42,8 +42,9 @@ public class UpgradeArguments {
   @Option(names = "--crictl", paramLabel = "vX.Y.Z", description = "crictl version (default: versions.crictl in the config)")
   String crictl;
 
-  @Option(names = "--stages", split = ",", paramLabel = "STAGE", description = "only these stages, in config order")
-  List<String> stages = new ArrayList<>();
+  /** As given: split here, not by picocli, which dropped empty names (`--stages ,` ran every stage). */
+  @Option(names = "--stages", paramLabel = "STAGE[,STAGE...]", description = "only these stages, in config order")
+  List<String> stagesGiven = new ArrayList<>();
 
   @Option(names = "--allow-prerelease", description = "allow a target newer than the latest stable release")
   boolean allowPrerelease;
@@ -78,13 +79,34 @@ public class UpgradeArguments {
     }
   }
 
-  UpgradeRequest request(boolean acknowledged) {
-    for (String stage : stages) {
-      if (!fleet().stageNames().contains(stage)) {
-        throw new BadInputException("unknown stage '" + stage + "': stages in " + config + " are "
-            + String.join(", ", fleet().stageNames()));
+  /**
+   * The stages --stages names (empty: all). An empty name (`--stages ,`, `--stages a,,b`), an
+   * unknown one or one named twice is bad input: never "all stages", production included.
+   */
+  List<String> stages() {
+    List<String> names = new ArrayList<>();
+    for (String given : stagesGiven) {
+      for (String name : given.split(",", -1)) {
+        String stage = name.strip();
+        if (stage.isEmpty()) {
+          throw new BadInputException("--stages '" + given + "': an empty stage name; stages in " + config + " are "
+              + String.join(", ", fleet().stageNames()));
+        }
+        if (!fleet().stageNames().contains(stage)) {
+          throw new BadInputException("unknown stage '" + stage + "': stages in " + config + " are "
+              + String.join(", ", fleet().stageNames()));
+        }
+        if (names.contains(stage)) {
+          throw new BadInputException("--stages: stage '" + stage + "' is named twice");
+        }
+        names.add(stage);
       }
     }
+    return names;
+  }
+
+  UpgradeRequest request(boolean acknowledged) {
+    List<String> stages = stages();
     UpgradeRequest request = fleet().request(target(), stages);
     return new UpgradeRequest(request.target(), request.stages(), acknowledged, allowPrerelease);
   }

@@ -2,13 +2,21 @@ package org.fleetupgrade.worker.config;
 
 import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.controlplane.script.HostMetadata;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.CoderResult;
+import java.nio.file.AccessDeniedException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.controlplane.script.ReleaseSources;
@@ -75,22 +84,115 @@ public final class ConfigLoader {
   static final Pattern CONFIG_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
   static final Pattern TRIGGER_ID = Pattern.compile("[A-Za-z0-9_-]{1,100}");
   static final Pattern BUILD_REGION = Pattern.compile("global|" + REGION.pattern());
+  /** A POSIX user name, as useradd accepts it by default (no '$' suffix, no dots). */
+  static final Pattern POSIX_USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
+  /** A GCE instance name (RFC 1035 label): the control-plane VMs, their pattern's placeholders filled in. */
+  static final Pattern VM_NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
   static final Pattern DATASTORE_NAMESPACE = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /**
+   * The most each duration may be, and why. Every duration has one: beyond the field's sense, a
+   * value such as soak: 999999999999d would overflow the Instant arithmetic of the timer it feeds.
+   */
+  record Max(Duration value, String why) {}
+
+  /** A node's reboot trigger runs SSH inside a 2-minute activity (NodeRebootWorkflowImpl). */
+  static final Max SSH_CONNECT = new Max(Duration.ofMinutes(1),
+      "SSH connects run inside 2-minute activities (a node's reboot trigger)");
+  /** The member's script waits for /readyz, inside the member's activity (45m). */
+  static final Max READYZ = new Max(Duration.ofMinutes(30), "the wait for /readyz runs inside the member's script");
+  /** ControlPlaneActivities run at most 45m (StageUpgradeWorkflowImpl): a longer script is cut off there. */
+  static final Max SCRIPT = new Max(Duration.ofMinutes(45),
+      "the control-plane activity that runs the script is cut off at 45m");
+  /**
+   * A member's drain runs in the control-plane activity Temporal cuts off at 45m (a platform node's,
+   * which heartbeats, at 2h): the drain's own timeout must come first, with room to report.
+   */
+  static final Max DRAIN = new Max(Duration.ofMinutes(40),
+      "a member's drain runs in an activity cut off at 45m, and must time out before it");
+  static final Max GIT = new Max(Duration.ofMinutes(30), "one git fetch or push; a slower one is a network fault");
+  /** Appearing and building are awaited in one activity bounded at 24h (StageUpgradeWorkflowImpl). */
+  static final Max BUILD_APPEAR = new Max(Duration.ofHours(1),
+      "a build is awaited in an activity bounded at 24h, together with its run");
+  static final Max BUILD = new Max(Duration.ofHours(23),
+      "a build is awaited in an activity bounded at 24h, together with its appearing (Cloud Build's own limit is 24h)");
+  static final Max POLL = new Max(Duration.ofMinutes(1),
+      "a wait heartbeats once per poll, and Temporal retries an activity silent for 2m");
+  /** The review's changelog activity runs 2m (UpgradeReviewWorkflowImpl). */
+  static final Max CHANGELOG_TIMEOUT = new Max(Duration.ofMinutes(1),
+      "one HTTP request of the changelog review, whose activity runs at most 2m");
+  static final Max CONVERGENCE = new Max(Duration.ofDays(7), "a stage not converged within a week should block");
+  /** The wave rollout's activity runs for waveTimeout (RollingRebootWorkflowImpl). */
+  static final Max WAVE = new Max(Duration.ofHours(24), "one reboot wave of nodes that reboot in minutes");
+  static final Max NODE_DEADLINE = new Max(Duration.ofHours(24), "a node not back within a day has failed");
+  static final Max FIRST_LOOK = new Max(Duration.ofHours(1), "the first look at a rebooted node, within minutes");
+  /** The trigger runs inside a 2-minute activity (NodeRebootWorkflowImpl), SSH connect included. */
+  static final Max TRIGGER = new Max(Duration.ofSeconds(90),
+      "the reboot trigger runs inside a 2-minute activity");
+  static final Max KURED_TTL = new Max(Duration.ofHours(24),
+      "a dead worker's lock stops kured for this long");
+  /** Weeks of soak are a policy; months are a typo, and years overflow the timer. */
+  static final Max SOAK = new Max(Duration.ofDays(90), "a soak is days or weeks");
+  static final Max WINDOW = new Max(Duration.ofDays(7), "the window opens once a week");
+  static final Max SIMULATED_STEP = new Max(Duration.ofHours(1),
+      "a simulated step's wall time (the demo's are milliseconds)");
+
+  /** Simulated nodes live in the worker's memory; 20,000 is the largest fleet the rollout is tested with. */
+  static final int MAX_SIMULATED_NODES = 20_000;
+  static final String SIMULATED_WHY = "the simulated fleet is held in the worker's memory (at most "
+      + MAX_SIMULATED_NODES + " nodes in all)";
+
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
   private ConfigLoader() {}
 
   public static FleetConfig load(Path file) throws ConfigException {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+    return parse(readText(file), file);
+  }
+
+  /** A config is a few kilobytes (config/fleet.yaml: about 10 KB); anything past this is the wrong file. */
+  static final int MAX_FILE_BYTES = 1 << 20;
+
+  /**
+   * A text file as UTF-8, or one error naming the file and why it cannot be used: no such file, a
+   * directory, not readable (permission denied), larger than 1 MiB, not UTF-8 text, binary.
+   */
+  public static String readText(Path file) throws ConfigException {
+    if (Files.isDirectory(file)) {
+      throw new ConfigException(List.of(file + ": is a directory, not a file"));
+    }
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(file)) {
+      bytes = in.readNBytes(MAX_FILE_BYTES + 1);
     } catch (NoSuchFileException e) {
       throw new ConfigException(List.of(file + ": no such file"));
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(List.of(file + ": not readable: permission denied"));
     } catch (IOException e) {
-      throw new ConfigException(List.of(file + ": cannot read: " + e.getMessage()));
+      throw new ConfigException(List.of(file + ": not readable: " + e.getMessage()));
     }
-    return parse(text, file);
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new ConfigException(List.of(file + ": larger than 1 MiB: not a config file"));
+    }
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in, out, true);
+    if (result.isError()) {
+      throw new ConfigException(List.of(file + ": not UTF-8 text (byte 0x"
+          + String.format("%02x", bytes[in.position()] & 0xff) + " at offset " + in.position() + ")"));
+    }
+    String text = out.flip().toString();
+    int nul = text.indexOf('\0');
+    if (nul >= 0) {
+      throw new ConfigException(List.of(file + ": not text (a NUL character on line " + line(text, nul) + ")"));
+    }
+    return text.startsWith("\uFEFF") ? text.substring(1) : text;
+  }
+
+  private static long line(String text, int index) {
+    return text.substring(0, index).chars().filter(c -> c == '\n').count() + 1;
   }
 
   /** The demo config bundled in the jar (a copy of config/demo.yaml). */
@@ -113,6 +215,14 @@ public final class ConfigLoader {
     } catch (JsonProcessingException e) {
       String where = e.getLocation() == null ? ""
           : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
+      Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getOriginalMessage()));
+      if (duplicate.matches()) {
+        // Jackson would keep the last value silently: a key given twice is refused, naming both.
+        String path = e.getProcessor() instanceof JsonParser p ? fieldPath(p.getParsingContext()) : duplicate.group(1);
+        throw new ConfigException(List.of(name + ": " + path + ": given twice"
+            + (where.isEmpty() ? "" : " (again at " + where.substring(0, where.length() - 2) + ")")
+            + ": a key may appear once in a mapping"));
+      }
       throw new ConfigException(List.of(name + ": " + where + "not valid YAML: " + e.getOriginalMessage()));
     }
     if (root == null || root.isMissingNode() || !root.isObject()) {
@@ -153,6 +263,21 @@ public final class ConfigLoader {
     return new FleetConfig(file, temporal, versions, controlPlane, drain, images, health, stages, changelog, simulation);
   }
 
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
+
+  /** The path of the field being read, as errors name it: {@code stages[0].reboot.canary}. */
+  private static String fieldPath(JsonStreamContext context) {
+    StringBuilder path = new StringBuilder();
+    for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      if (c.inArray()) {
+        path.insert(0, "[" + c.getCurrentIndex() + "]");
+      } else if (c.getCurrentName() != null) {
+        path.insert(0, (c.getParent() == null || c.getParent().inRoot() ? "" : ".") + c.getCurrentName());
+      }
+    }
+    return path.toString();
+  }
+
   private static Temporal temporal(ConfigNode n) {
     n.allowOnly("address", "namespace", "taskQueue");
     return new Temporal(
@@ -189,7 +314,7 @@ public final class ConfigLoader {
     } catch (IllegalArgumentException e) {
       n.error("metadata", e.getMessage());
     }
-    String pattern = n.string("namePattern", "api-platform-cluster-{region}-{zone}");
+    String pattern = n.parsed("namePattern", "api-platform-cluster-{region}-{zone}", ConfigLoader::namePattern, false);
     if (!pattern.contains("{zone}")) {
       n.error("namePattern", "must contain {zone}: there is one control-plane member per zone");
     }
@@ -204,9 +329,10 @@ public final class ConfigLoader {
         s.error("acceptCertificatesWithoutPrincipalsFor", e.getMessage());
       }
     }
-    Ssh ssh = new Ssh(s.string("user", "fleet-upgrade"), s.string("privateKeyPath", null),
-        s.string("knownHostsPath", null), s.duration("connectTimeout", Duration.ofSeconds(30), true),
-        s.integer("port", 22, 1), List.copyOf(noPrincipalsFor));
+    Ssh ssh = new Ssh(s.matching("user", "fleet-upgrade", POSIX_USER,
+            "a user name (lower-case letters, digits, '_' and '-', at most 32)", false), s.string("privateKeyPath", null),
+        s.string("knownHostsPath", null), duration(s, "connectTimeout", Duration.ofSeconds(30), true, SSH_CONNECT),
+        s.integer("port", 22, 1, 65535, "a TCP port"), List.copyOf(noPrincipalsFor));
     ConfigNode r = n.child("releases");
     r.allowOnly("kubernetes", "cniPlugins", "crictl");
     ReleaseSources official = ReleaseSources.OFFICIAL;
@@ -221,10 +347,28 @@ public final class ConfigLoader {
     if (!arch.equals("amd64") && !arch.equals("arm64")) {
       n.error("arch", "'" + arch + "' is not amd64 or arm64");
     }
-    return new ControlPlane(pattern, ssh, arch, n.string("clusterCidr", null), n.string("serviceCidr", null),
-        n.string("kubeadmTemplate", DEFAULT_KUBEADM_TEMPLATE),
-        n.duration("readyzTimeout", Duration.ofMinutes(5), true), n.duration("scriptTimeout", Duration.ofMinutes(45), true),
+    // These three reach the upgrade script run as root: checked here as the script checks them.
+    return new ControlPlane(pattern, ssh, arch,
+        n.parsed("clusterCidr", null, t -> ShellValues.cidr("cluster CIDR", t), false),
+        n.parsed("serviceCidr", null, t -> ShellValues.cidr("service CIDR", t), false),
+        n.parsed("kubeadmTemplate", DEFAULT_KUBEADM_TEMPLATE, t -> ShellValues.path("kubeadm config template", t), false),
+        duration(n, "readyzTimeout", Duration.ofMinutes(5), true, READYZ),
+        duration(n, "scriptTimeout", Duration.ofMinutes(45), true, SCRIPT),
         releases, n.string("computeEndpoint", null), metadata);
+  }
+
+  /**
+   * The control-plane VMs' names: a GCE instance name (lower-case letters, digits, '-', starting
+   * with a letter) in which only {region} and {zone} stand for something. The names reach the
+   * upgrade script and the Compute Engine API, so nothing else may hide in them.
+   */
+  static String namePattern(String text) {
+    String plain = text.replace("{region}", "r").replace("{zone}", "z");
+    if (!VM_NAME.matcher(plain).matches()) {
+      throw new IllegalArgumentException("'" + text + "' is not a VM name pattern: lower-case letters, digits and '-',"
+          + " starting with a letter, with {region} and {zone} standing for the stage's region and zone");
+    }
+    return text;
   }
 
   /** What a real stage cannot do without: SSH key and pinned host keys, the cluster's CIDRs. */
@@ -236,17 +380,17 @@ public final class ConfigLoader {
     if (c.ssh().knownHostsPath() == null) {
       n.child("ssh").error("knownHostsPath", why);
     }
-    if (c.clusterCidr() == null) {
+    if (c.clusterCidr() == null && !n.has("clusterCidr")) { // a bad value is an error of its own
       n.error("clusterCidr", why);
     }
-    if (c.serviceCidr() == null) {
+    if (c.serviceCidr() == null && !n.has("serviceCidr")) { // a bad value is an error of its own
       n.error("serviceCidr", why);
     }
   }
 
   private static FleetConfig.Drain drain(ConfigNode n) {
     n.allowOnly("timeout", "force", "keepCordonedOnRefusal");
-    return new FleetConfig.Drain(n.duration("timeout", Duration.ofMinutes(10), true), n.bool("force", false),
+    return new FleetConfig.Drain(duration(n, "timeout", Duration.ofMinutes(10), true, DRAIN), n.bool("force", false),
         n.bool("keepCordonedOnRefusal", false));
   }
 
@@ -254,12 +398,7 @@ public final class ConfigLoader {
   private static Images images(ConfigNode n, Images base) {
     // A token named here replaces the inherited one, whichever way either is given.
     boolean ownToken = n.has("tokenFile") || n.has("tokenEnv");
-    Duration poll = n.duration("pollInterval", base.pollInterval(), true);
-    if (poll.compareTo(MAX_POLL) > 0) {
-      n.error("pollInterval", "must be at most 1m: a wait heartbeats once per poll, and Temporal retries an"
-          + " activity silent for 2m");
-      poll = base.pollInterval();
-    }
+    Duration poll = duration(n, "pollInterval", base.pollInterval(), true, POLL);
     return new Images(
         n.parsed("repository", base.repository(), ConfigLoader::repositoryUrl, false),
         n.string("tokenFile", ownToken ? null : base.tokenFile()),
@@ -271,13 +410,11 @@ public final class ConfigLoader {
         n.matching("authorName", base.authorName(), PERSON, "a name (no < or >)", false),
         n.matching("authorEmail", base.authorEmail(), EMAIL, "an email address", false),
         n.string("cacheDir", base.cacheDir()),
-        n.duration("gitTimeout", base.gitTimeout(), true),
-        n.duration("buildAppearTimeout", base.buildAppearTimeout(), true),
-        n.duration("buildTimeout", base.buildTimeout(), true),
+        duration(n, "gitTimeout", base.gitTimeout(), true, GIT),
+        duration(n, "buildAppearTimeout", base.buildAppearTimeout(), true, BUILD_APPEAR),
+        duration(n, "buildTimeout", base.buildTimeout(), true, BUILD),
         poll);
   }
-
-  static final Duration MAX_POLL = Duration.ofMinutes(1);
 
   static final String[] IMAGES_FIELDS = {"repository", "tokenFile", "tokenEnv", "username", "configFile", "mainBranch",
       "branch", "authorName", "authorEmail", "cacheDir", "gitTimeout", "buildAppearTimeout", "buildTimeout", "pollInterval"};
@@ -389,6 +526,10 @@ public final class ConfigLoader {
         e.parsed("endpoint", null, t -> httpUrl(t).toString(), false)));
   }
 
+  private static Duration duration(ConfigNode n, String field, Duration defaultValue, boolean positive, Max max) {
+    return n.duration(field, defaultValue, positive, max.value(), max.why());
+  }
+
   /** An http(s) URL with a host: endpoints and changelog sources. */
   private static URI httpUrl(String text) {
     try {
@@ -407,7 +548,8 @@ public final class ConfigLoader {
     return new FleetConfig.Changelog(
         url(n, "changelogBaseUrl", ChangelogSources.DEFAULT_CHANGELOG_BASE),
         url(n, "releaseBaseUrl", ChangelogSources.DEFAULT_RELEASE_BASE),
-        n.duration("timeout", Duration.ofSeconds(20), true), n.integer("attempts", 3, 1));
+        duration(n, "timeout", Duration.ofSeconds(20), true, CHANGELOG_TIMEOUT),
+        n.integer("attempts", 3, 1, 10, "each attempt waits up to the timeout"));
   }
 
   private static URI url(ConfigNode n, String field, URI defaultValue) {
@@ -420,7 +562,7 @@ public final class ConfigLoader {
     List<String> selectors = n.strings("ignoredPodSelectors");
     selectors.stream().filter(sel -> !LABEL_SELECTOR.matcher(sel).matches())
         .forEach(sel -> n.error("ignoredPodSelectors", "'" + sel + "' is not a label selector (key or key=value)"));
-    return new Health(n.duration("convergenceDeadline", Duration.ofHours(2), true),
+    return new Health(duration(n, "convergenceDeadline", Duration.ofHours(2), true, CONVERGENCE),
         n.matching("virtualNodeSelector", "mlab/type=virtual", LABEL_SELECTOR, "a label selector (key or key=value)", false),
         n.string("controlPlaneLabel", "node-role.kubernetes.io/control-plane"), n.strings("ignoredNamespaces"), selectors,
         n.has("ignoredNodeTaints") ? n.strings("ignoredNodeTaints") : List.of("lame-duck"));
@@ -436,9 +578,14 @@ public final class ConfigLoader {
     n.allowOnly(REBOOT_FIELDS);
     return new RebootBudget(n.integer("maxUnavailable", defaults.maxUnavailable(), 1, MAX_IN_FLIGHT,
         "the rollout carries the nodes in flight across continue-as-new, and that payload must stay small"),
-        n.integer("maxPerSite", defaults.maxPerSite(), 1), n.duration("waveTimeout", defaults.waveTimeout(), true),
-        n.integer("canary", defaults.limits().canary(), 0), n.integer("maxFailedNodes", defaults.limits().maxFailedNodes(), 0),
-        n.duration("nodeDeadline", defaults.deadlinePerNode(), true), n.duration("firstLook", defaults.lookAfter(), true));
+        n.integer("maxPerSite", defaults.maxPerSite(), 1, MAX_IN_FLIGHT, "no more nodes than may be in flight at all"),
+        duration(n, "waveTimeout", defaults.waveTimeout(), true, WAVE),
+        n.integer("canary", defaults.limits().canary(), 0, 100, "canaries reboot before the window opens; more is a"
+            + " rollout without a window"),
+        n.integer("maxFailedNodes", defaults.limits().maxFailedNodes(), 0, MAX_IN_FLIGHT, "failed nodes stay cordoned"
+            + " and are named in the rollout's state, which must stay small"),
+        duration(n, "nodeDeadline", defaults.deadlinePerNode(), true, NODE_DEADLINE),
+        duration(n, "firstLook", defaults.lookAfter(), true, FIRST_LOOK));
   }
 
   static final FleetConfig.Rebooting DEFAULT_REBOOTING = new FleetConfig.Rebooting(RebootMethod.SSH,
@@ -450,7 +597,7 @@ public final class ConfigLoader {
     RebootMethod method = n.parsed("method", base.method(), RebootMethod::parse, false);
     String command = n.parsed("command", base.command(), SshTriggerSettings::checkCommand, false);
     String sentinel = n.parsed("sentinelPath", base.sentinelPath(), SshTriggerSettings::checkSentinel, false);
-    Duration timeout = n.duration("triggerTimeout", base.triggerTimeout(), true);
+    Duration timeout = duration(n, "triggerTimeout", base.triggerTimeout(), true, TRIGGER);
     ConfigNode api = n.child("api");
     api.allowOnly("url", "username", "passwordFile", "passwordEnv");
     String url = api.parsed("url", base.apiUrl(), t -> httpUrl(t).toString(), false);
@@ -484,7 +631,7 @@ public final class ConfigLoader {
         kured = new KuredLockSettings(k.matching("namespace", from.namespace(), NAMESPACE, "a namespace", false),
             k.matching("daemonSet", from.daemonSet(), NAMESPACE, "a DaemonSet name", false),
             k.matching("annotation", from.annotation(), LABEL_SELECTOR, "an annotation key", false),
-            k.duration("ttl", from.ttl(), true));
+            duration(k, "ttl", from.ttl(), true, KURED_TTL));
       } catch (IllegalArgumentException e) {
         k.error(null, e.getMessage());
       }
@@ -526,12 +673,12 @@ public final class ConfigLoader {
       if (new HashSet<>(zones).size() != zones.size()) {
         s.error("zones", "lists a zone twice");
       }
-      Duration soak = s.duration("soak", Duration.ZERO, false);
+      Duration soak = duration(s, "soak", Duration.ZERO, false, SOAK);
       PromotionMode mode = s.enumValue("promotion", PromotionMode.class, PromotionMode.AUTO);
       Window window = window(s, mode);
       RebootBudget budget = s.has("reboot") ? reboot(s.child("reboot"), reboot) : reboot;
       FleetConfig.Rebooting stageRebooting = s.has("reboot") ? rebooting(s.child("reboot"), rebooting) : rebooting;
-      Duration deadline = s.duration("convergenceDeadline", health.convergenceDeadline(), true);
+      Duration deadline = duration(s, "convergenceDeadline", health.convergenceDeadline(), true, CONVERGENCE);
       Optional<SimulatedShape> shape = Optional.empty();
       if (s.has("simulated")) {
         if (!simulation) {
@@ -557,6 +704,12 @@ public final class ConfigLoader {
       }
       stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf,
           pipeline, stageRebooting));
+    }
+    long simulatedNodes = stages.stream().flatMap(st -> st.simulated().stream())
+        .mapToLong(sh -> (long) sh.sites() * sh.nodesPerSite() + sh.virtualNodes()).sum();
+    if (simulatedNodes > MAX_SIMULATED_NODES) {
+      top.error("stages", "the simulated stages have " + simulatedNodes + " nodes in all (sites x nodesPerSite +"
+          + " virtualNodes): " + SIMULATED_WHY);
     }
     return stages;
   }
@@ -614,7 +767,7 @@ public final class ConfigLoader {
         throw new IllegalArgumentException("'" + t + "' is not a UTC time of day (HH:MM)");
       }
     }, true);
-    Duration length = w.duration("length", Duration.ofHours(4), true);
+    Duration length = duration(w, "length", Duration.ofHours(4), true, WINDOW);
     if (length.compareTo(Duration.ofDays(7)) >= 0) {
       w.error("length", "must be shorter than a week");
       length = Duration.ofHours(4);
@@ -625,17 +778,20 @@ public final class ConfigLoader {
   private static SimulatedShape simulatedShape(ConfigNode n) {
     n.allowOnly("currentVersion", "sites", "nodesPerSite", "virtualNodes");
     String current = n.parsed("currentVersion", null, t -> ReleaseVersion.parse(t).toString(), true);
-    return new SimulatedShape(current, n.integer("sites", 1, 0), n.integer("nodesPerSite", 4, 0),
-        n.integer("virtualNodes", 0, 0));
+    return new SimulatedShape(current, n.integer("sites", 1, 0, MAX_SIMULATED_NODES, SIMULATED_WHY),
+        n.integer("nodesPerSite", 4, 0, MAX_SIMULATED_NODES, SIMULATED_WHY),
+        n.integer("virtualNodes", 0, 0, MAX_SIMULATED_NODES, SIMULATED_WHY));
   }
 
   private static Simulation simulation(ConfigNode n) {
     n.allowOnly("timing", "faults", "urgentNotes");
     ConfigNode t = n.child("timing");
     t.allowOnly("drain", "memberUpgrade", "nodeTooling", "imageBuild", "nodeReboot");
-    SimulatedTiming timing = new SimulatedTiming(t.duration("drain", Duration.ZERO, false),
-        t.duration("memberUpgrade", Duration.ZERO, false), t.duration("nodeTooling", Duration.ZERO, false),
-        t.duration("imageBuild", Duration.ZERO, false), t.duration("nodeReboot", Duration.ZERO, false));
+    SimulatedTiming timing = new SimulatedTiming(duration(t, "drain", Duration.ZERO, false, SIMULATED_STEP),
+        duration(t, "memberUpgrade", Duration.ZERO, false, SIMULATED_STEP),
+        duration(t, "nodeTooling", Duration.ZERO, false, SIMULATED_STEP),
+        duration(t, "imageBuild", Duration.ZERO, false, SIMULATED_STEP),
+        duration(t, "nodeReboot", Duration.ZERO, false, SIMULATED_STEP));
     List<SimulatedFault> faults = new ArrayList<>();
     for (ConfigNode f : n.list("faults")) {
       f.allowOnly("step", "stage", "target", "times", "error", "retryable");
@@ -644,7 +800,7 @@ public final class ConfigLoader {
         f.error("step", "'" + step + "' is not one of " + SimulatedFault.STEPS);
       }
       faults.add(new SimulatedFault(step, f.string("stage", null), f.string("target", null),
-          f.integer("times", 1, 1), f.string("error", "injected fault"), f.bool("retryable", true)));
+          f.integer("times", 1, 1, 1000, "a fault fires at most that often"), f.string("error", "injected fault"), f.bool("retryable", true)));
     }
     return new Simulation(timing, faults, n.strings("urgentNotes"));
   }

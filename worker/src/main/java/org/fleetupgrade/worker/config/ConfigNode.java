@@ -156,25 +156,21 @@ final class ConfigNode {
 
   /** A whole number in [min, max], with why the maximum is what it is. */
   int integer(String field, int defaultValue, int min, int max, String whyMax) {
-    int value = integer(field, defaultValue, min);
-    if (value > max) {
-      error(field, "must be at most " + max + " (got " + value + "): " + whyMax);
-      return defaultValue;
-    }
-    return value;
-  }
-
-  int integer(String field, int defaultValue, int min) {
     if (!has(field)) {
       return defaultValue;
     }
     JsonNode value = json.get(field);
-    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+    if (!value.isIntegralNumber()) {
       error(field, "must be a whole number");
       return defaultValue;
     }
-    if (value.asInt() < min) {
-      error(field, "must be at least " + min + " (got " + value.asInt() + ")");
+    boolean negative = value.bigIntegerValue().signum() < 0;
+    if ((!value.canConvertToInt() && !negative) || value.asInt() > max) {
+      error(field, "must be at most " + max + " (got " + value.asText() + "): " + whyMax);
+      return defaultValue;
+    }
+    if (!value.canConvertToInt() || value.asInt() < min) {
+      error(field, "must be at least " + min + " (got " + value.asText() + ")");
       return defaultValue;
     }
     return value.asInt();
@@ -192,13 +188,23 @@ final class ConfigNode {
     return value.asBoolean();
   }
 
-  /** Durations as {@code 90s}, {@code 30m}, {@code 7d}, {@code 1h30m}, {@code 500ms} or ISO-8601 ({@code PT1H}). */
-  Duration duration(String field, Duration defaultValue, boolean positive) {
+  /**
+   * Durations as {@code 90s}, {@code 30m}, {@code 7d}, {@code 1h30m}, {@code 500ms} or ISO-8601
+   * ({@code PT1H}), at most {@code max} ({@code whyMax} says why): every duration has a bound, so
+   * none can overflow the Instant arithmetic of the timers and deadlines it feeds.
+   */
+  Duration duration(String field, Duration defaultValue, boolean positive, Duration max, String whyMax) {
     String text = string(field, null);
     if (text == null) {
       return defaultValue;
     }
-    Duration parsed = parseDuration(text);
+    Duration parsed;
+    try {
+      parsed = parseDuration(text);
+    } catch (ArithmeticException | NumberFormatException tooLarge) {
+      error(field, "must be at most " + format(max) + " (got " + text + "): " + whyMax);
+      return defaultValue;
+    }
     if (parsed == null) {
       error(field, "'" + text + "' is not a duration (e.g. 90s, 30m, 2h, 7d, 1h30m)");
       return defaultValue;
@@ -211,7 +217,37 @@ final class ConfigNode {
       error(field, "must be more than zero");
       return defaultValue;
     }
+    if (parsed.compareTo(max) > 0) {
+      error(field, "must be at most " + format(max) + " (got " + text + "): " + whyMax);
+      return defaultValue;
+    }
     return parsed;
+  }
+
+  /** A duration as the config writes it: {@code 90d}, {@code 1h30m}, {@code 500ms}, {@code 0s}. */
+  static String format(Duration d) {
+    if (d.isZero()) {
+      return "0s";
+    }
+    StringBuilder out = new StringBuilder(d.isNegative() ? "-" : "");
+    Duration rest = d.abs();
+    long days = rest.toDays();
+    if (days > 0) {
+      out.append(days).append('d');
+    }
+    if (rest.toHoursPart() > 0) {
+      out.append(rest.toHoursPart()).append('h');
+    }
+    if (rest.toMinutesPart() > 0) {
+      out.append(rest.toMinutesPart()).append('m');
+    }
+    if (rest.toSecondsPart() > 0) {
+      out.append(rest.toSecondsPart()).append('s');
+    }
+    if (rest.toMillisPart() > 0) {
+      out.append(rest.toMillisPart()).append("ms");
+    }
+    return out.toString();
   }
 
   static Duration parseDuration(String text) {

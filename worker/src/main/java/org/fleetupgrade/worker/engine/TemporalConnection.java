@@ -2,23 +2,38 @@ package org.fleetupgrade.worker.engine;
 
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.File;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 import org.fleetupgrade.worker.cli.BadInputException;
+import org.fleetupgrade.worker.cli.OperationFailedException;
 
 /**
- * A checked connection to a Temporal frontend: the server answered its health check before any
- * command uses it, so an unreachable address is one clear line, not a stack trace or a hang.
+ * A checked connection to a Temporal frontend: the server answered its health check and knows the
+ * namespace before any command uses it, so an unreachable address or an unknown namespace is one
+ * clear line, not a stack trace, a hang, or a silent answer from another namespace.
  */
 public final class TemporalConnection implements AutoCloseable {
 
   /** How long a command waits for the server to answer before calling the address unreachable. */
-  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  /** host:port, the host a name or an IPv4 address, or [IPv6]:port. */
+  private static final Pattern ADDRESS = Pattern.compile(
+      "(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]+\\]):(\\d{1,5})");
+  private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
 
   private final WorkflowServiceStubs stubs;
   private final WorkflowClient client;
@@ -41,18 +56,77 @@ public final class TemporalConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Connects to {@code address} and checks that {@code namespace} exists there. A malformed address
+   * or an unknown namespace is bad input (exit 2); a server that does not answer within
+   * {@link #CONNECT_TIMEOUT} is a failed operation (exit 1): the input may be right, the server down.
+   */
   public static TemporalConnection open(String address, String namespace, Tls tls) {
+    checkAddress("--address", address);
+    if (!NAMESPACE.matcher(namespace).matches()) {
+      throw new BadInputException("--namespace: '" + namespace + "' is not a Temporal namespace name");
+    }
     WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
     if (tls.used()) {
       options.setSslContext(sslContext(tls));
     }
+    WorkflowServiceStubs stubs;
     try {
-      return new TemporalConnection(
-          WorkflowServiceStubs.newConnectedServiceStubs(options.build(), CONNECT_TIMEOUT), address, namespace);
+      stubs = WorkflowServiceStubs.newConnectedServiceStubs(options.build(), CONNECT_TIMEOUT);
     } catch (RuntimeException e) {
-      throw new BadInputException("cannot reach Temporal at " + address + " (namespace " + namespace + "): "
-          + rootMessage(e) + ". Is the server running? Set --address or TEMPORAL_ADDRESS.");
+      throw new OperationFailedException(unreachable(address, e));
     }
+    try {
+      checkNamespace(stubs, address, namespace);
+      return new TemporalConnection(stubs, address, namespace);
+    } catch (RuntimeException e) {
+      stubs.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** {@code address} as HOST:PORT with a port from 1 to 65535, or bad input naming {@code option}. */
+  public static String checkAddress(String option, String address) {
+    Matcher m = ADDRESS.matcher(address == null ? "" : address);
+    int port = m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    if (port < 1 || port > 65535) {
+      throw new BadInputException(option + ": '" + address + "' is not HOST:PORT (e.g. localhost:7233 or"
+          + " temporal.example.org:7233): give the port");
+    }
+    return address;
+  }
+
+  /**
+   * A namespace the server does not have is bad input: without this check `list` answered from
+   * another namespace and a worker polled nothing. Anything else (a server or credential that may
+   * not describe namespaces) leaves the command's own calls to say what is wrong.
+   */
+  static void checkNamespace(WorkflowServiceStubs stubs, String address, String namespace) {
+    try {
+      stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
+            + " (set --namespace or TEMPORAL_NAMESPACE)");
+      }
+    }
+  }
+
+  /** One line: the address and why, e.g. "unknown host", "connection refused", "no answer within 5s". */
+  static String unreachable(String address, Throwable e) {
+    String why = null;
+    for (Throwable t = e; t != null && why == null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnknownHostException) {
+        why = "unknown host " + address.substring(0, address.lastIndexOf(':'));
+      } else if (t instanceof ConnectException || String.valueOf(t.getMessage()).contains("Connection refused")) {
+        why = "connection refused";
+      } else if (t instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        why = "no answer within " + CONNECT_TIMEOUT.toSeconds() + "s";
+      }
+    }
+    return "cannot reach Temporal at " + address + ": " + (why != null ? why : rootMessage(e))
+        + " (is the server running? set --address or TEMPORAL_ADDRESS)";
   }
 
   private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext sslContext(Tls tls) {

@@ -255,7 +255,7 @@ class ConfigLoaderTest {
         "test.yaml: images.branch: 'sandbox-{version}' is not a branch name ({kubernetes} may stand for the version)",
         "test.yaml: images.authorEmail: 'nobody' is not an email address",
         "test.yaml: images.configFile: '../config.sh' is not a path inside the repository (e.g. config.sh)",
-        "test.yaml: images.pollInterval: must be at most 1m: a wait heartbeats once per poll, and Temporal retries an"
+        "test.yaml: images.pollInterval: must be at most 1m (got 5m): a wait heartbeats once per poll, and Temporal retries an"
             + " activity silent for 2m",
         "test.yaml: stages[0].images.repository: 'https://***@github.com/x/y.git' carries credentials: use tokenFile or tokenEnv",
         "test.yaml: stages[0].images.ref: is required for a stage not named sandbox, staging or production: branch, main or tag",

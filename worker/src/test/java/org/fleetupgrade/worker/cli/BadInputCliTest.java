@@ -1,0 +1,288 @@
+package org.fleetupgrade.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import io.temporal.api.namespace.v1.NamespaceInfo;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
+import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
+import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsResponse;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
+import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsResponse;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.fleetupgrade.worker.engine.TemporalConnection;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The CLI inputs of the issue "An operator's bad day", through picocli in process as the jar runs
+ * them: bad input is exit 2 and one line naming the thing and why, before anything connects or
+ * starts; an unreachable server is exit 1 and one line, with no gRPC noise.
+ */
+class BadInputCliTest {
+
+  private static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
+  private static final String DEMO = REPO.resolve("config/demo.yaml").toString();
+  /** Nothing listens there: a command that got as far as connecting would exit 1, not 2. */
+  private static final String NOBODY = "127.0.0.1:1";
+
+  record Result(int code, String out, String err) {
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+  }
+
+  @TempDir
+  static Path dir;
+
+  /** A Temporal frontend that knows only the namespace "default" and has no upgrades in it. */
+  static Server frontend;
+  static String frontendAddress;
+
+  @BeforeAll
+  static void startFrontend() throws IOException {
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus(WorkflowServiceStubs.HEALTH_CHECK_SERVICE_NAME, ServingStatus.SERVING);
+    frontend = ServerBuilder.forPort(0).addService(health.getHealthService())
+        .addService(new WorkflowServiceGrpc.WorkflowServiceImplBase() {
+          @Override
+          public void describeNamespace(DescribeNamespaceRequest request,
+              StreamObserver<DescribeNamespaceResponse> response) {
+            if (!request.getNamespace().equals("default")) {
+              response.onError(Status.NOT_FOUND.withDescription("Namespace " + request.getNamespace() + " is not found.")
+                  .asRuntimeException());
+              return;
+            }
+            response.onNext(DescribeNamespaceResponse.newBuilder()
+                .setNamespaceInfo(NamespaceInfo.newBuilder().setName("default")).build());
+            response.onCompleted();
+          }
+
+          @Override
+          public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> response) {
+            response.onNext(GetSystemInfoResponse.getDefaultInstance());
+            response.onCompleted();
+          }
+
+          @Override
+          public void listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest request,
+              StreamObserver<ListOpenWorkflowExecutionsResponse> response) {
+            response.onNext(ListOpenWorkflowExecutionsResponse.getDefaultInstance());
+            response.onCompleted();
+          }
+
+          @Override
+          public void listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest request,
+              StreamObserver<ListClosedWorkflowExecutionsResponse> response) {
+            response.onNext(ListClosedWorkflowExecutionsResponse.getDefaultInstance());
+            response.onCompleted();
+          }
+        }).build().start();
+    frontendAddress = "localhost:" + frontend.getPort();
+  }
+
+  @AfterAll
+  static void stopFrontend() {
+    frontend.shutdownNow();
+  }
+
+  /** Runs the command line in process, capturing picocli's writers and System.out (where commands print). */
+  private static Result run(String... args) {
+    // System.out first: picocli's version help keeps to the System.out of when the command line was made.
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      CommandLine cli = Main.cli();
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      cli.setOut(new PrintWriter(out, true));
+      cli.setErr(new PrintWriter(err, true));
+      int code = cli.execute(args);
+      return new Result(code, out + printed.toString(StandardCharsets.UTF_8), err.toString());
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  private static void assertBadInput(Result r, String line) {
+    assertThat(r.code()).as(r.err()).isEqualTo(Main.BAD_INPUT);
+    assertThat(r.errLines()).containsExactly("fleet-upgrade: " + line);
+  }
+
+  @Test
+  void anEmptyOrUnknownStageNameIsRefusedNeverAllStages() {
+    String stages = "stages in " + DEMO + " are sandbox, staging, production";
+    // When --stages names no stage, an empty one, an unknown one, or one twice
+    // Then exit 2 and one line, before anything connects (NOBODY would be exit 1)
+    for (String command : List.of("start", "review")) {
+      assertBadInput(run(command, "--config", DEMO, "--kubernetes", "v1.31.2", "--address", NOBODY, "--stages", ","),
+          "--stages ',': an empty stage name; " + stages);
+      assertBadInput(run(command, "--config", DEMO, "--kubernetes", "v1.31.2", "--address", NOBODY, "--stages", ""),
+          "--stages '': an empty stage name; " + stages);
+      assertBadInput(run(command, "--config", DEMO, "--kubernetes", "v1.31.2", "--address", NOBODY,
+          "--stages", "sandbox,,production"), "--stages 'sandbox,,production': an empty stage name; " + stages);
+      assertBadInput(run(command, "--config", DEMO, "--kubernetes", "v1.31.2", "--address", NOBODY,
+          "--stages", "sandbox,prod"), "unknown stage 'prod': " + stages);
+      assertBadInput(run(command, "--config", DEMO, "--kubernetes", "v1.31.2", "--address", NOBODY,
+          "--stages", "sandbox,sandbox"), "--stages: stage 'sandbox' is named twice");
+    }
+    // And named stages (also as repeated options) pass on to the server (which cannot run a review)
+    Result named = run("start", "--config", DEMO, "--kubernetes", "v1.31.2", "--address", frontendAddress,
+        "--stages", "sandbox", "--stages", "staging");
+    assertThat(named.code()).as(named.err()).isEqualTo(Main.FAILED);
+    assertThat(named.err()).doesNotContain("stage");
+  }
+
+  @Test
+  void negativeEventsAreRefusedAndZeroMeansNone() {
+    // When status is asked for -5 events, Then exit 2 and one line
+    assertBadInput(run("status", "v1.31.2", "--events", "-5", "--address", NOBODY), "--events: must be 0 or more (got -5)");
+    // And 0 (no events) is accepted: the command goes on to the server (which has no such upgrade)
+    Result none = run("status", "v1.31.2", "--events", "0", "--address", frontendAddress);
+    assertThat(none.err()).doesNotContain("--events");
+    assertThat(none.code()).as(none.err()).isNotEqualTo(Main.OK);
+  }
+
+  @Test
+  void noCommandPrintsTheUsageAndExits2() {
+    // When the CLI is run without a command (it used to exit 0)
+    Result none = run();
+    Result config = run("config");
+
+    // Then exit 2, a line saying so, then the usage, on stderr
+    assertThat(none.code()).isEqualTo(Main.BAD_INPUT);
+    assertThat(none.errLines().get(0)).isEqualTo("fleet-upgrade: a command is required");
+    assertThat(none.err()).contains("Usage: fleet-upgrade", "start", "status", "Exit codes:");
+    assertThat(config.code()).isEqualTo(Main.BAD_INPUT);
+    assertThat(config.errLines().get(0)).isEqualTo("fleet-upgrade: config: a command is required");
+    assertThat(config.err()).contains("Usage: fleet-upgrade config", "check");
+  }
+
+  @Test
+  void anAddressWithoutAPortIsBadInputNotConnectionRefused() {
+    String why = "is not HOST:PORT (e.g. localhost:7233 or temporal.example.org:7233): give the port";
+    assertBadInput(run("list", "--address", "localhost"), "--address (or TEMPORAL_ADDRESS): 'localhost' " + why);
+    assertBadInput(run("status", "v1.31.2", "--address", "localhost:99999"),
+        "--address (or TEMPORAL_ADDRESS): 'localhost:99999' " + why);
+    assertBadInput(run("start", "--config", DEMO, "--kubernetes", "v1.31.2", "--address", "temporal.example.org:"),
+        "--address (or TEMPORAL_ADDRESS): 'temporal.example.org:' " + why);
+    assertThat(TemporalConnection.checkAddress("--address", "[::1]:7233")).isEqualTo("[::1]:7233");
+  }
+
+  @Test
+  void anUnknownNamespaceIsBadInputNamingItAndTheAddress() {
+    // When list asks a server for a namespace it does not have (it used to list "default" silently)
+    Result unknown = run("list", "--address", frontendAddress, "--namespace", "prod-typo");
+
+    // Then exit 2 and one line naming the namespace and the address
+    assertBadInput(unknown, "namespace 'prod-typo' does not exist at " + frontendAddress
+        + " (set --namespace or TEMPORAL_NAMESPACE)");
+    // And the namespace the server has lists as before
+    Result known = run("list", "--address", frontendAddress, "--namespace", "default");
+    assertThat(known.code()).as(known.err()).isEqualTo(Main.OK);
+    assertThat(known.out()).contains("no fleet upgrades in namespace default");
+    assertBadInput(run("list", "--address", frontendAddress, "--namespace", "a b"),
+        "--namespace: 'a b' is not a Temporal namespace name");
+  }
+
+  @Test
+  void anUnreachableServerIsOneLineExit1WithoutGrpcNoise() {
+    // Given a handler on gRPC's java.util.logging loggers (where its name-resolution warnings went)
+    List<LogRecord> grpcLogged = new ArrayList<>();
+    Handler recorder = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+          grpcLogged.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    Logger grpc = Logger.getLogger("io.grpc");
+    grpc.addHandler(recorder);
+    try {
+      // When the host does not exist, and when nothing listens on the port
+      long start = System.nanoTime();
+      Result unknownHost = run("list", "--address", "nosuchhost.invalid:7233");
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      Result refused = run("list", "--address", NOBODY);
+
+      // Then exit 1 (not bad input: the server is unreachable) and one line each, fast
+      assertThat(unknownHost.code()).isEqualTo(Main.FAILED);
+      assertThat(unknownHost.errLines()).containsExactly("fleet-upgrade: cannot reach Temporal at nosuchhost.invalid:7233:"
+          + " unknown host nosuchhost.invalid (is the server running? set --address or TEMPORAL_ADDRESS)");
+      assertThat(refused.code()).isEqualTo(Main.FAILED);
+      assertThat(refused.errLines()).containsExactly("fleet-upgrade: cannot reach Temporal at 127.0.0.1:1:"
+          + " connection refused (is the server running? set --address or TEMPORAL_ADDRESS)");
+      assertThat(took).as("the connect deadline, not gRPC's backoff").isLessThan(TemporalConnection.CONNECT_TIMEOUT.plusSeconds(3));
+      // And no gRPC warning reached any handler
+      assertThat(grpcLogged).extracting(LogRecord::getMessage).isEmpty();
+    } finally {
+      grpc.removeHandler(recorder);
+    }
+  }
+
+  @Test
+  void anUnusableConfigFileIsOneLineNamingItAndWhy() throws IOException {
+    // Given a binary file and a directory given as the config
+    Path binary = Files.write(dir.resolve("fleet.yaml.gz"), new byte[] {(byte) 0x1f, (byte) 0x8b, 8, 0});
+
+    // Then exit 2 and one line each, naming the file and the reason
+    assertBadInput(run("config", "check", binary.toString()),
+        "invalid config: " + binary + ": not UTF-8 text (byte 0x8b at offset 1)");
+    assertBadInput(run("start", "--config", dir.toString(), "--kubernetes", "v1.31.2"),
+        "invalid config: " + dir + ": is a directory, not a file");
+  }
+
+  @Test
+  void configCheckPrintsEveryFieldWithItsDefault() {
+    Result check = run("config", "check", DEMO);
+    assertThat(check.code()).as(check.err()).isEqualTo(Main.OK);
+    assertThat(check.out()).contains(DEMO + ": ok", "# effective config: every field, defaults filled in",
+        "  ssh:\n    user: fleet-upgrade\n    privateKeyPath: null", "    kured:\n      enabled: true");
+  }
+
+  @Test
+  void versionIsPrinted() {
+    // When -V or --version is given (from classes: no jar manifest, so "dev")
+    Result version = run("--version");
+
+    // Then the version, exit 0
+    assertThat(version.code()).isEqualTo(Main.OK);
+    assertThat(version.out().strip()).isEqualTo("fleet-upgrade dev");
+    assertThat(run("-V").out().strip()).isEqualTo("fleet-upgrade dev");
+  }
+}
