@@ -13,6 +13,8 @@ package org.fleetupgrade.controlplane.script.harness;
  *       run the real install and tar.
  * </ul>
  *
+ * <p>kubeadm, systemctl, gsutil, install and tar can hold a script at a given call (see HOLD).
+ *
  * <p>They find the host through the environment ThrowawayHost runs every script with:
  * FAKE_ROOT (the throwaway root), FAKE_STATE (kubelet running or stopped, the cluster's
  * kubernetesVersion, failures to inject), FAKE_CALLS (the calls log), FAKE_BUCKET (the GCS bucket
@@ -22,6 +24,21 @@ package org.fleetupgrade.controlplane.script.harness;
 final class FakeBinaries {
 
   private FakeBinaries() {}
+
+  /**
+   * Lets a test stop the script at a call: when FAKE_HOLD (a named pipe) is set and the call, as
+   * logged with the root written as the script names it, matches the glob FAKE_HOLD_AT, the program
+   * prints "holding at CALL" and waits until a line can be read from the pipe, before doing anything.
+   */
+  private static final String HOLD = """
+      hold() {
+        local call="${1//"$FAKE_ROOT"/}"
+        if [ -n "${FAKE_HOLD:-}" ] && [[ "$call" == ${FAKE_HOLD_AT:-} ]]; then
+          echo "holding at ${call}"
+          read -r _ < "$FAKE_HOLD"
+        fi
+      }
+      """;
 
   static String kubelet(String version) {
     return """
@@ -61,14 +78,16 @@ final class FakeBinaries {
   }
 
   /**
-   * kubeadm {@code upgrade apply VERSION} and {@code upgrade node}, as far as the host shows them:
-   * refused unless kubelet runs (the real one waits for the static pods to restart) or, for apply,
-   * unless VERSION is kubeadm's own; apply records VERSION as the cluster's kubernetesVersion and
-   * renews admin.conf (--certificate-renewal); both rewrite this member's static pod manifests at
-   * the cluster's version, regenerated from the cluster's config, so that the hand edits (the
-   * apiserver's external advertise address, etcd's metrics URL on the internal IP) are gone, as
-   * they are after a real upgrade. With FAKE_KUBEADM_HOLD set it says "kubeadm holds" and waits
-   * until a line can be read from that named pipe.
+   * kubeadm {@code upgrade apply VERSION} and {@code upgrade node}, as far as the host shows them.
+   * apply is refused unless VERSION is kubeadm's own; node upgrades to the cluster's
+   * kubernetesVersion. Each static pod manifest of a control-plane member is regenerated from the
+   * cluster's config (the image at that version, the apiserver advertising the internal IP, etcd
+   * serving metrics on 127.0.0.1 only: the hand edits are gone, as after a real upgrade); a
+   * manifest equal to the one there is skipped, as kubeadm does ("Current and new manifests ... are
+   * equal, skipping upgrade"); one that changes needs kubelet to restart the static pod, so with
+   * kubelet stopped kubeadm fails (the real one times out waiting for the pod's hash to change, then
+   * rolls back), and nothing is changed. apply then records VERSION as the cluster's
+   * kubernetesVersion (kubeadm-config) and renews admin.conf (--certificate-renewal).
    */
   static String kubeadm(String version) {
     return """
@@ -76,17 +95,11 @@ final class FakeBinaries {
         # fake kubeadm @VERSION@
         echo "$0 $*" >> "$FAKE_CALLS"
         set -euo pipefail
-        if [ -n "${FAKE_KUBEADM_HOLD:-}" ]; then
-          echo "kubeadm holds"
-          read -r _ < "$FAKE_KUBEADM_HOLD"
-        fi
+        @HOLD@
+        hold "$0 $*"
         if [ "${1:-} ${2:-}" != "upgrade apply" ] && [ "${1:-} ${2:-}" != "upgrade node" ]; then
           echo "fake kubeadm: not modelled: $*" >&2
           exit 2
-        fi
-        if [ "$(cat "$FAKE_STATE/kubelet")" != running ]; then
-          echo "[upgrade] FATAL: kubelet is not running: the static pods cannot restart" >&2
-          exit 1
         fi
         if [ "$2" = apply ]; then
           target="${3:-}"
@@ -94,26 +107,41 @@ final class FakeBinaries {
             echo "[upgrade/version] FATAL: the --version argument is invalid: kubeadm is @VERSION@, asked for '${target}'" >&2
             exit 1
           fi
-          echo "$target" > "$FAKE_STATE/cluster-version"
-          printf 'apiVersion: v1\\nkind: Config\\n# certificates renewed by kubeadm upgrade apply %s\\n' "$target" \\
-              > "$FAKE_ROOT/etc/kubernetes/admin.conf"
         else
           target="$(cat "$FAKE_STATE/cluster-version")"
         fi
         manifests="$FAKE_ROOT/etc/kubernetes/manifests"
-        for component in kube-apiserver kube-controller-manager kube-scheduler; do
-          if [ -f "$manifests/$component.yaml" ]; then
-            sed -i -E "s|(image: registry.k8s.io/${component}):v[^ ]*|\\\\1:${target}|" "$manifests/$component.yaml"
+        new="$(mktemp -d)"
+        trap 'rm -rf "$new"' EXIT
+        changed=()
+        for component in etcd kube-apiserver kube-controller-manager kube-scheduler; do
+          if [ ! -f "$manifests/$component.yaml" ]; then continue; fi
+          sed -E -e "s|(image: registry.k8s.io/kube-[a-z-]+):v[^ ]*|\\1:${target}|" \\
+              -e "s|--advertise-address=[0-9.]+|--advertise-address=${FAKE_INTERNAL_IP}|" \\
+              -e "s|--listen-metrics-urls=[^ \\"]*|--listen-metrics-urls=http://127.0.0.1:2381|" \\
+              "$manifests/$component.yaml" > "$new/$component.yaml"
+          if cmp -s "$new/$component.yaml" "$manifests/$component.yaml"; then
+            echo "[upgrade/staticpods] Current and new manifests of ${component} are equal, skipping upgrade"
+          else
+            changed+=("$component")
           fi
         done
-        if [ -f "$manifests/kube-apiserver.yaml" ]; then
-          sed -i -E "s|--advertise-address=[0-9.]+|--advertise-address=${FAKE_INTERNAL_IP}|" "$manifests/kube-apiserver.yaml"
+        if [ ${#changed[@]} -gt 0 ] && [ "$(cat "$FAKE_STATE/kubelet")" != running ]; then
+          echo "[upgrade/staticpods] FATAL: timed out waiting for the static pod ${changed[0]} to restart (kubelet is not running);" \\
+              "the earlier manifests were restored" >&2
+          exit 1
         fi
-        if [ -f "$manifests/etcd.yaml" ]; then
-          sed -i -E "s|--listen-metrics-urls=[^ \\"]*|--listen-metrics-urls=http://127.0.0.1:2381|" "$manifests/etcd.yaml"
+        for component in ${changed[@]+"${changed[@]}"}; do
+          cp "$new/$component.yaml" "$manifests/$component.yaml"
+          echo "[upgrade/staticpods] Moved new manifest to \\"$manifests/$component.yaml\\""
+        done
+        if [ "$2" = apply ]; then
+          echo "$target" > "$FAKE_STATE/cluster-version"
+          printf 'apiVersion: v1\\nkind: Config\\n# certificates renewed by kubeadm upgrade apply %s\\n' "$target" \\
+              > "$FAKE_ROOT/etc/kubernetes/admin.conf"
         fi
         echo "[upgrade/successful] SUCCESS! upgraded to ${target}"
-        """.replace("@VERSION@", version);
+        """.replace("@VERSION@", version).replace("@HOLD@", HOLD);
   }
 
   /**
@@ -169,6 +197,8 @@ final class FakeBinaries {
     return """
         #!/bin/bash
         echo "systemctl $*" >> "$FAKE_CALLS"
+        @HOLD@
+        hold "systemctl $*"
         state="$FAKE_STATE/kubelet"
         case "$*" in
           "is-active --quiet kubelet") [ "$(cat "$state")" = running ] ;;
@@ -185,7 +215,7 @@ final class FakeBinaries {
           daemon-reload) ;;
           *) echo "fake systemctl: not modelled: $*" >&2; exit 1 ;;
         esac
-        """;
+        """.replace("@HOLD@", HOLD);
   }
 
   /**
@@ -198,6 +228,8 @@ final class FakeBinaries {
         #!/bin/bash
         echo "gsutil $*" >> "$FAKE_CALLS"
         set -euo pipefail
+        @HOLD@
+        hold "gsutil $*"
         args=("$@")
         while [ ${#args[@]} -gt 0 ]; do
           case "${args[0]}" in
@@ -229,7 +261,7 @@ final class FakeBinaries {
             ;;
           *) echo "fake gsutil: not modelled: $*" >&2; exit 1 ;;
         esac
-        """;
+        """.replace("@HOLD@", HOLD);
   }
 
   /** df -Pk: 50 GB free wherever asked (the scripts' space checks: PreflightChecksTest). */
@@ -255,12 +287,14 @@ final class FakeBinaries {
     return """
         #!/bin/bash
         echo "@NAME@ $*" >> "$FAKE_CALLS"
+        @HOLD@
+        hold "@NAME@ $*"
         if [ "@NAME@" = install ] && [ -f "$FAKE_STATE/fail-install" ] \\
             && [ "${*: -1}" = "${FAKE_ROOT}$(cat "$FAKE_STATE/fail-install")" ]; then
           echo "install: cannot create regular file '${*: -1}': Read-only file system" >&2
           exit 1
         fi
         exec @REAL@ "$@"
-        """.replace("@NAME@", name).replace("@REAL@", real);
+        """.replace("@HOLD@", HOLD).replace("@NAME@", name).replace("@REAL@", real);
   }
 }

@@ -398,11 +398,46 @@ final class ThrowawayHost implements AutoCloseable {
       return List.copyOf(lines);
     }
 
+    /**
+     * Sends {@code signal} (TERM, KILL) to the script's process group, as fleet-upgrade's executor
+     * stops a run: setsid made the script's bash the group's leader, so its pid is the group's id.
+     */
+    void signalGroup(String signal) throws IOException, InterruptedException {
+      Process kill = new ProcessBuilder("kill", "-" + signal, "--", "-" + process.pid()).redirectErrorStream(true).start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (kill.waitFor() != 0) {
+        throw new IOException("kill -" + signal + " -" + process.pid() + " failed: " + output);
+      }
+    }
+
     private void kill() {
       // This script's process group (setsid made it its leader) and whatever it started.
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
     }
+  }
+
+  /**
+   * Starts {@code script} held at its first call (of kubeadm, systemctl, gsutil, install or tar)
+   * matching {@code glob}, the call as the calls log shows it: the program prints "holding at CALL"
+   * and waits for {@link #release()}. The glob stays set for the whole run, so it must not match a
+   * later call that should not wait.
+   */
+  Started startHeldAt(String script, String glob) throws IOException, InterruptedException {
+    Path pipe = base.resolve("hold");
+    if (!Files.exists(pipe)) {
+      Process mkfifo = new ProcessBuilder("mkfifo", pipe.toString()).redirectErrorStream(true).start();
+      String output = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (mkfifo.waitFor() != 0) {
+        throw new IOException("mkfifo failed: " + output);
+      }
+    }
+    return start(script, Map.of("FAKE_HOLD", pipe.toString(), "FAKE_HOLD_AT", glob));
+  }
+
+  /** Lets the program holding (see {@link #startHeldAt}) go on: only while one holds, or this waits for one. */
+  void release() throws IOException {
+    Files.writeString(base.resolve("hold"), "go\n");
   }
 
   /** Runs {@code script} (as rendered: it is rewritten here) to its end. */

@@ -56,6 +56,7 @@ class WholeScriptTest {
   static final List<String> RELEASE_FILES = List.of(cniFile(), crictlFile(), KUBEADM, KUBELET, KUBECTL);
   static final String TARGET_K8S = TARGET.kubernetes().toString();
   static final String KUBECTL_CALL = "/opt/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system ";
+  static final String APPLY = "/opt/bin/kubeadm upgrade apply " + TARGET.kubernetes() + " --force --certificate-renewal=true";
   static final String ADMIN_CONF_COPY = "gsutil -q -h Cache-Control:no-store cp /etc/kubernetes/admin.conf " + ADMIN_CONF;
 
   @TempDir
@@ -197,7 +198,6 @@ class WholeScriptTest {
     assertThat(config).doesNotContain("{{").contains("controlPlaneEndpoint: \"" + LOAD_BALANCER + ":6443\"",
         "kubernetesVersion: \"" + TARGET_K8S + "\"", "\"" + MEMBER + ".us-east1-b.c.mlab-oti.internal\"");
     assertThat(config).containsPattern("certificateKey: \"[0-9a-f]{64}\"");
-    assertThat(host.root().resolve("tmp")).as("the work directory is gone").isEmptyDirectory();
   }
 
   /** A second run of {@code script}: already at the target, and nothing on the host changed. */
@@ -250,6 +250,7 @@ class WholeScriptTest {
     assertThat(host.read("/var/lib/fleet-upgrade/applied")).isEqualTo(TARGET_K8S + "\n");
     RELEASE_FILES.forEach(file -> assertThat(host.requests("GET " + file)).as(file).isOne());
     assertMemberAtTarget();
+    assertThat(host.root().resolve("tmp")).as("the work directory is gone").isEmptyDirectory();
 
     Run again = assertSecondRunChangesNothing(host.memberScript());
     assertThat(again.marks("admin-conf")).as("the bucket holds it: compared, not copied").containsExactly("unchanged");
@@ -274,6 +275,7 @@ class WholeScriptTest {
     assertThat(host.inBucket(ADMIN_CONF)).isEqualTo(bucketBefore);
     assertThat(host.root().resolve("var/lib/fleet-upgrade/applied")).doesNotExist();
     assertMemberAtTarget();
+    assertThat(host.root().resolve("tmp")).as("the work directory is gone").isEmptyDirectory();
 
     Run again = assertSecondRunChangesNothing(host.memberScript());
     assertThat(again.calls()).noneMatch(c -> c.startsWith("gsutil"));
@@ -303,6 +305,7 @@ class WholeScriptTest {
     assertThat(host.version("/opt/bin/crictl")).isEqualTo("crictl version " + TARGET.crictl());
     assertThat(host.version("/opt/cni/bin/bridge")).isEqualTo("CNI bridge plugin " + TARGET.cni());
     assertThat(host.kubeletRunning()).isTrue();
+    assertThat(host.root().resolve("tmp")).as("the work directory is gone").isEmptyDirectory();
 
     Run again = assertSecondRunChangesNothing(host.nodeScript());
     assertThat(again.calls()).containsExactly("/opt/bin/kubelet --version", "/opt/bin/crictl --version",
@@ -459,10 +462,9 @@ class WholeScriptTest {
   @Test
   void aSecondScriptStartedWhileTheFirstHoldsTheLockDoesNotRunKubeadm() throws Exception {
     host = ThrowawayHost.member(dir, OLD_KUBERNETES);
-    Path release = dir.resolve("kubeadm-hold"); // a named pipe
-    assertThat(new ProcessBuilder("mkfifo", release.toString()).start().waitFor()).isZero();
-    Started first = host.start(host.memberScript(), Map.of("FAKE_KUBEADM_HOLD", release.toString()));
-    first.awaitLine("kubeadm holds", Duration.ofSeconds(30)); // the first is inside kubeadm, holding the lock
+    Started first = host.startHeldAt(host.memberScript(), "/opt/bin/kubeadm upgrade *");
+    // The first is inside kubeadm, holding the lock: waited for on its output, not by sleeping.
+    first.awaitLine("holding at " + APPLY, Duration.ofSeconds(30));
 
     Run second = host.run(host.memberScript());
 
@@ -471,14 +473,37 @@ class WholeScriptTest {
         + " \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(pid " + first.pid() + "\\): not running a second one"));
     assertThat(second.marks("step")).containsExactly("host-lock");
     assertThat(second.calls()).as("nothing at all: not even a check").isEmpty();
-    assertThat(host.calls()).filteredOn(c -> c.startsWith("/opt/bin/kubeadm ")).hasSize(1);
+    assertThat(host.calls()).filteredOn(c -> c.startsWith("/opt/bin/kubeadm ")).containsExactly(APPLY);
 
-    Files.writeString(release, "go\n");
+    host.release();
     Run firstRun = first.finish(Duration.ofSeconds(30));
     assertThat(firstRun.exit()).as(firstRun.text()).isZero();
     assertThat(firstRun.marks("result")).containsExactly("apply");
-    assertThat(host.calls()).filteredOn(c -> c.startsWith("/opt/bin/kubeadm ")).hasSize(1);
+    assertThat(host.calls()).filteredOn(c -> c.startsWith("/opt/bin/kubeadm ")).containsExactly(APPLY);
     assertMemberAtTarget();
+  }
+
+  // ---------------------------------------------------------------- stopped or killed by the executor
+
+  /** fleet-upgrade stops a cancelled or timed-out run with SIGTERM to its process group. */
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void stoppedWhileKubeletIsStoppedTheScriptPutsThePreviousKubeletBackAndStartsIt(Kind kind) throws Exception {
+    host = kind == Kind.MEMBER ? ThrowawayHost.member(dir, OLD_KUBERNETES) : ThrowawayHost.node(dir);
+    String script = kind == Kind.MEMBER ? host.memberScript() : host.nodeScript();
+    Started run = host.startHeldAt(script, "install -m 0755 */kubelet /opt/bin/kubelet"); // not kubelet.previous
+    run.awaitLine("holding at install -m 0755 $WORK/kubelet /opt/bin/kubelet", Duration.ofSeconds(30));
+    assertThat(host.kubeletRunning()).isFalse();
+
+    run.signalGroup("TERM");
+    Run stopped = run.finish(Duration.ofSeconds(30));
+
+    assertThat(stopped.exit()).as(stopped.text()).isEqualTo(143);
+    assertThat(stopped.output()).contains("stopped by SIGTERM (fleet-upgrade stops a run that was cancelled or timed out)",
+        "failed after kubelet was stopped (exit 143): the previous kubelet was started again");
+    assertThat(host.kubeletRunning()).isTrue();
+    assertThat(host.version("/opt/bin/kubelet")).isEqualTo("Kubernetes " + OLD_KUBERNETES);
+    assertThat(host.root().resolve("tmp")).isEmptyDirectory();
   }
 
   // ---------------------------------------------------------------- the harness itself
