@@ -140,6 +140,7 @@ class WholeScriptTest {
     calls.addAll(toolDiskAndDownloadChecks());
     calls.addAll(installsAndDownloads());
     calls.add("install -m 0600 $WORK/kubeadm-config.yml /etc/kubernetes/kubeadm-config.yml");
+    calls.add("systemctl is-active --quiet kubelet"); // running: kubeadm can have the static pods restarted
     calls.add(KUBECTL_CALL + "get configmap kubeadm-config -o jsonpath={.data.ClusterConfiguration}");
     if (apply) {
       calls.addAll(List.of("/opt/bin/kubeadm upgrade apply " + TARGET_K8S + " --force --certificate-renewal=true",
@@ -504,6 +505,40 @@ class WholeScriptTest {
     assertThat(host.kubeletRunning()).isTrue();
     assertThat(host.version("/opt/bin/kubelet")).isEqualTo("Kubernetes " + OLD_KUBERNETES);
     assertThat(host.root().resolve("tmp")).isEmptyDirectory();
+  }
+
+  /**
+   * Killed (SIGKILL to the group: the executor's stop after its grace, or the OOM killer) between
+   * the member's manifest edits and the kubelet start, a run leaves kubelet stopped and the
+   * manifests edited: the retry must get the host to the target. kubeadm, run again, regenerates
+   * the manifests (they differ from its own by the edits) and waits for kubelet to restart the
+   * static pods.
+   */
+  @ParameterizedTest
+  @EnumSource(Kind.class)
+  void aRunKilledBeforeKubeletWasStartedAgainIsFinishedByTheRetry(Kind kind) throws Exception {
+    host = kind == Kind.MEMBER ? ThrowawayHost.member(dir, OLD_KUBERNETES) : ThrowawayHost.node(dir);
+    String script = kind == Kind.MEMBER ? host.memberScript() : host.nodeScript();
+    Started run = host.startHeldAt(script, "systemctl daemon-reload"); // step start-kubelet's: the first
+    run.awaitLine("holding at systemctl daemon-reload", Duration.ofSeconds(30));
+    run.signalGroup("KILL");
+    assertThat(run.finish(Duration.ofSeconds(30)).exit()).isEqualTo(137);
+    assertThat(host.kubeletRunning()).isFalse();
+    assertThat(host.version("/opt/bin/kubelet")).isEqualTo("Kubernetes " + TARGET_K8S);
+
+    Run retry = host.run(script);
+
+    assertThat(retry.exit()).as(retry.text()).isZero();
+    assertThat(retry.marks("result")).containsExactly("node");
+    assertThat(retry.marks("step")).endsWith("done");
+    assertThat(host.kubeletRunning()).isTrue();
+    if (kind == Kind.MEMBER) {
+      assertThat(retry.output()).contains("kubelet is not running (a run stopped between stopping and starting it?):"
+          + " starting it, as kubeadm needs it");
+      assertThat(retry.calls()).containsSubsequence("systemctl is-active --quiet kubelet", "systemctl start kubelet",
+          "/opt/bin/kubeadm upgrade node", "systemctl stop kubelet");
+      assertMemberAtTarget();
+    }
   }
 
   // ---------------------------------------------------------------- the harness itself
