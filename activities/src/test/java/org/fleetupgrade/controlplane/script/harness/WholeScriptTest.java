@@ -43,7 +43,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are the issue's: the order of calls, a second run changes nothing, a metadata or template problem
  * fails before anything is installed, a failure after kubelet was stopped leaves the previous
  * kubelet running, a downgrade is refused, a retry after a failed admin.conf copy copies it, and a
- * second script started while the first holds the host lock does not run kubeadm.
+ * second script started while the first holds the host lock does not run kubeadm. And two of the
+ * executor's: a run stopped (SIGTERM to its group) while kubelet is stopped puts the previous one
+ * back, and the retry of a run killed (SIGKILL) before kubelet was started again finishes.
+ *
+ * <p>No case waits on the clock: a script is held at a call and the test waits for the line saying
+ * so; sleep returns at once on the host. The class takes about 10 s.
  */
 class WholeScriptTest {
 
