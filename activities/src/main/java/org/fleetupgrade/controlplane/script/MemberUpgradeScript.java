@@ -207,6 +207,15 @@ public final class MemberUpgradeScript {
       install -m 0600 "$WORK/kubeadm-config.yml" /etc/kubernetes/kubeadm-config.yml
 
       step kubeadm-upgrade
+      # kubeadm waits for kubelet to restart each static pod whose manifest it changes. A run killed
+      # while kubelet was stopped leaves it stopped, and the manifests edited, so that kubeadm changes
+      # them again: with kubelet stopped it would time out and roll back, on every retry. Start it
+      # first (whichever kubelet is installed: the swap below installs the target's).
+      if ! systemctl is-active --quiet kubelet; then
+        echo "kubelet is not running (a run stopped between stopping and starting it?): starting it, as kubeadm needs it"
+        systemctl daemon-reload
+        systemctl start kubelet || echo "kubelet did not start: kubeadm may fail waiting for the static pods" >&2
+      fi
       # "First" is decided by the cluster, not by zone order: until kubeadm-config reports the
       # target, this member applies; a retry after the first member succeeded upgrades as a node.
       CLUSTER_VERSION="$(/opt/bin/kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system \\
