@@ -29,6 +29,7 @@ final class OperatorCommands {
     public Integer call() {
       String workflowId = Upgrades.workflowId(id);
       try (TemporalConnection temporal = global.connect()) {
+        temporal.requireWorkerFor(workflowId);
         FleetUpgradeWorkflow upgrade = Upgrades.stub(temporal.client(), workflowId);
         System.out.println(workflowId + ": " + Upgrades.update(temporal.client(), workflowId, () -> send(upgrade)));
         return Main.OK;

@@ -27,6 +27,7 @@ public class ReviewCommand implements Callable<Integer> {
     UpgradeRequest request = upgrade.request(false);
     try (TemporalConnection temporal = global.connect(upgrade.fleet().temporal().address(),
         upgrade.fleet().temporal().namespace())) {
+      temporal.requireWorkerOn(upgrade.fleet().temporal().taskQueue());
       UpgradeReview review = upgrade.review(temporal.client(), request);
       System.out.print(json ? StatusCommand.JSON.writeValueAsString(review) + "\n" : ReviewPrinter.print(review));
       return Main.OK;

@@ -60,6 +60,7 @@ public class StartCommand implements Callable<Integer> {
     FleetConfig fleet = upgrade.fleet();
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();
+      temporal.requireWorkerOn(fleet.temporal().taskQueue());
       if (reportIfRunning(client, request.workflowId())) {
         return Main.OK;
       }

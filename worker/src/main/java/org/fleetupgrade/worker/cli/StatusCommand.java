@@ -74,6 +74,7 @@ public class StatusCommand implements Callable<Integer> {
     String workflowId = Upgrades.workflowId(id);
     Duration every = DurationOption.parse("--interval", interval);
     try (TemporalConnection temporal = global.connect()) {
+      temporal.requireWorkerFor(workflowId);
       while (true) {
         FleetStatus status = Upgrades.status(temporal.client(), workflowId);
         if (json) {

@@ -4,7 +4,15 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -110,6 +118,50 @@ public final class TemporalConnection implements AutoCloseable {
         throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
             + " (set --namespace or TEMPORAL_NAMESPACE)");
       }
+    }
+  }
+
+  /**
+   * Fails in one line unless a worker polls the task queue of upgrade {@code workflowId}: without
+   * one, an operator command (an Update) or a status query waits and times out, and an Update is
+   * even applied later, behind the operator's back, when a worker comes back. The task queue is the
+   * one the upgrade runs on (from the server), so no config is needed. A server that cannot say
+   * (the test server behind {@code dev}, which runs its own worker) is not asked again; an upgrade
+   * the server does not know is left to the command to report.
+   */
+  public void requireWorkerFor(String workflowId) {
+    DescribeWorkflowExecutionResponse described;
+    try {
+      described = stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder().setNamespace(namespace)
+              .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build());
+    } catch (StatusRuntimeException e) {
+      return; // not found, or not answered: the command's own call says what is wrong
+    }
+    if (described.getWorkflowExecutionInfo().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      return; // a finished upgrade takes no input, and its status is its result: no worker needed
+    }
+    requireWorkerOn(described.getExecutionConfig().getTaskQueue().getName());
+  }
+
+  /** As {@link #requireWorkerFor}, for a task queue named in the config (review and start). */
+  public void requireWorkerOn(String taskQueue) {
+    if (taskQueue == null || taskQueue.isEmpty()) {
+      return;
+    }
+    DescribeTaskQueueResponse described;
+    try {
+      described = stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .describeTaskQueue(DescribeTaskQueueRequest.newBuilder().setNamespace(namespace)
+              .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW).build());
+    } catch (StatusRuntimeException e) {
+      return; // UNIMPLEMENTED (the test server) or not answered: the command goes on and says what it finds
+    }
+    if (described.getPollersCount() == 0) {
+      throw new OperationFailedException("no worker polls task queue '" + taskQueue + "' at " + address
+          + " (namespace " + namespace + "): nothing was sent; start one (`fleet-upgrade worker --config FILE`, or"
+          + " `fleet-upgrade dev`) and run the command again");
     }
   }
 
