@@ -20,9 +20,13 @@ public final class ChangelogParser {
   private static final Pattern SECTION = Pattern.compile("^# (v\\d+\\.\\d+\\.\\d+(?:-[0-9A-Za-z.]+)?)\\s*$");
   private static final Pattern H2 = Pattern.compile("^## (.*?)\\s*$");
   private static final Pattern H3 = Pattern.compile("^### (.*?)\\s*$");
-  /** Items start at column 0 or 1: the generator indents some top-level bullets by one space. */
-  private static final Pattern ITEM = Pattern.compile("^ ?[-*] (.*)$");
-  private static final Pattern NESTED = Pattern.compile("^ {2,}(.*)$");
+  /**
+   * A bullet. Which bullets are items is decided by indentation: the first under a heading opens
+   * the list however it is indented (up to three spaces: real changelogs indent some lists by two,
+   * e.g. under a pre-release's "No, really" heading), and later ones at that indentation, or one
+   * space more or less (the generator wobbles), are items too; deeper ones are nested in an item.
+   */
+  private static final Pattern BULLET = Pattern.compile("^( *)[-*] (.*)$");
 
   private ChangelogParser() {}
 
@@ -66,6 +70,8 @@ public final class ChangelogParser {
     private String h2 = "";
     private String h3 = "";
     private StringBuilder item;
+    /** The indentation of the open item's bullet. */
+    private int itemIndent;
 
     Builder(ReleaseVersion version) {
       this.version = version;
@@ -88,16 +94,19 @@ public final class ChangelogParser {
         }
         return;
       }
-      Matcher itemm = ITEM.matcher(line);
-      if (itemm.matches()) {
+      int leading = line.length() - line.stripLeading().length();
+      Matcher bullet = BULLET.matcher(line);
+      if (bullet.matches() && (item == null ? leading <= 3 : leading <= itemIndent + 1)) {
         closeItem();
-        item = new StringBuilder(itemm.group(1).trim());
+        item = new StringBuilder(bullet.group(2).trim());
+        itemIndent = leading;
         return;
       }
-      Matcher nested = NESTED.matcher(line);
-      if (item != null && (line.isBlank() || nested.matches())) {
-        // Nested lines keep their indentation beyond the item's own two spaces.
-        item.append('\n').append(line.isBlank() ? "" : line.substring(2).stripTrailing());
+      if (item != null && (line.isBlank() || leading > itemIndent)) {
+        // Nested lines (any deeper than the item's bullet) keep their indentation beyond the item's
+        // own: its bullet's and two spaces.
+        int own = Math.max(2, itemIndent + 2);
+        item.append('\n').append(line.isBlank() ? "" : line.substring(Math.min(own, leading)).stripTrailing());
         return;
       }
       closeItem();

@@ -44,6 +44,32 @@ class ChangelogParserTest {
   }
 
   @Test
+  void anUrgentNotesListIndentedByTwoSpacesIsReadItemByItem() {
+    // Given a pre-release's urgent notes whose list is indented by two spaces, as real changelogs have
+    String markdown = """
+        # v1.32.0-rc.0
+
+        ## Urgent Upgrade Notes
+
+        ### (No, really, you MUST read this before you upgrade)
+
+          - kubeadm: the flag `--foo` was removed.
+            Use `--bar` instead.
+              - a nested bullet
+          - Second note.
+         - A third, one space less.
+
+        ## Changes by Kind
+        """;
+
+    // Then every top-level bullet is an item, with its nested lines
+    ReleaseSection rc = ChangelogParser.parse(markdown).get(0);
+    assertThat(rc.urgentNotes()).containsExactly(
+        "kubeadm: the flag `--foo` was removed.\nUse `--bar` instead.\n  - a nested bullet",
+        "Second note.", "A third, one space less.");
+  }
+
+  @Test
   void deprecationsSecurityIssuesAndChangesAreSeparated() throws IOException {
     List<ReleaseSection> sections = ChangelogParser.parse(fixture("CHANGELOG-1.31.md"));
     ReleaseSection zero = section(sections, "v1.31.0");
