@@ -10,6 +10,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -458,10 +459,9 @@ public final class FleetImport {
     Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
     try {
       Files.writeString(temp, text, StandardCharsets.UTF_8);
-      try {
+      // On a file system without POSIX permissions the new file keeps the default ones.
+      if (Files.getFileStore(target).supportsFileAttributeView(PosixFileAttributeView.class)) {
         Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
-      } catch (UnsupportedOperationException e) {
-        // Not a POSIX file system: the new file keeps the default permissions.
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -219,14 +219,13 @@ public final class RebootWindow {
     int most = 0;
     double slowest = Double.NEGATIVE_INFINITY;
     int bestAt = 0;
-    double unknown = known.isEmpty() ? 0 : (double) knownSum / known.size();
     for (int i = 0; i < sites.size(); i++) {
       String site = sites.get((cursor + i) % sites.size());
       int left = pending.get(site).size();
       if (left == 0 || inFlightPerSite.getOrDefault(site, 0) >= limits.maxPerSite()) {
         continue;
       }
-      double key = slowestKnownFirst ? order(seconds(chosenIn(site, unknown), unknown)) : 0;
+      double key = slowestKnownFirst ? order(seconds(chosenIn(site))) : 0;
       if (key > slowest || (key == slowest && left > most)) {
         best = site;
         most = left;
@@ -249,11 +248,11 @@ public final class RebootWindow {
   }
 
   /** The site's buffered node to start next in {@link #order} (the first among equals). */
-  private String chosenIn(String site, double unknown) {
+  private String chosenIn(String site) {
     String chosen = null;
     double best = Double.NEGATIVE_INFINITY;
     for (String node : pending.get(site)) {
-      double key = order(seconds(node, unknown));
+      double key = order(seconds(node));
       if (key > best) {
         chosen = node;
         best = key;
@@ -262,19 +261,16 @@ public final class RebootWindow {
     return chosen;
   }
 
-  private double seconds(String node, double unknown) {
+  /** The node's last reboot time; for a node never timed, the mean of the buffered nodes that were (0 if none). */
+  private double seconds(String node) {
     Integer s = known.get(node);
-    return s == null ? unknown : s;
+    return s != null ? s : known.isEmpty() ? 0 : (double) knownSum / known.size();
   }
 
   private String start(String site) {
-    String node;
-    if (slowestKnownFirst && !known.isEmpty()) {
-      node = chosenIn(site, (double) knownSum / known.size());
-      pending.get(site).remove(node);
-    } else {
-      node = pending.get(site).poll();
-    }
+    // With nothing known every node weighs the same, and the first in the queue is chosen.
+    String node = slowestKnownFirst ? chosenIn(site) : pending.get(site).peek();
+    pending.get(site).remove(node);
     Integer s = known.remove(node);
     if (s != null) {
       knownSum -= s;
