@@ -64,6 +64,11 @@ public class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
   }
 
   @Override
+  public MemberVerification inspect(String stage, ControlPlaneMember member, TargetVersions target) {
+    return stage(stage).cluster().inspect(member, target);
+  }
+
+  @Override
   public void uncordon(String stage, ControlPlaneMember member) {
     stage(stage).cluster().uncordon(member);
   }

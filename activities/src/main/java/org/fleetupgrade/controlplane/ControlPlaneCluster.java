@@ -13,6 +13,9 @@ public interface ControlPlaneCluster {
 
   MemberVerification verify(ControlPlaneMember member, TargetVersions target);
 
+  /** The checks of verify plus Ready and schedulable, as found: never fails on a mismatch. */
+  MemberVerification inspect(ControlPlaneMember member, TargetVersions target);
+
   void uncordon(ControlPlaneMember member);
 
   /** Uncordons {@code member} if it is Ready; says what it did. */

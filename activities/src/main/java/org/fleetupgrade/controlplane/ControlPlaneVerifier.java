@@ -45,6 +45,23 @@ public final class ControlPlaneVerifier {
     return new MemberVerification(node, checks);
   }
 
+  /**
+   * The checks of {@link #verify} plus the node's Ready condition and whether it is cordoned: what
+   * a member that needs nothing more looks like.
+   */
+  public MemberVerification inspect(String node, ReleaseVersion target) {
+    List<VerificationCheck> checks = new ArrayList<>(verify(node, target).checks());
+    Node n = client.nodes().withName(node).get();
+    String ready = n == null ? "node missing" : n.getStatus() == null || n.getStatus().getConditions() == null ? "not reported"
+        : n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).map(c -> c.getStatus())
+            .findFirst().orElse("not reported");
+    checks.add(new VerificationCheck("node " + node + " Ready", "True", ready));
+    String schedulable = n == null ? "node missing"
+        : n.getSpec() != null && Boolean.TRUE.equals(n.getSpec().getUnschedulable()) ? "cordoned" : "schedulable";
+    checks.add(new VerificationCheck("node " + node + " takes workloads", "schedulable", schedulable));
+    return new MemberVerification(node, checks);
+  }
+
   /** The kubeadm-config ConfigMap's ClusterConfiguration kubernetesVersion, or why there is none. */
   public String clusterVersion() {
     ConfigMap config = client.configMaps().inNamespace("kube-system").withName("kubeadm-config").get();

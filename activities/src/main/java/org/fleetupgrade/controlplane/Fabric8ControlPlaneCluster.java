@@ -57,6 +57,11 @@ public class Fabric8ControlPlaneCluster implements ControlPlaneCluster {
   }
 
   @Override
+  public MemberVerification inspect(ControlPlaneMember member, TargetVersions target) {
+    return verifier.inspect(member.name(), target.kubernetes());
+  }
+
+  @Override
   public String releaseAfterAbort(ControlPlaneMember member) {
     try {
       return drainer.uncordonIfReady(member.name());

@@ -53,6 +53,15 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
   }
 
   @Override
+  public MemberVerification inspect(String stage, ControlPlaneMember member, TargetVersions target) {
+    MemberVerification found = fleet.cluster(stage).verify(member.name(), target.kubernetes());
+    List<org.fleetupgrade.controlplane.VerificationCheck> checks = new java.util.ArrayList<>(found.checks());
+    checks.add(new org.fleetupgrade.controlplane.VerificationCheck("node " + member.name() + " takes workloads",
+        "schedulable", fleet.cluster(stage).memberCordoned(member.name()) ? "cordoned" : "schedulable"));
+    return new MemberVerification(member.name(), checks);
+  }
+
+  @Override
   public void uncordon(String stage, ControlPlaneMember member) {
     fleet.maybeFail("uncordon", stage, member.name());
     fleet.cluster(stage).uncordon(member.name());

@@ -190,6 +190,16 @@ public final class SimulatedFleet {
     return cluster(stage).reboots.get();
   }
 
+  /** How many times a control-plane member of {@code stage} was drained. */
+  public int drainCount(String stage) {
+    return cluster(stage).drains.get();
+  }
+
+  /** How many times {@code kubeadm upgrade apply} ran in {@code stage}. */
+  public int applyCount(String stage) {
+    return cluster(stage).applies.get();
+  }
+
   /** Starts measuring {@link #rebootSpan} and {@link #rebootOrder} anew (the next upgrade). */
   public void newRebootSpan(String stage) {
     Cluster c = cluster(stage);
@@ -296,6 +306,10 @@ public final class SimulatedFleet {
     /** ePoxy's ImagesVersion per host, for stages that boot a release. */
     final Map<String, String> hostImages = new LinkedHashMap<>();
     final AtomicInteger reboots = new AtomicInteger();
+    /** Control-plane drains so far: a member is drained once per upgrade, not once per run. */
+    final AtomicInteger drains = new AtomicInteger();
+    /** kubeadm upgrade apply so far: once per upgrade of a stage. */
+    final AtomicInteger applies = new AtomicInteger();
     /** The most nodes rebooting at once seen by a rollout, in the stage and at one site. */
     int maxDown;
     int maxDownPerSite;
@@ -372,6 +386,7 @@ public final class SimulatedFleet {
     synchronized int drain(String name) {
       Member m = member(name);
       m.cordoned = true;
+      drains.incrementAndGet();
       return 3;
     }
 
@@ -395,6 +410,7 @@ public final class SimulatedFleet {
       }
       UpgradeMode mode = kubeadmConfig.equals(target) ? UpgradeMode.NODE : UpgradeMode.APPLY;
       if (mode == UpgradeMode.APPLY) {
+        applies.incrementAndGet();
         kubeadmConfig = target;
       }
       m.staticPods = target;

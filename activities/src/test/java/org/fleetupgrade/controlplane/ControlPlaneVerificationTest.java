@@ -99,6 +99,38 @@ class ControlPlaneVerificationTest {
         .hasMessageContaining("kube-controller-manager-" + NODE + " image tag: expected v1.31.2, found v1.31.1");
   }
 
+  private void readiness(String ready, boolean cordoned) {
+    client.nodes().withName(NODE).edit(n -> new NodeBuilder(n).editOrNewSpec().withUnschedulable(cordoned).endSpec()
+        .editStatus().withConditions(new io.fabric8.kubernetes.api.model.NodeConditionBuilder().withType("Ready")
+            .withStatus(ready).build()).endStatus().build());
+  }
+
+  @Test
+  void aMemberThatNeedsNothingIsAtTheTargetReadyAndUncordoned() {
+    // Given an upgraded member, Ready and taking workloads
+    readiness("True", false);
+
+    // When it is inspected (a new run of the upgrade looks before draining), then it is done
+    MemberVerification found = cluster().inspect(MEMBER, TARGET);
+    assertThat(found.passed()).as(found.failures().toString()).isTrue();
+    assertThat(found.checks()).extracting(VerificationCheck::name)
+        .contains("node " + NODE + " Ready", "node " + NODE + " takes workloads");
+  }
+
+  @Test
+  void aMemberStillCordonedOrNotReadyOrBehindIsNotDoneAndInspectingNeverFails() {
+    readiness("True", true);
+    assertThat(cluster().inspect(MEMBER, TARGET).failures()).extracting(Object::toString)
+        .containsExactly("node " + NODE + " takes workloads: expected schedulable, found cordoned");
+
+    readiness("False", false);
+    assertThat(cluster().inspect(MEMBER, TARGET).failures()).extracting(Object::toString)
+        .containsExactly("node " + NODE + " Ready: expected True, found False");
+
+    staticPod("kube-apiserver", "v1.30.5");
+    assertThat(cluster().inspect(MEMBER, TARGET).passed()).isFalse();
+  }
+
   @Test
   void uncordonAfterVerificationMakesTheMemberSchedulable() {
     cluster().uncordon(MEMBER);

@@ -145,6 +145,40 @@ class RecordReplayHistories {
     }
   }
 
+  /**
+   * Since changes "skip-done-members" and "review-nodes-at-target": a new run after an abort in
+   * production's rolling reboot, its promotion carried and its done members left alone; and the
+   * review that counts each stage's nodes at the target.
+   */
+  @Test
+  void recordResumedRun() throws IOException {
+    org.fleetupgrade.fleet.StagePlan production = new org.fleetupgrade.fleet.StagePlan("production", "mlab-production",
+        "us-east1", List.of("b", "c", "d"), Duration.ofHours(2), new org.fleetupgrade.fleet.RebootBudget(2, 1,
+            Duration.ofMinutes(30), 1, 2, Duration.ofHours(3), null), PromotionPolicy.auto(Duration.ZERO));
+    try (FleetTestEnvironment t = new FleetTestEnvironment(
+        List.of(simulated("sandbox", 1, 2), simulated("production", 3, 2)), List.of())) {
+      t.fleet.rebootTimes(Duration.ofMinutes(25), 0, 1);
+      org.fleetupgrade.fleet.UpgradeRequest request = request(
+          plan("sandbox", PromotionPolicy.auto(Duration.ofDays(1))), production);
+      FleetUpgradeWorkflow first = t.start(request);
+      t.awaitStatus(first, s -> s.stage("production").reboot() != null && s.stage("production").reboot().done() >= 1
+          && s.stage("production").reboot().inFlight() > 0);
+      first.abort("recorded for the replay test");
+      org.fleetupgrade.status.FleetStatus aborted = t.result(first);
+      t.result(t.start(request.resuming(org.fleetupgrade.resume.Resumption.of(
+          io.temporal.client.WorkflowStub.fromTyped(first).getExecution().getRunId(), "ABORTED", aborted))));
+
+      org.fleetupgrade.preflight.UpgradeReviewWorkflow review = t.client.newWorkflowStub(
+          org.fleetupgrade.preflight.UpgradeReviewWorkflow.class, WorkflowOptions.newBuilder()
+              .setWorkflowId("fleet-upgrade-review-recorded").setTaskQueue(FleetWorkflows.TASK_QUEUE).build());
+      review.review(List.of("sandbox", "production"), FleetTestEnvironment.TARGET, false);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2", "fleet-upgrade-resumed.json");
+      write(t, "fleet-upgrade-v1.31.2/production", "stage-upgrade-resumed.json");
+      write(t, "fleet-upgrade-review-recorded", "upgrade-review.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

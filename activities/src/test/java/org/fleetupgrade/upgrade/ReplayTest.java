@@ -73,6 +73,19 @@ class ReplayTest {
   }
 
   @Test
+  void aNewRunAfterAnAbortReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-resumed.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-resumed.json", FLEET_ID + "/production"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void reviewCountingNodesAtTargetReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("upgrade-review.json", "fleet-upgrade-review-recorded"),
+        org.fleetupgrade.preflight.UpgradeReviewWorkflowImpl.class);
+  }
+
+  @Test
   void rolloutStartingTheSlowestKnownFirstReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("node-rollout-slowest-first.json",
         "fleet-upgrade-v1.32.0/staging/rollout"), org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);

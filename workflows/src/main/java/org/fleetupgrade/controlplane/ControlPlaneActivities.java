@@ -27,6 +27,14 @@ public interface ControlPlaneActivities {
   @ActivityMethod
   MemberVerification verify(String stage, ControlPlaneMember member, TargetVersions target);
 
+  /**
+   * What the member runs now, without failing on a mismatch: the checks of {@link #verify}, plus
+   * whether its node is Ready and takes workloads. A member that passes every one is done, so a new
+   * run of an upgrade skips it, drain included.
+   */
+  @ActivityMethod
+  MemberVerification inspect(String stage, ControlPlaneMember member, TargetVersions target);
+
   @ActivityMethod
   void uncordon(String stage, ControlPlaneMember member);
 

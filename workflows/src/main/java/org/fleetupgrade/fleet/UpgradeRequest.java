@@ -2,6 +2,7 @@ package org.fleetupgrade.fleet;
 
 import java.util.List;
 import java.util.Objects;
+import org.fleetupgrade.resume.Resumption;
 import org.fleetupgrade.version.TargetVersions;
 
 /**
@@ -11,16 +12,28 @@ import org.fleetupgrade.version.TargetVersions;
  * @param allowPrerelease a target newer than the latest stable release is allowed
  * @param imagesTag the boot images' release tag for a stage that builds from a tag (start --images-tag);
  *     null: the next patch after the repository's highest vX.Y.Z tag
+ * @param resumed what the previous run of this upgrade had established, when it ended unfinished;
+ *     null for a first run (and in requests recorded before runs were resumed)
  */
 public record UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease,
-    String imagesTag) {
+    String imagesTag, Resumption resumed) {
 
   public UpgradeRequest(TargetVersions target, List<StagePlan> stages) {
-    this(target, stages, false, false, null);
+    this(target, stages, false, false, null, null);
   }
 
   public UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease) {
-    this(target, stages, acknowledged, allowPrerelease, null);
+    this(target, stages, acknowledged, allowPrerelease, null, null);
+  }
+
+  public UpgradeRequest(TargetVersions target, List<StagePlan> stages, boolean acknowledged, boolean allowPrerelease,
+      String imagesTag) {
+    this(target, stages, acknowledged, allowPrerelease, imagesTag, null);
+  }
+
+  /** This request as a new run after {@code previous}. */
+  public UpgradeRequest resuming(Resumption previous) {
+    return new UpgradeRequest(target, stages, acknowledged, allowPrerelease, imagesTag, previous);
   }
 
   public UpgradeRequest {

@@ -11,6 +11,8 @@ import java.util.List;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogReview;
 import org.fleetupgrade.changelog.ReviewRequest;
+import org.fleetupgrade.health.HealthActivities;
+import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.version.ReleaseVersion;
 import org.fleetupgrade.version.TargetVersions;
 
@@ -25,15 +27,26 @@ public class UpgradeReviewWorkflowImpl implements UpgradeReviewWorkflow {
   private final ChangelogActivities changelog = Workflow.newActivityStub(ChangelogActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(QUICK).build());
 
+  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(QUICK).build());
+
+  /**
+   * The change id of the nodes counted per stage: a stage is at the target only when its control
+   * plane and every node run it, so an aborted upgrade's stage is seen half-done, not done.
+   */
+  static final String NODES_AT_TARGET_CHANGE = "review-nodes-at-target";
+
   @Override
   public UpgradeReview review(List<String> stages, TargetVersions target, boolean allowPrerelease) {
     List<StageVersion> found = new ArrayList<>();
     List<ReleaseVersion> versions = new ArrayList<>();
+    boolean countNodes = Workflow.getVersion(NODES_AT_TARGET_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
     for (String stage : stages) {
       try {
         ReleaseVersion version = inventory.clusterVersion(stage);
         versions.add(version);
-        found.add(new StageVersion(stage, version.toString(), null));
+        found.add(countNodes ? withNodes(stage, version, target.kubernetes())
+            : new StageVersion(stage, version.toString(), null));
       } catch (ActivityFailure e) {
         found.add(new StageVersion(stage, null, message(e)));
       }
@@ -47,6 +60,17 @@ public class UpgradeReviewWorkflowImpl implements UpgradeReviewWorkflow {
     } catch (ActivityFailure e) {
       String type = e.getCause() instanceof ApplicationFailure app ? app.getType() : "ReviewFailed";
       return new UpgradeReview(found, null, type, message(e));
+    }
+  }
+
+  /** The stage's nodes against the target; unknown (not an error of the review) when they cannot be read. */
+  private StageVersion withNodes(String stage, ReleaseVersion version, ReleaseVersion target) {
+    try {
+      HealthReport report = health.check(stage, target);
+      return new StageVersion(stage, version.toString(), null, report.nodesAtTarget(), report.nodesTotal(),
+          report.converged(), null);
+    } catch (ActivityFailure e) {
+      return new StageVersion(stage, version.toString(), null, null, null, null, message(e));
     }
   }
 

@@ -28,6 +28,8 @@ import org.fleetupgrade.images.ImageInputs;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.resume.CarriedStage;
+import org.fleetupgrade.resume.Resumption;
 import org.fleetupgrade.status.Approval;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
@@ -99,6 +101,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private FleetState finalState;
   private String publishedState;
   private String imagesTag;
+  /** What the previous, unfinished run of this upgrade established; null for a first run. */
+  private Resumption resumed;
 
   @Override
   public FleetStatus run(UpgradeRequest request) {
@@ -109,6 +113,12 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     plans.forEach(p -> stages.put(p.name(), StageStatus.pending(p.name())));
     Workflow.upsertTypedSearchAttributes(SearchAttributes.VERSION.valueSet(target.kubernetes().toString()));
     record(null, "upgrade to " + target + " through " + plans.stream().map(StagePlan::name).collect(Collectors.joining(" -> ")));
+    resumed = request.resumed();
+    if (resumed != null) {
+      record(null, "a new run after run " + resumed.shortRunId() + " (" + resumed.previousOutcome()
+          + "): every step looks at the fleet and skips what is done; stages found at the target keep that run's"
+          + " soaks, approvals and promotions");
+    }
     try {
       reviewChangelog(request);
       for (int i = 0; i < plans.size(); i++) {
@@ -155,6 +165,11 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       if (request.acknowledged()) {
         acknowledgement = "acknowledged at start";
         record(null, "review acknowledged at start (start --acknowledge)");
+        return;
+      }
+      if (resumed != null && resumed.acknowledged()) {
+        acknowledgement = "acknowledged in run " + resumed.shortRunId();
+        record(null, "review acknowledged in run " + resumed.shortRunId() + ": not asking again");
         return;
       }
       setGate(new GateStatus("changelog", plans.get(0).name(), GatePhase.WAITING_ACKNOWLEDGEMENT, null,
@@ -209,15 +224,47 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     StageStatus previous = stages.get(plans.get(index - 1).name());
     boolean built = previous != null && previous.images() != null && previous.images().build() != null
         && previous.images().release() != null;
-    return built ? previous.images().release().commit() : null;
+    if (built) {
+      return previous.images().release().commit();
+    }
+    // Found at the target in this run, so it built nothing now: what it built in the run before.
+    CarriedStage carried = carried(plans.get(index - 1));
+    return carried == null ? null : carried.imagesCommit();
   }
 
   private void promote(StagePlan from, StagePlan to) {
     PromotionPolicy policy = from.promotion();
-    Instant soakUntil = now().plus(policy.soak());
-    setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + policy.soak()));
-    runner.await(Duration.between(now(), soakUntil), () -> false);
-    if (policy.mode() == PromotionMode.APPROVAL) {
+    CarriedStage carried = carried(from);
+    if (carried != null && carried.promoted() != null) {
+      record(null, "promotion " + from.name() + " -> " + to.name() + " passed in run " + resumed.shortRunId() + " at "
+          + carried.promoted().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ": not waiting again");
+      return;
+    }
+    if (carried != null && carried.approval() != null
+        && approvals.stream().noneMatch(a -> a.stage().equals(from.name()))) {
+      approvals.add(new Approval(from.name(), carried.approval() + " (run " + resumed.shortRunId() + ")", now()));
+    }
+    if (carried != null && carried.reachedTarget() != null) {
+      // The stage has been at the target since the previous run: its soak counts from then.
+      Instant soakUntil = carried.reachedTarget().plus(policy.soak());
+      String detail = "soak " + policy.soak() + " since " + carried.reachedTarget().truncatedTo(
+          java.time.temporal.ChronoUnit.SECONDS) + " (run " + resumed.shortRunId() + ")";
+      if (soakUntil.isAfter(now())) {
+        setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, detail));
+        runner.await(Duration.between(now(), soakUntil), () -> false);
+      } else {
+        record(null, from.name() + " soaked: " + detail);
+      }
+    } else {
+      Instant soakUntil = now().plus(policy.soak());
+      setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + policy.soak()));
+      runner.await(Duration.between(now(), soakUntil), () -> false);
+    }
+    boolean approvedBefore = approvals.stream().anyMatch(a -> a.stage().equals(from.name()));
+    if (policy.mode() == PromotionMode.APPROVAL && approvedBefore) {
+      // Only a resumed run has an approval before its gate: approve is refused until the gate waits.
+      record(null, from.name() + " approved in run " + resumed.shortRunId() + ": not asking again");
+    } else if (policy.mode() == PromotionMode.APPROVAL) {
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_APPROVAL, null,
           "approve with: fleet-upgrade approve " + upgradeId + " " + from.name() + " --reason ..."));
       runner.await(() -> approvals.stream().anyMatch(a -> a.stage().equals(from.name())));
@@ -239,6 +286,18 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     });
     setGate(new GateStatus(from.name(), to.name(), GatePhase.PASSED, null, "promoting to " + to.name()));
     gate = null;
+  }
+
+  /**
+   * What the previous run established about {@code stage}, if this run found it already at the
+   * target and healthy; a stage this run worked on soaks and is promoted from scratch.
+   */
+  private CarriedStage carried(StagePlan stage) {
+    StageStatus status = stages.get(stage.name());
+    if (resumed == null || status == null || status.state() != StageState.ALREADY_AT_TARGET) {
+      return null;
+    }
+    return resumed.stage(stage.name());
   }
 
   private void setGate(GateStatus newGate) {
@@ -450,7 +509,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   @Override
   public FleetStatus status() {
     return new FleetStatus(upgradeId, target, state(), runner.paused(), currentStage, gate, blockedStep(), lastError,
-        review, new ArrayList<>(stages.values()), approvals, new ArrayList<>(timeline), timelineDropped);
+        review, new ArrayList<>(stages.values()), approvals, new ArrayList<>(timeline), timelineDropped, resumed);
   }
 
   private void record(String stage, String event) {

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.MemberUpgradeResult;
+import org.fleetupgrade.controlplane.MemberVerification;
 import org.fleetupgrade.controlplane.UpgradeMode;
 import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.fleet.StagePlan;
@@ -124,6 +125,16 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   /** The change id of the real image pipeline: publish, await, point hosts, no reboot during a build. */
   static final String IMAGE_PIPELINE_CHANGE = "image-pipeline";
 
+  /** A quick look at a member; a failed look only means the member goes the whole way. */
+  private final ControlPlaneActivities inspection = Workflow.newActivityStub(ControlPlaneActivities.class,
+      ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(2))
+          .setRetryOptions(STEP_RETRIES)
+          .build());
+
+  /** The change id of members found done (a new run after an abort) being left alone, drain included. */
+  static final String SKIP_DONE_MEMBERS_CHANGE = "skip-done-members";
+
   /** The change id of an abort uncordoning the member it had cordoned, if Ready. */
   static final String ABORT_RELEASES_MEMBER_CHANGE = "abort-releases-member";
 
@@ -195,8 +206,13 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         awaitLastReport();
         return status();
       }
+      // Once kubeadm-config is at the target (a run that stopped part-way), some members may be done.
+      boolean lookFirst = found.clusterVersion().equals(assignment.target().kubernetes())
+          && Workflow.getVersion(SKIP_DONE_MEMBERS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
       for (ControlPlaneMember member : found.members()) {
-        upgradeMember(member, assignment);
+        if (!(lookFirst && alreadyDone(member, assignment))) {
+          upgradeMember(member, assignment);
+        }
       }
       enter(Steps.NODE_TOOLING);
       runner.run(Steps.NODE_TOOLING, () -> tooling.upgradeVirtualNodes(name, assignment.target()))
@@ -274,6 +290,29 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     HealthReport report = health.check(name, assignment.target().kubernetes());
     observe(report);
     return report.converged();
+  }
+
+  /**
+   * A member that already runs the target everywhere (static pods, kubelet, kubeadm-config), is
+   * Ready and takes workloads needs nothing: it is not drained again. One still cordoned (by an
+   * aborted run) goes the whole way, so our uncordon is the one that releases it.
+   */
+  private boolean alreadyDone(ControlPlaneMember member, StageAssignment assignment) {
+    runner.checkpoint();
+    MemberVerification found;
+    try {
+      found = inspection.inspect(name, member, assignment.target());
+    } catch (ActivityFailure failed) {
+      record(member.name() + ": could not look at it (" + Failures.describe(failed) + "): upgrading it the whole way");
+      return false;
+    }
+    if (!found.passed()) {
+      return false;
+    }
+    replaceMember(member.name(), ms -> ms.withMode("already-at-target").with(MemberPhase.DONE));
+    step = null;
+    record(member.name() + " already at " + assignment.target().kubernetes() + ", Ready and uncordoned: left alone");
+    return true;
   }
 
   private void upgradeMember(ControlPlaneMember member, StageAssignment assignment) {
