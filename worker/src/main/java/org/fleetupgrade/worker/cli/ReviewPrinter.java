@@ -15,7 +15,9 @@ final class ReviewPrinter {
   static String stages(UpgradeReview review) {
     StringBuilder out = new StringBuilder("current versions:\n");
     for (StageVersion s : review.stages()) {
-      out.append(String.format("  %-12s %s%n", s.stage(), s.version() != null ? s.version() : "unknown: " + s.error()));
+      String nodes = s.nodesText();
+      out.append(String.format("  %-12s %s%n", s.stage(), s.version() == null ? "unknown: " + s.error()
+          : nodes == null ? s.version() : s.version() + " control plane, " + nodes));
     }
     return out.toString();
   }

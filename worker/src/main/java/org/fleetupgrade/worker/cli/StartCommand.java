@@ -1,9 +1,8 @@
 package org.fleetupgrade.worker.cli;
 
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
-import io.temporal.client.WorkflowExecutionDescription;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
@@ -20,7 +19,9 @@ import picocli.CommandLine.Option;
  * Starts an upgrade after checking everything that can be checked first: the config, the versions,
  * the stages, the server, and the review (each stage's current version and the changelog, asked of
  * the worker), which rejects a downgrade, a skipped minor (showing the path) or an unreleased
- * target. Starting a version that is already running reports that upgrade instead of a second one.
+ * target. Starting a version that is already running reports that upgrade instead of a second one
+ * (and how it differs from what was asked). Starting it again after a run that ended unfinished
+ * (aborted, failed, terminated) starts a new run that carries what that one established.
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
     description = "Start an upgrade of the fleet to a Kubernetes version, stage by stage.")
@@ -61,39 +62,71 @@ public class StartCommand implements Callable<Integer> {
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();
       temporal.requireWorkerOn(fleet.temporal().taskQueue());
-      if (reportIfRunning(client, request.workflowId())) {
-        return Main.OK;
+      PreviousRun previous = PreviousRun.find(client, request.workflowId());
+      if (previous != null && previous.running()) {
+        int differs = reportRunning(previous, request);
+        if (!dryRun) {
+          return differs;
+        }
       }
       UpgradeReview review = upgrade.review(client, request);
       System.out.print(ReviewPrinter.print(review));
       printPlan(request);
-      if (review.review().path().size() == 2 && review.stages().stream()
-          .allMatch(s -> request.target().kubernetes().toString().equals(s.version()))) {
-        System.out.println("\nevery stage already runs " + request.target().kubernetes() + ": nothing to upgrade, nothing started");
+      if (previous != null && previous.running()) {
+        System.out.println("\n--dry-run: nothing started (" + request.workflowId() + " runs)");
         return Main.OK;
+      }
+      // At the target means the control plane, every node and health, not kubeadm-config alone:
+      // an aborted upgrade's stage runs the new control plane with half its nodes behind.
+      var target = request.target().kubernetes();
+      if (review.stages().stream().allMatch(s -> s.atTarget(target))) {
+        System.out.println("\nevery stage already runs " + request.target().kubernetes()
+            + ", every node at it and healthy: nothing to upgrade, nothing started");
+        return Main.OK;
+      }
+      UpgradeRequest toStart = previous == null ? request : request.resuming(previous.resumption());
+      if (previous != null) {
+        printResumption(previous, toStart);
       }
       if (dryRun) {
         System.out.println("\n--dry-run: nothing started");
         return Main.OK;
       }
-      return start(client, fleet.temporal().taskQueue(), request);
+      return start(client, fleet.temporal().taskQueue(), toStart);
     }
   }
 
-  private static boolean reportIfRunning(WorkflowClient client, String id) {
-    WorkflowExecutionDescription existing;
-    try {
-      existing = client.newUntypedWorkflowStub(id).describe();
-    } catch (RuntimeException notFound) {
-      return false;
+  /**
+   * The upgrade runs already: never a second one. Asked with different options, say how they
+   * differ (exit 1: what was asked is not what runs), rather than ignore them.
+   */
+  private static int reportRunning(PreviousRun running, UpgradeRequest asked) {
+    System.out.println(running.id() + " is already running (run " + running.runId() + "): not starting a second one.");
+    List<String> differences = running.differences(asked);
+    if (!differences.isEmpty()) {
+      System.out.println("it differs from what you asked:");
+      differences.forEach(d -> System.out.println("  " + d));
+      System.out.println("to change them, abort it and start again (the new run skips what is done):");
+      System.out.println("  fleet-upgrade abort " + running.id() + " --reason ...");
     }
-    if (existing.getWorkflowExecutionInfo().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-      return false;
+    System.out.println("  fleet-upgrade status " + running.id());
+    return differences.isEmpty() ? Main.OK : Main.FAILED;
+  }
+
+  private static void printResumption(PreviousRun previous, UpgradeRequest request) {
+    System.out.println("\n" + previous.id() + " ran before (run " + previous.runId() + ", " + previous.outcome()
+        + (previous.closedAt() == null ? "" : " at " + previous.closedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+        + "): a new run skips what is done and finishes what is behind.");
+    if (previous.status() == null) {
+      System.out.println("  its status cannot be read (" + previous.unreadable() + "): soaks, approvals and the"
+          + " acknowledge start again");
+      return;
     }
-    System.out.println(id + " is already running (run " + existing.getWorkflowExecutionInfo().getExecution().getRunId()
-        + "): not starting a second one.");
-    System.out.println("  fleet-upgrade status " + id);
-    return true;
+    List<String> kept = PreviousRun.describe(request.resumed());
+    if (!kept.isEmpty()) {
+      System.out.println("  kept for stages found at the target:");
+      kept.forEach(k -> System.out.println("    " + k));
+    }
   }
 
   private static void printPlan(UpgradeRequest request) {
