@@ -73,6 +73,21 @@ public final class SimulatedFleet {
     return timing;
   }
 
+  /** What the simulated release channel says is the latest stable release (stable.txt). */
+  private volatile ReleaseVersion latestStable = DEFAULT_LATEST_STABLE;
+
+  /** The simulated stable.txt unless configured: recent enough for the demo's targets. */
+  public static final ReleaseVersion DEFAULT_LATEST_STABLE = ReleaseVersion.parse("v1.32.4");
+
+  /** Sets the simulated stable.txt: a newer target needs --allow-prerelease, as against the real one. */
+  public void latestStable(ReleaseVersion version) {
+    this.latestStable = version;
+  }
+
+  ReleaseVersion latestStable() {
+    return latestStable;
+  }
+
   List<String> changelogNotes() {
     return changelogNotes;
   }

@@ -44,6 +44,10 @@ public class DemoCommand implements Callable<Integer> {
   @Option(names = "--kubernetes", defaultValue = "v1.31.2", paramLabel = "vX.Y.Z", description = "target (default ${DEFAULT-VALUE})")
   String kubernetes;
 
+  @Option(names = "--allow-prerelease", description = "allow a target newer than the latest stable release"
+      + " (the simulated one: simulation.latestStable)")
+  boolean allowPrerelease;
+
   @Override
   public Integer call() {
     FleetConfig fleet = ConfigCommand.loadOrDemo(config);
@@ -56,7 +60,10 @@ public class DemoCommand implements Callable<Integer> {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance(options.build())) {
       FleetWorker.register(env.getWorkerFactory(), fleet.temporal().taskQueue(), FleetActivities.forFleet(fleet, simulated));
       env.start();
-      UpgradeRequest request = fleet.request(target, List.of());
+      UpgradeRequest asked = fleet.request(target, List.of());
+      // The same review as `start`: a target a real fleet would refuse is refused here too (exit 2).
+      UpgradeRequest request = new UpgradeRequest(asked.target(), asked.stages(), false, allowPrerelease);
+      UpgradeArguments.review(env.getWorkflowClient(), fleet.temporal().taskQueue(), request);
       System.out.println("fleet-upgrade demo: " + target + " across " + fleet.stageNames() + " ("
           + simulated.platformNodes(fleet.stageNames().get(fleet.stageNames().size() - 1)).size()
           + " platform nodes in the last stage), embedded engine with time skipping\n");

@@ -113,7 +113,11 @@ public class UpgradeArguments {
 
   /** Runs the review on a worker; a rejected path or an unpublished target is bad input. */
   UpgradeReview review(WorkflowClient client, UpgradeRequest request) {
-    String taskQueue = fleet().temporal().taskQueue();
+    return review(client, fleet().temporal().taskQueue(), request);
+  }
+
+  /** The review on the worker of {@code taskQueue}; also `demo`'s, so it refuses what `start` refuses. */
+  static UpgradeReview review(WorkflowClient client, String taskQueue, UpgradeRequest request) {
     UpgradeReviewWorkflow workflow = client.newWorkflowStub(UpgradeReviewWorkflow.class, WorkflowOptions.newBuilder()
         .setWorkflowId("fleet-upgrade-review-" + UUID.randomUUID())
         .setTaskQueue(taskQueue)

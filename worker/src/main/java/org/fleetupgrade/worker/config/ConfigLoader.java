@@ -47,6 +47,7 @@ import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.simulated.SimulatedFault;
+import org.fleetupgrade.simulated.SimulatedFleet;
 import org.fleetupgrade.simulated.SimulatedTiming;
 import org.fleetupgrade.upgrade.FleetWorkflows;
 import org.fleetupgrade.version.ReleaseVersion;
@@ -784,7 +785,7 @@ public final class ConfigLoader {
   }
 
   private static Simulation simulation(ConfigNode n) {
-    n.allowOnly("timing", "faults", "urgentNotes");
+    n.allowOnly("timing", "faults", "urgentNotes", "latestStable");
     ConfigNode t = n.child("timing");
     t.allowOnly("drain", "memberUpgrade", "nodeTooling", "imageBuild", "nodeReboot");
     SimulatedTiming timing = new SimulatedTiming(duration(t, "drain", Duration.ZERO, false, SIMULATED_STEP),
@@ -802,6 +803,8 @@ public final class ConfigLoader {
       faults.add(new SimulatedFault(step, f.string("stage", null), f.string("target", null),
           f.integer("times", 1, 1, 1000, "a fault fires at most that often"), f.string("error", "injected fault"), f.bool("retryable", true)));
     }
-    return new Simulation(timing, faults, n.strings("urgentNotes"));
+    String stable = n.parsed("latestStable", SimulatedFleet.DEFAULT_LATEST_STABLE.toString(),
+        v -> ReleaseVersion.parse(v).toString(), false);
+    return new Simulation(timing, faults, n.strings("urgentNotes"), stable);
   }
 }

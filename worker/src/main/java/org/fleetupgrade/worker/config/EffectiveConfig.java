@@ -91,7 +91,7 @@ public final class EffectiveConfig {
       return map("timing", map("drain", duration(sim.timing().drain()),
               "memberUpgrade", duration(sim.timing().memberUpgrade()), "nodeTooling", duration(sim.timing().nodeTooling()),
               "imageBuild", duration(sim.timing().imageBuild()), "nodeReboot", duration(sim.timing().nodeReboot())),
-          "faults", faults, "urgentNotes", sim.urgentNotes());
+          "faults", faults, "urgentNotes", sim.urgentNotes(), "latestStable", sim.latestStable());
     }).orElse(null));
     return root;
   }

@@ -163,8 +163,12 @@ public record FleetConfig(
     }
   }
 
-  /** @param urgentNotes what the simulated changelog reports as urgent (any: the upgrade waits for acknowledge) */
-  public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults, List<String> urgentNotes) {}
+  /**
+   * @param urgentNotes what the simulated changelog reports as urgent (any: the upgrade waits for acknowledge)
+   * @param latestStable the simulated stable.txt: a newer target needs --allow-prerelease
+   */
+  public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults, List<String> urgentNotes,
+      String latestStable) {}
 
   public List<String> stageNames() {
     return stages.stream().map(Stage::name).toList();

@@ -37,8 +37,10 @@ public final class FleetActivities {
   public static SimulatedFleet simulatedFleet(FleetConfig config, Consumer<String> faultListener) {
     FleetConfig.Simulation simulation = config.simulation().orElseThrow(() -> new BadInputException(
         config.source() + ": has no 'simulation' section: `demo` and `dev` run a simulated fleet (e.g. config/demo.yaml)"));
-    return new SimulatedFleet(config.simulatedStages(), simulation.timing(), simulation.faults(),
+    SimulatedFleet fleet = new SimulatedFleet(config.simulatedStages(), simulation.timing(), simulation.faults(),
         simulation.urgentNotes(), faultListener);
+    fleet.latestStable(org.fleetupgrade.version.ReleaseVersion.parse(simulation.latestStable()));
+    return fleet;
   }
 
   public static List<Object> forConfig(FleetConfig config, Consumer<String> faultListener) {

@@ -162,6 +162,19 @@ class BadInputCliTest {
   }
 
   @Test
+  void theDemoRefusesWhatARealFleetWouldRefuse() {
+    // When the demo is asked for targets the real changelog review refuses
+    // Then exit 2 and one line, before any upgrade starts
+    assertBadInput(run("demo", "--kubernetes", "v1.33.0"), "upgrade to v1.33.0 rejected, nothing started: v1.33.0 is newer"
+        + " than the latest stable release v1.32.4 (the simulated stable.txt: simulation.latestStable): pass"
+        + " --allow-prerelease to upgrade to it anyway");
+    assertBadInput(run("demo", "--kubernetes", "v1.31.3-rc.0"), "upgrade to v1.31.3-rc.0 rejected, nothing started:"
+        + " v1.31.3-rc.0 is a pre-release: pass --allow-prerelease to upgrade to it anyway");
+    assertBadInput(run("demo", "--kubernetes", "v1.32.0"), "upgrade to v1.32.0 rejected, nothing started: v1.30.5 ->"
+        + " v1.32.0 skips minor 1.31: kubeadm upgrades one minor at a time; upgrade to the latest 1.31.x first");
+  }
+
+  @Test
   void negativeEventsAreRefusedAndZeroMeansNone() {
     // When status is asked for -5 events, Then exit 2 and one line
     assertBadInput(run("status", "v1.31.2", "--events", "-5", "--address", NOBODY), "--events: must be 0 or more (got -5)");
