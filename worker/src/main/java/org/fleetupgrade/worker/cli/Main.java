@@ -49,6 +49,8 @@ public class Main implements Callable<Integer> {
   static CommandLine cli() {
     GRPC_LOG.setLevel(Level.SEVERE);
     CommandLine cli = new CommandLine(new Main());
+    // `start -V` printed nothing: a subcommand's -V has no version of its own unless given one.
+    giveVersion(cli);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
       if (e instanceof BadInputException) {
@@ -64,6 +66,11 @@ public class Main implements Callable<Integer> {
       return FAILED;
     });
     return cli;
+  }
+
+  private static void giveVersion(CommandLine command) {
+    command.getCommandSpec().versionProvider(new Version());
+    command.getSubcommands().values().forEach(Main::giveVersion);
   }
 
   /** No command is bad input: say so, show what there is, exit 2 (it was 0). */

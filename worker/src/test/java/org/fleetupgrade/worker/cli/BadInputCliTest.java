@@ -297,5 +297,12 @@ class BadInputCliTest {
     assertThat(version.code()).isEqualTo(Main.OK);
     assertThat(version.out().strip()).isEqualTo("fleet-upgrade dev");
     assertThat(run("-V").out().strip()).isEqualTo("fleet-upgrade dev");
+    // And after any command too (`start -V` printed nothing), nested ones included
+    for (String[] args : List.of(new String[] {"start", "-V"}, new String[] {"status", "--version"},
+        new String[] {"config", "check", "-V"})) {
+      Result after = run(args);
+      assertThat(after.code()).as(String.join(" ", args)).isEqualTo(Main.OK);
+      assertThat(after.out().strip()).as(String.join(" ", args)).isEqualTo("fleet-upgrade dev");
+    }
   }
 }
