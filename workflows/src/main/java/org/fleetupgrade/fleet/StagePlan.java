@@ -28,4 +28,8 @@ public record StagePlan(
     Objects.requireNonNull(promotion, "promotion");
     zones = List.copyOf(zones);
   }
+
+  public StagePlan withPromotion(PromotionPolicy newPromotion) {
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion);
+  }
 }

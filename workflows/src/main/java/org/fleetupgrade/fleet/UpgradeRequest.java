@@ -31,6 +31,23 @@ public record UpgradeRequest(TargetVersions target, List<StagePlan> stages, bool
     this(target, stages, acknowledged, allowPrerelease, imagesTag, null);
   }
 
+  /**
+   * This request with every scheduled gate waiting for {@code window} instead: for a server without
+   * Schedules (the embedded test server of `demo` and `dev`).
+   */
+  public UpgradeRequest scheduledAsWindow(org.fleetupgrade.promotion.WeeklyWindow window) {
+    List<StagePlan> plans = stages.stream().map(s -> s.promotion().mode() != org.fleetupgrade.promotion.PromotionMode.SCHEDULED
+        ? s : s.withPromotion(new org.fleetupgrade.promotion.PromotionPolicy(s.promotion().soak(),
+            org.fleetupgrade.promotion.PromotionMode.WINDOW, window))).toList();
+    return new UpgradeRequest(target, plans, acknowledged, allowPrerelease, imagesTag, resumed);
+  }
+
+  /** Whether any gate waits for the weekly promotion Schedule. */
+  public boolean hasScheduledGate() {
+    return stages.subList(0, stages.size() - 1).stream()
+        .anyMatch(s -> s.promotion().mode() == org.fleetupgrade.promotion.PromotionMode.SCHEDULED);
+  }
+
   /** This request as a new run after {@code previous}. */
   public UpgradeRequest resuming(Resumption previous) {
     return new UpgradeRequest(target, stages, acknowledged, allowPrerelease, imagesTag, previous);

@@ -7,5 +7,10 @@ public enum PromotionMode {
   /** Waits for an operator's {@code approve}. */
   APPROVAL,
   /** Waits for the next weekly promotion window. */
-  WINDOW
+  WINDOW,
+  /**
+   * Waits for the weekly promotion: a Temporal Schedule runs {@link WeeklyPromotionWorkflow}, which
+   * promotes every upgrade waiting at such a gate (an operator's approve does it too).
+   */
+  SCHEDULED
 }

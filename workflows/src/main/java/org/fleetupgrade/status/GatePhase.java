@@ -7,5 +7,7 @@ public enum GatePhase {
   VERIFYING_HEALTH,
   WAITING_APPROVAL,
   WAITING_WINDOW,
+  /** Soaked; waits for the weekly promotion Schedule (or an operator's approve). */
+  WAITING_SCHEDULE,
   PASSED
 }

@@ -80,6 +80,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     }
   }, false);
 
+  /** The Temporal Schedule that runs the weekly promotion. */
+  public static final String SCHEDULE_ID = "fleet-upgrade-weekly-promotion";
+
   /** The change id of the review with the fleet's current versions and the acknowledge gate. */
   static final String REVIEW_CHANGE = "review-path-and-acknowledge";
 
@@ -268,6 +271,13 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_APPROVAL, null,
           "approve with: fleet-upgrade approve " + upgradeId + " " + from.name() + " --reason ..."));
       runner.await(() -> approvals.stream().anyMatch(a -> a.stage().equals(from.name())));
+    } else if (policy.mode() == PromotionMode.SCHEDULED && approvedBefore) {
+      record(null, from.name() + " approved in run " + resumed.shortRunId() + ": not waiting for the schedule");
+    } else if (policy.mode() == PromotionMode.SCHEDULED) {
+      setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_SCHEDULE, null,
+          "the weekly promotion (Schedule " + SCHEDULE_ID + ") promotes it; now: fleet-upgrade approve " + upgradeId
+              + " " + from.name() + " --reason ..."));
+      runner.await(() -> approvals.stream().anyMatch(a -> a.stage().equals(from.name())));
     } else if (policy.mode() == PromotionMode.WINDOW) {
       Instant opening = policy.window().nextOpening(now());
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_WINDOW, opening, "window " + policy.window()));
@@ -320,11 +330,12 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
               : " (the open gate is after " + gate.stage() + ")"));
     }
     PromotionPolicy policy = plan(stage).promotion();
-    if (policy.mode() != PromotionMode.APPROVAL) {
+    if (policy.mode() != PromotionMode.APPROVAL && policy.mode() != PromotionMode.SCHEDULED) {
       throw new IllegalStateException("the gate after " + stage + " promotes by " + policy.mode().name().toLowerCase()
           + ", not by approval");
     }
-    if (gate.phase() != GatePhase.WAITING_APPROVAL) {
+    // A scheduled gate takes the weekly promotion's approve, or an operator's: promote now.
+    if (gate.phase() != GatePhase.WAITING_APPROVAL && gate.phase() != GatePhase.WAITING_SCHEDULE) {
       throw new IllegalStateException(stage + " is not waiting for approval: it is " + gate.phase()
           + (gate.until() == null ? "" : " until " + gate.until()));
     }

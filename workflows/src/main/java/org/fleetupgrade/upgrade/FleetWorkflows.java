@@ -16,7 +16,8 @@ public final class FleetWorkflows {
       RollingRebootWorkflowImpl.class,
       org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class,
       org.fleetupgrade.reboot.rollout.NodeRebootWorkflowImpl.class,
-      UpgradeReviewWorkflowImpl.class);
+      UpgradeReviewWorkflowImpl.class,
+      org.fleetupgrade.promotion.WeeklyPromotionWorkflowImpl.class);
 
   private FleetWorkflows() {}
 

@@ -62,7 +62,10 @@ public class DemoCommand implements Callable<Integer> {
       env.start();
       UpgradeRequest asked = fleet.request(target, List.of());
       // The same review as `start`: a target a real fleet would refuse is refused here too (exit 2).
-      UpgradeRequest request = new UpgradeRequest(asked.target(), asked.stages(), false, allowPrerelease);
+      UpgradeRequest reviewed = new UpgradeRequest(asked.target(), asked.stages(), false, allowPrerelease);
+      // The embedded engine has no Schedules: a scheduled gate waits for its weekly time as a window.
+      UpgradeRequest request = reviewed.hasScheduledGate()
+          ? StartCommand.withoutSchedules(fleet, reviewed, "(embedded)") : reviewed;
       UpgradeArguments.review(env.getWorkflowClient(), fleet.temporal().taskQueue(), request);
       System.out.println("fleet-upgrade demo: " + target + " across " + fleet.stageNames() + " ("
           + simulated.platformNodes(fleet.stageNames().get(fleet.stageNames().size() - 1)).size()

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       DemoCommand.class, DevCommand.class, WorkerCommand.class, ReviewCommand.class, StartCommand.class,
       StatusCommand.class, ListCommand.class, OperatorCommands.Acknowledge.class, OperatorCommands.Approve.class, OperatorCommands.Pause.class, OperatorCommands.Resume.class,
-      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ImagesCommand.class, ConfigCommand.class,
+      OperatorCommands.Retry.class, OperatorCommands.Skip.class, OperatorCommands.Abort.class, ImagesCommand.class, ScheduleCommand.class, ConfigCommand.class,
       ImportCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

@@ -85,6 +85,9 @@ public class StartCommand implements Callable<Integer> {
         return Main.OK;
       }
       UpgradeRequest toStart = previous == null ? request : request.resuming(previous.resumption());
+      if (toStart.hasScheduledGate() && !temporal.hasSchedules()) {
+        toStart = withoutSchedules(fleet, toStart, temporal.address());
+      }
       if (previous != null) {
         printResumption(previous, toStart);
       }
@@ -111,6 +114,18 @@ public class StartCommand implements Callable<Integer> {
     }
     System.out.println("  fleet-upgrade status " + running.id());
     return differences.isEmpty() ? Main.OK : Main.FAILED;
+  }
+
+  /**
+   * A server without Schedules (the embedded test server of `dev`): the scheduled gates wait for the
+   * same weekly time in the workflow (a window), and the operator is told so.
+   */
+  static UpgradeRequest withoutSchedules(FleetConfig fleet, UpgradeRequest request, String address) {
+    FleetConfig.Schedule when = fleet.schedule().orElseThrow();
+    org.fleetupgrade.promotion.WeeklyWindow window = when.asWindow(java.time.Instant.now());
+    System.out.println("\nthe Temporal server at " + address + " has no Schedules (the embedded test server): the"
+        + " scheduled gates wait in the workflow for the window " + window + " (" + when + ") instead");
+    return request.scheduledAsWindow(window);
   }
 
   private static void printResumption(PreviousRun previous, UpgradeRequest request) {

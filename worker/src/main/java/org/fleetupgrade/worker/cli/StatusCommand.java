@@ -81,6 +81,9 @@ public class StatusCommand implements Callable<Integer> {
           System.out.println(JSON.writeValueAsString(status));
         } else {
           System.out.print(StatusTable.render(status, Instant.now(), events));
+          if (status.gate() != null && status.gate().phase() == org.fleetupgrade.status.GatePhase.WAITING_SCHEDULE) {
+            System.out.println(ScheduleCommand.statusLine(temporal));
+          }
           RolloutProgress rollout = rollout(temporal.client(), status);
           if (rollout != null) {
             System.out.print(StatusTable.rollout(status.currentStage(), rollout, Instant.now()));

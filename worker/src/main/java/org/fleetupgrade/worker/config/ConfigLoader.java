@@ -232,7 +232,7 @@ public final class ConfigLoader {
     List<String> errors = new ArrayList<>();
     ConfigNode top = new ConfigNode(root, "", name, errors);
     top.allowOnly("temporal", "versions", "controlPlane", "drain", "images", "health", "reboot", "stages", "changelog",
-        "simulation");
+        "simulation", "schedule");
 
     Temporal temporal = temporal(top.child("temporal"));
     Versions versions = versions(top.child("versions"));
@@ -246,6 +246,14 @@ public final class ConfigLoader {
         : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
     List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent());
+    Optional<FleetConfig.Schedule> schedule = top.has("schedule") ? Optional.ofNullable(schedule(top.child("schedule")))
+        : Optional.empty();
+    for (int i = 0; i + 1 < stages.size(); i++) {
+      if (stages.get(i).promotion() == PromotionMode.SCHEDULED && !top.has("schedule")) {
+        errors.add(name + ": stages[" + i + "].promotion: scheduled needs a top-level 'schedule' section"
+            + " (e.g. {day: tuesday, time: \"15:00\", timeZone: America/New_York})");
+      }
+    }
     simulation.ifPresent(sim -> {
       for (int i = 0; i < sim.faults().size(); i++) {
         String stage = sim.faults().get(i).stage();
@@ -261,7 +269,8 @@ public final class ConfigLoader {
     if (!errors.isEmpty()) {
       throw new ConfigException(errors);
     }
-    return new FleetConfig(file, temporal, versions, controlPlane, drain, images, health, stages, changelog, simulation);
+    return new FleetConfig(file, temporal, versions, controlPlane, drain, images, health, stages, changelog, simulation,
+        schedule);
   }
 
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
@@ -774,6 +783,35 @@ public final class ConfigLoader {
       length = Duration.ofHours(4);
     }
     return day == null || time == null ? null : new Window(day, time, length);
+  }
+
+  static final Max CATCHUP = new Max(Duration.ofDays(1), "a weekly promotion missed by more than a day waits for next week");
+  static final Max JITTER = new Max(Duration.ofHours(1), "a weekly promotion spread over more than an hour is not at its time");
+
+  /** The weekly promotion Schedule's calendar, in a time zone (default UTC). */
+  private static FleetConfig.Schedule schedule(ConfigNode n) {
+    n.allowOnly("day", "time", "timeZone", "catchupWindow", "jitter");
+    DayOfWeek day = n.enumValue("day", DayOfWeek.class, null);
+    if (!n.has("day")) {
+      n.error("day", "is required (e.g. tuesday)");
+    }
+    LocalTime time = n.parsed("time", null, t -> {
+      try {
+        return LocalTime.parse(t);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("'" + t + "' is not a time of day (HH:MM)");
+      }
+    }, true);
+    java.time.ZoneId zone = n.parsed("timeZone", java.time.ZoneOffset.UTC, z -> {
+      try {
+        return java.time.ZoneId.of(z);
+      } catch (java.time.DateTimeException e) {
+        throw new IllegalArgumentException("'" + z + "' is not a time zone (e.g. UTC, America/New_York)");
+      }
+    }, false);
+    Duration catchup = duration(n, "catchupWindow", Duration.ofHours(1), true, CATCHUP);
+    Duration jitter = duration(n, "jitter", Duration.ZERO, false, JITTER);
+    return day == null || time == null ? null : new FleetConfig.Schedule(day, time, zone, catchup, jitter);
   }
 
   private static SimulatedShape simulatedShape(ConfigNode n) {

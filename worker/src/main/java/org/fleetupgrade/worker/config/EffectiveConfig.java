@@ -81,6 +81,9 @@ public final class EffectiveConfig {
         .orElse(null));
     List<Object> stages = new ArrayList<>();
     c.stages().forEach(s -> stages.add(stage(s)));
+    root.put("schedule", c.schedule().map(w -> map("day", w.day().name().toLowerCase(java.util.Locale.ROOT),
+        "time", w.time().toString(), "timeZone", w.zone().getId(), "catchupWindow", duration(w.catchupWindow()),
+        "jitter", duration(w.jitter()))).orElse(null));
     root.put("stages", stages);
     root.put("simulation", c.simulation().map(sim -> {
       List<Object> faults = new ArrayList<>();
@@ -152,6 +155,11 @@ public final class EffectiveConfig {
   }
 
   private static String duration(Duration d) {
+    return ConfigNode.format(d);
+  }
+
+  /** A duration as the config writes it ({@code 7d}, {@code 1h30m}, {@code 0s}), for output that quotes the config. */
+  public static String format(Duration d) {
     return ConfigNode.format(d);
   }
 

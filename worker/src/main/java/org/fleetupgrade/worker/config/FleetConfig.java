@@ -37,10 +37,37 @@ public record FleetConfig(
     Health health,
     List<Stage> stages,
     Optional<Changelog> changelog,
-    Optional<Simulation> simulation) {
+    Optional<Simulation> simulation,
+    Optional<Schedule> schedule) {
 
   public FleetConfig {
     stages = List.copyOf(stages);
+  }
+
+  /**
+   * The weekly promotion: when the Temporal Schedule fleet-upgrade-weekly-promotion runs, for the
+   * stages whose promotion is {@code scheduled}. Overlapping runs are skipped.
+   *
+   * @param catchupWindow how late a run missed while the server was down still happens
+   * @param jitter a random delay up to this long, so several fleets do not promote at one instant
+   */
+  public record Schedule(DayOfWeek day, LocalTime time, java.time.ZoneId zone, Duration catchupWindow, Duration jitter) {
+
+    /**
+     * The same weekly time as a window in UTC (at the zone's offset at {@code now}), for a server
+     * without Schedules, where the gate waits for it in the workflow instead.
+     */
+    public WeeklyWindow asWindow(java.time.Instant now) {
+      java.time.ZonedDateTime local = now.atZone(zone)
+          .with(java.time.temporal.TemporalAdjusters.nextOrSame(day)).with(time);
+      java.time.ZonedDateTime utc = local.withZoneSameInstant(java.time.ZoneOffset.UTC);
+      return new WeeklyWindow(utc.getDayOfWeek(), utc.toLocalTime(), Duration.ofHours(1));
+    }
+
+    @Override
+    public String toString() {
+      return day.getDisplayName(java.time.format.TextStyle.FULL, java.util.Locale.ROOT) + " " + time + " " + zone;
+    }
   }
 
   /** Connection defaults; --address/--namespace and TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE override them. */

@@ -8,7 +8,8 @@ import org.fleetupgrade.upgrade.FleetWorkflows;
 
 /**
  * Registers fleet-upgrade's workflows and the given activity implementations on a task queue, and
- * the launcher that starts nodes' reboot workflows through this worker's client.
+ * those that talk to Temporal through this worker's client: the launcher that starts nodes' reboot
+ * workflows and the weekly promotion's look for waiting upgrades.
  */
 public final class FleetWorker {
 
@@ -19,6 +20,7 @@ public final class FleetWorker {
     worker.registerWorkflowImplementationTypes(FleetWorkflows.implementations());
     List<Object> all = new java.util.ArrayList<>(activities);
     all.add(new TemporalNodeLauncher(factory.getWorkflowClient()));
+    all.add(new org.fleetupgrade.promotion.TemporalPromotionActivities(factory.getWorkflowClient()));
     worker.registerActivitiesImplementations(all.toArray());
     return worker;
   }

@@ -220,6 +220,27 @@ public final class TemporalConnection implements AutoCloseable {
     return client;
   }
 
+  /**
+   * Whether the server runs Schedules. The Java test server (behind `dev` and `demo`) answers
+   * UNIMPLEMENTED; anything else is taken as yes, and the schedule call itself says what is wrong.
+   */
+  public boolean hasSchedules() {
+    try {
+      stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).listSchedules(
+          io.temporal.api.workflowservice.v1.ListSchedulesRequest.newBuilder().setNamespace(namespace)
+              .setMaximumPageSize(1).build());
+      return true;
+    } catch (StatusRuntimeException e) {
+      return e.getStatus().getCode() != Status.Code.UNIMPLEMENTED;
+    }
+  }
+
+  /** A client for Schedules in this connection's namespace. */
+  public io.temporal.client.schedules.ScheduleClient schedules() {
+    return io.temporal.client.schedules.ScheduleClient.newInstance(stubs,
+        io.temporal.client.schedules.ScheduleClientOptions.newBuilder().setNamespace(namespace).build());
+  }
+
   public WorkflowServiceStubs stubs() {
     return stubs;
   }

@@ -267,6 +267,48 @@ class ConfigLoaderTest {
         "test.yaml: stages[0].images.cloudBuild.triggers: is required: the ids of the Cloud Build triggers"));
   }
 
+  private static final String SIMULATED_STAGES = """
+      stages:
+        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], promotion: scheduled,
+           simulated: {currentVersion: v1.30.5}}
+        - {name: production, project: mlab-oti, region: us-east1, zones: [b], simulated: {currentVersion: v1.30.5}}
+      simulation: {timing: {}}
+      """;
+
+  @Test
+  void theWeeklyPromotionScheduleIsALocalWeeklyTimeWithDefaults() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse("schedule: {day: tuesday, time: \"15:00\", timeZone: America/New_York}\n"
+        + SIMULATED_STAGES, Path.of("test.yaml"));
+
+    FleetConfig.Schedule schedule = config.schedule().orElseThrow();
+    assertThat(schedule.day()).isEqualTo(DayOfWeek.TUESDAY);
+    assertThat(schedule.time()).isEqualTo(LocalTime.of(15, 0));
+    assertThat(schedule.zone()).hasToString("America/New_York");
+    assertThat(schedule.catchupWindow()).isEqualTo(Duration.ofHours(1));
+    assertThat(schedule.jitter()).isZero();
+    assertThat(config.stages().get(0).promotion()).isEqualTo(PromotionMode.SCHEDULED);
+    // On a server without Schedules: the same instant as a UTC window (EST in winter, EDT in summer)
+    assertThat(schedule.asWindow(java.time.Instant.parse("2026-12-01T12:00:00Z")))
+        .isEqualTo(new org.fleetupgrade.promotion.WeeklyWindow(DayOfWeek.TUESDAY, LocalTime.of(20, 0), Duration.ofHours(1)));
+    assertThat(schedule.asWindow(java.time.Instant.parse("2026-07-01T12:00:00Z")).opens()).isEqualTo(LocalTime.of(19, 0));
+  }
+
+  @Test
+  void aScheduledGateNeedsAScheduleAndAScheduleIsChecked() {
+    assertThat(errors(SIMULATED_STAGES).errors()).containsExactly("test.yaml: stages[0].promotion: scheduled needs a"
+        + " top-level 'schedule' section (e.g. {day: tuesday, time: \"15:00\", timeZone: America/New_York})");
+    assertThat(errors("schedule: {day: someday, time: \"25:00\", timeZone: Mars/Olympus, catchupWindow: 3d,"
+        + " jitter: 2h, every: week}\n" + SIMULATED_STAGES).errors()).containsExactlyInAnyOrder(
+        "test.yaml: schedule.every: unknown field (known: catchupWindow, day, jitter, time, timeZone)",
+        "test.yaml: schedule.day: 'someday' is not one of [monday, tuesday, wednesday, thursday, friday, saturday, sunday]",
+        "test.yaml: schedule.time: '25:00' is not a time of day (HH:MM)",
+        "test.yaml: schedule.timeZone: 'Mars/Olympus' is not a time zone (e.g. UTC, America/New_York)",
+        "test.yaml: schedule.catchupWindow: must be at most 1d (got 3d): a weekly promotion missed by more than a day"
+            + " waits for next week",
+        "test.yaml: schedule.jitter: must be at most 1h (got 2h): a weekly promotion spread over more than an hour is"
+            + " not at its time");
+  }
+
   @Test
   void everyErrorIsReportedWithFileFieldAndReason() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
@@ -291,7 +333,7 @@ class ConfigLoaderTest {
         "test.yaml: stages[0].name: 'Sandbox' is not a stage name (lower-case letters, digits, '-')",
         "test.yaml: stages[0].zones: lists a zone twice",
         "test.yaml: stages[0].soak: must not be negative (got -1d)",
-        "test.yaml: stages[0].promotion: 'sometimes' is not one of [auto, approval, window]",
+        "test.yaml: stages[0].promotion: 'sometimes' is not one of [auto, approval, window, scheduled]",
         "test.yaml: stages[1].project: 'p' is not a GCP project id",
         "test.yaml: stages[1].zones: must list the zones of the control-plane members (e.g. [b, c, d])",
         "test.yaml: stages[1].window: is required when promotion is window (e.g. {day: tuesday, time: \"15:00\"})",
