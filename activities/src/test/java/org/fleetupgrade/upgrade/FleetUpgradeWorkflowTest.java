@@ -387,7 +387,7 @@ class FleetUpgradeWorkflowTest {
       upgrade.skip("node-tooling", "will do it later");
 
       FleetStatus blocked = t.awaitStatus(upgrade, s -> "health".equals(s.blockedStep()));
-      assertThat(blocked.lastError()).contains("not converged within PT2H: 7/8 nodes at target");
+      assertThat(blocked.lastError()).contains("not converged within 2h: 7/8 nodes at target");
     }
   }
 
@@ -511,7 +511,7 @@ class FleetUpgradeWorkflowTest {
       assertThat(gate.timeline()).extracting(TimelineEntry::event)
           .contains("rolling reboot: 6/6 done (6 rebooted, 0 already at target, 0 left alone), 0 in flight, 0 failed,"
               + " 0 to go", "gate staging -> production: SOAKING until "
-              + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak PT168H)");
+              + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak 7d)");
 
       WorkflowStub stub = WorkflowStub.fromTyped(upgrade);
       WorkflowExecutionDescription description = t.client.newUntypedWorkflowStub(stub.getExecution(), java.util.Optional.empty()).describe();

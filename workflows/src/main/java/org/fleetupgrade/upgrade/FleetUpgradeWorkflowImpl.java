@@ -39,6 +39,7 @@ import org.fleetupgrade.status.StageStatus;
 import org.fleetupgrade.status.TimelineEntry;
 import org.fleetupgrade.version.TargetVersions;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
 
@@ -215,7 +216,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private void promote(StagePlan from, StagePlan to) {
     PromotionPolicy policy = from.promotion();
     Instant soakUntil = now().plus(policy.soak());
-    setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + policy.soak()));
+    setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + Text.duration(policy.soak())));
     runner.await(Duration.between(now(), soakUntil), () -> false);
     if (policy.mode() == PromotionMode.APPROVAL) {
       setGate(new GateStatus(from.name(), to.name(), GatePhase.WAITING_APPROVAL, null,

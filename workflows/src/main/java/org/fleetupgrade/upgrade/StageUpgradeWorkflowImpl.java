@@ -52,6 +52,7 @@ import org.fleetupgrade.tooling.ToolingResult;
 import org.fleetupgrade.version.UpgradeDecision;
 import org.fleetupgrade.version.UpgradePolicy;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
@@ -228,7 +229,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       })
           .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
               + summary.alreadyAtTarget() + (slidingWindow ? " already at target or left alone"
-                  : " already at target, " + summary.waves() + " waves")));
+                  : " already at target, " + Text.count(summary.waves(), "wave"))));
       enter(Steps.HEALTH);
       runner.run(Steps.HEALTH, () -> awaitConvergence(assignment))
           .ifPresent(report -> record("converged: " + report.summary()));
@@ -265,8 +266,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
     platformNodes = found.platformTotal();
     nodes = new NodeConvergence(0, found.platformTotal() + found.virtualNodes().size() + found.members().size());
-    record("preflight: " + decision.reason() + "; " + found.members().size() + " control-plane members, "
-        + found.platformTotal() + " platform nodes, " + found.virtualNodes().size() + " virtual nodes");
+    record("preflight: " + decision.reason() + "; " + Text.count(found.members().size(), "control-plane member") + ", "
+        + Text.count(found.platformTotal(), "platform node") + ", " + Text.count(found.virtualNodes().size(), "virtual node"));
     return found;
   }
 
@@ -312,14 +313,14 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     String m = member.name();
     memberPhase(m, MemberPhase.DRAINING, "drain");
     runner.run(Steps.member("drain", m), () -> controlPlane.drain(name, member))
-        .ifPresent(d -> record(m + " drained: " + d.evicted() + " pods evicted"));
+        .ifPresent(d -> record(m + " drained: " + Text.count(d.evicted(), "pod") + " evicted"));
     memberPhase(m, MemberPhase.UPGRADING, "upgrade");
     runner.run(Steps.member("upgrade", m), () -> controlPlane.upgrade(name, member, assignment.target()))
         .ifPresent(r -> memberUpgraded(m, r));
     // Verified before uncordon: a member that did not come up at the target takes no workloads.
     memberPhase(m, MemberPhase.VERIFYING, "verify");
     runner.run(Steps.member("verify", m), () -> verification.verify(name, member, assignment.target()))
-        .ifPresent(v -> record(m + " verified: " + v.checks().size() + " checks passed"));
+        .ifPresent(v -> record(m + " verified: " + Text.count(v.checks().size(), "check") + " passed"));
     memberPhase(m, MemberPhase.UNCORDONING, "uncordon");
     runner.runStep(Steps.member("uncordon", m), () -> controlPlane.uncordon(name, member));
     memberPhase(m, MemberPhase.DONE, null);
@@ -333,7 +334,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   }
 
   private void toolingDone(ToolingResult result) {
-    record("node tooling: " + result.upgraded().size() + " virtual nodes upgraded, "
+    record("node tooling: " + Text.count(result.upgraded().size(), "virtual node") + " upgraded, "
         + result.alreadyAtTarget().size() + " already at target");
   }
 
@@ -370,8 +371,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private RebootSummary rollingReboot(StageInventory found, StageAssignment assignment) {
     StagePlan plan = assignment.plan();
     List<List<String>> waves = WavePlanner.plan(found.platformNodes(), plan.reboot());
-    record("rolling reboot: " + found.platformNodes().size() + " platform nodes in " + waves.size()
-        + " waves (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
+    record("rolling reboot: " + Text.count(found.platformNodes().size(), "platform node") + " in "
+        + Text.count(waves.size(), "wave") + " (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
     String selfId = Workflow.getInfo().getWorkflowId();
     String childId = selfId + "/reboot";
     RollingRebootWorkflow child = Workflow.newChildWorkflowStub(RollingRebootWorkflow.class, ChildWorkflowOptions.newBuilder()
@@ -401,7 +402,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         Workflow.await(() -> done.isCompleted() || rebootProgressPending);
         if (rebootProgressPending) {
           rebootProgressPending = false;
-          record(rolloutDetails == null ? "rebooted " + rebootDone + "/" + platformNodes + " platform nodes"
+          record(rolloutDetails == null ? "rebooted " + rebootDone + "/" + Text.count(platformNodes, "platform node")
               : "rolling reboot: " + rolloutDetails.summary() + (rolloutDetails.waitingFor() == null ? ""
                   : "; " + rolloutDetails.waitingFor()));
         }
@@ -432,9 +433,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private RebootSummary rollout(StageInventory found, StageAssignment assignment) {
     StagePlan plan = assignment.plan();
     WindowLimits limits = plan.reboot().limits();
-    record("rolling reboot: " + found.platformTotal() + " platform nodes, at most " + limits.maxUnavailable()
+    record("rolling reboot: " + Text.count(found.platformTotal(), "platform node") + ", at most " + limits.maxUnavailable()
         + " at once and " + limits.maxPerSite() + " per site, " + limits.canary() + " canary first, at most "
-        + limits.maxFailedNodes() + " failed, each back within " + plan.reboot().deadlinePerNode());
+        + limits.maxFailedNodes() + " failed, each back within " + Text.duration(plan.reboot().deadlinePerNode()));
     String selfId = Workflow.getInfo().getWorkflowId();
     String childId = selfId + "/rollout";
     NodeRolloutWorkflow child = Workflow.newChildWorkflowStub(NodeRolloutWorkflow.class, ChildWorkflowOptions.newBuilder()
@@ -464,7 +465,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       }
       if (now().plus(wait).isAfter(deadline)) {
         throw ApplicationFailure.newNonRetryableFailure("not converged within "
-            + assignment.plan().convergenceDeadline() + ": " + report.summary(), "NotConverged");
+            + Text.duration(assignment.plan().convergenceDeadline()) + ": " + report.summary(), "NotConverged");
       }
       runner.await(wait, () -> false);
       wait = wait.multipliedBy(2).compareTo(MAX_HEALTH_POLL) > 0 ? MAX_HEALTH_POLL : wait.multipliedBy(2);
