@@ -15,6 +15,7 @@ import org.fleetupgrade.worker.engine.UpgradeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.fleetupgrade.status.Text;
 
 /**
  * Starts an upgrade after checking everything that can be checked first: the config, the versions,
@@ -101,7 +102,7 @@ public class StartCommand implements Callable<Integer> {
     for (int i = 0; i < request.stages().size(); i++) {
       StagePlan stage = request.stages().get(i);
       System.out.printf("  %-11s %-14s%s%n", stage.name(), stage.project(),
-          i + 1 < request.stages().size() ? "then soak " + stage.promotion().soak() + ", promote "
+          i + 1 < request.stages().size() ? "then soak " + Text.duration(stage.promotion().soak()) + ", promote "
               + stage.promotion().mode().name().toLowerCase() : "");
     }
   }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.fleetupgrade.status.Text;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
     description = "Show where an upgrade stands: stages, node convergence, gate and deadline, what blocks it.")
@@ -89,7 +90,7 @@ public class StatusCommand implements Callable<Integer> {
         if (!watch || status.state().finished()) {
           return Main.OK;
         }
-        System.out.println("-- refreshing every " + every.toSeconds() + "s; Ctrl-C to stop watching (the upgrade goes on) --\n");
+        System.out.println("-- refreshing every " + Text.duration(every) + "; Ctrl-C to stop watching (the upgrade goes on) --\n");
         TimeUnit.MILLISECONDS.sleep(every.toMillis());
       }
     }

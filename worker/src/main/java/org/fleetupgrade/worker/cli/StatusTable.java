@@ -16,6 +16,7 @@ import org.fleetupgrade.status.MemberStatus;
 import org.fleetupgrade.status.NodeConvergence;
 import org.fleetupgrade.status.StageStatus;
 import org.fleetupgrade.status.TimelineEntry;
+import org.fleetupgrade.status.Text;
 
 /** The human view of a status snapshot: stages, progress bars, the gate and its deadline, what blocks. */
 final class StatusTable {
@@ -106,7 +107,7 @@ final class StatusTable {
     StringBuilder out = new StringBuilder("\nrolling reboot of ").append(stage).append(": ").append(p.summary())
         .append('\n');
     if (p.meanRebootSeconds() > 0) {
-      out.append("  a reboot takes ").append(Duration.ofSeconds(p.meanRebootSeconds()).toMinutes()).append("m on average")
+      out.append("  a reboot takes ").append(Text.roughly(Duration.ofSeconds(p.meanRebootSeconds()))).append(" on average")
           .append(p.eta() == null ? "" : "; done around " + TIME.format(p.eta()) + " (" + relative(now, p.eta()) + ")")
           .append(p.slowest() == null ? "" : "; " + p.slowestLine()).append('\n');
     }
@@ -114,7 +115,7 @@ final class StatusTable {
       out.append("  ").append(p.waitingFor()).append('\n');
     }
     p.longestInFlight(RolloutProgress.NAMED).forEach(n -> out.append(String.format("  %-48s %-8s for %s%n", n.node(), n.site(),
-            relative(n.since(), now).replace("in ", ""))));
+            Text.roughly(Duration.between(n.since(), now)))));
     if (!p.failedNodes().isEmpty()) {
       out.append("  failed (left cordoned): ").append(String.join(", ", p.failedNodes().subList(0,
           Math.min(10, p.failedNodes().size())))).append(p.failed() > Math.min(10, p.failedNodes().size()) ? ", ..." : "")
@@ -139,12 +140,10 @@ final class StatusTable {
     return "[" + "#".repeat(filled) + " ".repeat(BAR - filled) + "] " + n + " " + n.percent() + "%";
   }
 
-  /** "in 6d 23h 5m" or "12m ago": how far a deadline is from now. */
+  /** "in 6d23h" or "12m ago": how far a deadline is from now, roughly (the time itself is printed beside it). */
   static String relative(Instant now, Instant then) {
     Duration d = Duration.between(now, then);
-    Duration abs = d.abs();
-    String text = (abs.toDays() > 0 ? abs.toDays() + "d " : "") + (abs.toHours() > 0 ? abs.toHoursPart() + "h " : "")
-        + abs.toMinutesPart() + "m";
+    String text = Text.roughly(d.abs());
     return d.isNegative() ? text + " ago" : "in " + text;
   }
 

@@ -171,7 +171,7 @@ class CliIT {
     Result fleet = cli("config", "check", "config/fleet.yaml");
     assertThat(fleet.exit()).as(fleet.all()).isZero();
     assertThat(fleet.out()).contains("config/fleet.yaml: ok", "production: project mlab-oti, us-east1 zones [b, c, d]",
-        "then soak PT168H and promote window at Tue 15:00 UTC for PT4H to production");
+        "then soak 7d and promote window at Tue 15:00 UTC for 4h to production");
     assertThat(cli("config", "check", "config/demo.yaml").exit()).isZero();
   }
 
