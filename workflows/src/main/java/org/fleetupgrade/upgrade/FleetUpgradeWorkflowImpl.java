@@ -65,12 +65,21 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     @Override
     public void blocked(String step, String error) {
       lastError = error;
+      lastErrorStage = null;
       record(null, "BLOCKED at " + step + ": " + error);
     }
 
     @Override
     public void unblocked(String step, boolean skip, String reason) {
+      if (skip) {
+        clearOwnError();
+      }
       record(null, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void recovered(String step) {
+      clearOwnError();
     }
 
     @Override
@@ -96,7 +105,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private String currentStage;
   private StageUpgradeWorkflow activeStage;
   private GateStatus gate;
+  /** The error something blocked with, until it passes or is skipped; {@code lastErrorStage}: whose (null: ours). */
   private String lastError;
+  private String lastErrorStage;
   private FleetState finalState;
   private String publishedState;
   private String imagesTag;
@@ -381,9 +392,20 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     stages.put(stage, progress.status());
     if (progress.status().lastError() != null && progress.status().state() == StageState.BLOCKED) {
       lastError = progress.status().lastError();
+      lastErrorStage = stage;
+    } else if (stage.equals(lastErrorStage) && progress.status().lastError() == null) {
+      // The stage's blocked step passed on retry, or was skipped: its error no longer holds.
+      lastError = null;
+      lastErrorStage = null;
     }
     append(progress.event());
     publish(progress.event().event());
+  }
+
+  private void clearOwnError() {
+    if (lastErrorStage == null) {
+      lastError = null;
+    }
   }
 
   private void forward(OperatorCommand command) {

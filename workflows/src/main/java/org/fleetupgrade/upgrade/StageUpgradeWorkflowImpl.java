@@ -128,6 +128,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   /** The change id of an abort uncordoning the member it had cordoned, if Ready. */
   static final String ABORT_RELEASES_MEMBER_CHANGE = "abort-releases-member";
 
+  /**
+   * The change id of the timeline naming a step when it starts, after any pause (it named it when
+   * entered, so "verify" could show while paused before it), and saying when a retried step passes.
+   */
+  static final String STEP_STARTS_CHANGE = "step-recorded-when-it-starts";
+
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -147,6 +153,10 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       blockedStep = null;
       if (skip) {
         skipped.add(new SkippedStep(name, step, reason, now()));
+        // Gone past: its error no longer holds (the timeline keeps it).
+        lastError = null;
+      } else {
+        stepSince = now();
       }
       transition(StageState.RUNNING, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
     }
@@ -154,6 +164,28 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     @Override
     public void pausedChanged(boolean paused, String reason) {
       transition(state, (paused ? "paused" : "resumed") + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void starting(String started, boolean again) {
+      if (again) {
+        return;
+      }
+      stepSince = now();
+      if (started.equals(startingStep)) {
+        String event = startingEvent;
+        startingStep = null;
+        startingEvent = null;
+        record(event);
+      }
+    }
+
+    @Override
+    public void recovered(String step) {
+      lastError = null;
+      if (recordsStepsWhenTheyStart()) {
+        record(step + " passed on retry");
+      }
     }
   }, true);
 
@@ -163,6 +195,11 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private String step;
   private String blockedStep;
   private String lastError;
+  /** When {@link #step} started, or was last retried. */
+  private Instant stepSince;
+  /** A step entered but not started yet (maybe paused before it), and what the timeline says when it starts. */
+  private String startingStep;
+  private String startingEvent;
   private final List<MemberStatus> members = new ArrayList<>();
   private NodeConvergence nodes = NodeConvergence.UNKNOWN;
   private HealthReport lastHealth;
@@ -558,20 +595,43 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   public StageStatus status() {
     StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
     return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
-        startedAt, finishedAt, stageImages, rolloutDetails);
+        startedAt, finishedAt, stageImages, rolloutDetails, stepSince);
   }
 
   // ---- transitions ----
 
+  /** The next step is {@code newStep}; the timeline names it when it starts (the runner's next run of it). */
   private void enter(String newStep) {
     step = newStep;
-    record(newStep);
+    recordWhenStarted(newStep, newStep);
   }
 
   private void memberPhase(String member, MemberPhase phase, String action) {
     step = action == null ? null : Steps.member(action, member);
     replaceMember(member, ms -> ms.with(phase));
-    record(action == null ? member + " done" : member + ": " + action);
+    if (action == null) {
+      record(member + " done");
+    } else {
+      recordWhenStarted(step, member + ": " + action);
+    }
+  }
+
+  /**
+   * Names {@code nextStep} in the timeline when the runner starts it, after any pause; histories from
+   * before {@link #STEP_STARTS_CHANGE} named it here, at once.
+   */
+  private void recordWhenStarted(String nextStep, String event) {
+    if (recordsStepsWhenTheyStart()) {
+      startingStep = nextStep;
+      startingEvent = event;
+    } else {
+      stepSince = now();
+      record(event);
+    }
+  }
+
+  private static boolean recordsStepsWhenTheyStart() {
+    return Workflow.getVersion(STEP_STARTS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   private void replaceMember(String member, java.util.function.UnaryOperator<MemberStatus> change) {
