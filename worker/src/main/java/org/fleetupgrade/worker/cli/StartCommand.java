@@ -62,7 +62,8 @@ public class StartCommand implements Callable<Integer> {
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();
       temporal.requireWorkerOn(fleet.temporal().taskQueue());
-      if (reportIfRunning(client, request.workflowId())) {
+      String connection = Hints.connection(temporal.address(), temporal.namespace());
+      if (reportIfRunning(client, request.workflowId(), connection)) {
         return Main.OK;
       }
       UpgradeReview review = upgrade.review(client, request);
@@ -77,11 +78,11 @@ public class StartCommand implements Callable<Integer> {
         System.out.println("\n--dry-run: nothing started");
         return Main.OK;
       }
-      return start(client, fleet.temporal().taskQueue(), request);
+      return start(client, fleet.temporal().taskQueue(), request, connection);
     }
   }
 
-  private static boolean reportIfRunning(WorkflowClient client, String id) {
+  private static boolean reportIfRunning(WorkflowClient client, String id, String connection) {
     WorkflowExecutionDescription existing;
     try {
       existing = client.newUntypedWorkflowStub(id).describe();
@@ -93,7 +94,7 @@ public class StartCommand implements Callable<Integer> {
     }
     System.out.println(id + " is already running (run " + existing.getWorkflowExecutionInfo().getExecution().getRunId()
         + "): not starting a second one.");
-    System.out.println("  fleet-upgrade status " + id);
+    System.out.println("  " + Hints.command("status " + id, connection));
     return true;
   }
 
@@ -107,7 +108,7 @@ public class StartCommand implements Callable<Integer> {
     }
   }
 
-  private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request) {
+  private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request, String connection) {
     String id = request.workflowId();
     FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, UpgradeOptions.of(request, taskQueue));
     try {
@@ -117,7 +118,7 @@ public class StartCommand implements Callable<Integer> {
       return Main.OK;
     }
     System.out.println("\nstarted " + id);
-    System.out.println("  fleet-upgrade status " + id + " --watch");
+    System.out.println("  " + Hints.command("status " + id + " --watch", connection));
     return Main.OK;
   }
 }

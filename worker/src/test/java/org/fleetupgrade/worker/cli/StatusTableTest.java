@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -151,5 +152,14 @@ class StatusTableTest {
     log.show("state: GATE\n", null);
     assertThat(piped.toString(StandardCharsets.UTF_8))
         .isEqualTo("state: RUNNING\n-- refreshing --\n\nstate: GATE\n").doesNotContain("\u001b");
+  }
+
+  @Test
+  void devsHintNamesTheConfigAndAddressItRuns() {
+    assertThat(DevCommand.startHint(Path.of("short.yaml"), "localhost:17233")).startsWith(
+        "try: fleet-upgrade start --config short.yaml --kubernetes v1.31.2 --address localhost:17233\n"
+            + "  then: fleet-upgrade status v1.31.2 --watch --address localhost:17233");
+    assertThat(DevCommand.startHint(Path.of("my fleets/short.yaml"), "localhost:7233"))
+        .startsWith("try: fleet-upgrade start --config 'my fleets/short.yaml' --kubernetes v1.31.2\n");
   }
 }
