@@ -121,7 +121,8 @@ public final class StageImagePipeline {
       if (round < POINT_ROUNDS) {
         changed.addAll(epoxy.apply(settings.hostPattern(), build.imagesVersion(), progress).changed());
       } else {
-        throw ApplicationFailure.newFailure(check.toChange().size() + " hosts keep an older ImagesVersion than "
+        throw ApplicationFailure.newFailure(Text.count(check.toChange().size(), "host")
+            + (check.toChange().size() == 1 ? " keeps" : " keep") + " an older ImagesVersion than "
             + build.imagesVersion() + " after " + POINT_ROUNDS + " rounds (ePoxy writes them back while they boot): "
             + String.join(", ", check.toChange().subList(0, Math.min(10, check.toChange().size()))), "EpoxyWriteBack");
       }
