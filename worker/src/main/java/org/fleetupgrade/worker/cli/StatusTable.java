@@ -130,10 +130,11 @@ final class StatusTable {
         out.append(" since ").append(clock(now, since)).append(" (").append(Text.roughly(Duration.between(since, now)))
             .append(')');
       }
-      if (p.retrying() && "STARTED".equals(p.state()) && p.lastStarted() != null) {
-        out.append("; this attempt started ").append(clock(now, p.lastStarted()));
-      } else if (p.retrying() && "SCHEDULED".equals(p.state())) {
+      // The test server says STARTED between attempts too: the last start is what both servers mean.
+      if (p.retrying() && "SCHEDULED".equals(p.state())) {
         out.append("; waiting to retry");
+      } else if (p.retrying() && p.lastStarted() != null) {
+        out.append("; last attempt started ").append(clock(now, p.lastStarted()));
       }
       if (p.nextAttempt() != null) {
         out.append("; next attempt ").append(p.nextAttempt().isAfter(now) ? relative(now, p.nextAttempt()) : "due now");

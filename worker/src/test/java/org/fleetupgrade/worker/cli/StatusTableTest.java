@@ -90,7 +90,7 @@ class StatusTableTest {
 
     assertThat(shown.lines().filter(l -> l.contains(": attempt "))).hasSize(PendingSteps.SHOWN);
     assertThat(shown).contains("... and 3 more activities (status --json lists 20)",
-        "since 2026-11-26 23:00:00 UTC (11h13m); this attempt started 10:13:06 UTC");
+        "since 2026-11-26 23:00:00 UTC (11h13m); last attempt started 10:13:06 UTC");
   }
 
   @Test
