@@ -20,6 +20,7 @@ import org.fleetupgrade.images.epoxy.HostsPlan;
 import org.fleetupgrade.images.epoxy.HostsUpdate;
 import org.fleetupgrade.images.git.EpoxyImagesRepository;
 import org.fleetupgrade.images.git.RefPolicy;
+import org.fleetupgrade.status.Text;
 
 /**
  * One stage's image pipeline: its ref in epoxy-images, the Cloud Build triggers that build it and,
@@ -120,7 +121,8 @@ public final class StageImagePipeline {
       if (round < POINT_ROUNDS) {
         changed.addAll(epoxy.apply(settings.hostPattern(), build.imagesVersion(), progress).changed());
       } else {
-        throw ApplicationFailure.newFailure(check.toChange().size() + " hosts keep an older ImagesVersion than "
+        throw ApplicationFailure.newFailure(Text.count(check.toChange().size(), "host")
+            + (check.toChange().size() == 1 ? " keeps" : " keep") + " an older ImagesVersion than "
             + build.imagesVersion() + " after " + POINT_ROUNDS + " rounds (ePoxy writes them back while they boot): "
             + String.join(", ", check.toChange().subList(0, Math.min(10, check.toChange().size()))), "EpoxyWriteBack");
       }
@@ -147,13 +149,13 @@ public final class StageImagePipeline {
     while (true) {
       List<RunningBuild> running = builds.running(settings.trigger(), started.minus(LONGEST_BUILD));
       if (running.isEmpty()) {
-        return waitedFor.isEmpty() ? null : "waited " + Duration.between(started, clock.instant()).toMinutes()
-            + "m for builds of " + stage + "'s images to finish (" + String.join(", ", waitedFor) + ")";
+        return waitedFor.isEmpty() ? null : "waited " + Text.roughly(Duration.between(started, clock.instant()))
+            + " for builds of " + stage + "'s images to finish (" + String.join(", ", waitedFor) + ")";
       }
       running.stream().map(RunningBuild::buildId).filter(id -> !waitedFor.contains(id)).forEach(waitedFor::add);
       if (Duration.between(started, clock.instant()).compareTo(settings.buildTimeout()) > 0) {
         throw ApplicationFailure.newNonRetryableFailure("builds of " + stage + "'s images still run after "
-            + settings.buildTimeout() + " (" + describe(running) + "): its nodes would reboot into half-written images",
+            + Text.duration(settings.buildTimeout()) + " (" + describe(running) + "): its nodes would reboot into half-written images",
             "ImageBuildRunning");
       }
       progress.accept("not rebooting while " + describe(running) + " overwrites the images");

@@ -100,7 +100,7 @@ class ClusterHealthCheckTest {
     HealthReport report = new ClusterHealthCheck(client, HealthRules.DEFAULT).check(TARGET);
 
     assertThat(report.converged()).isTrue();
-    assertThat(report.summary()).isEqualTo("1/1 nodes at target, 1 Ready");
+    assertThat(report.summary()).isEqualTo("1/1 node at target, 1 Ready");
   }
 
   @Test
@@ -114,6 +114,6 @@ class ClusterHealthCheckTest {
 
     assertThat(report.problems()).hasSize(HealthReport.MAX_PROBLEMS);
     assertThat(report.problemsTotal()).isEqualTo(30);
-    assertThat(report.summary()).startsWith("1/1 nodes at target, 1 Ready; 30 problem(s), e.g. pod web/web-");
+    assertThat(report.summary()).startsWith("1/1 node at target, 1 Ready; 30 problems, e.g. pod web/web-");
   }
 }

@@ -179,7 +179,7 @@ class StageImagePipelineTest {
           assertThat(f.isNonRetryable()).isTrue();
           assertThat(f.getType()).isEqualTo("ImageBuildRunning");
         })
-        .hasMessageContaining("builds of staging's images still run after PT3H (WORKING build stuck");
+        .hasMessageContaining("builds of staging's images still run after 3h (WORKING build stuck");
   }
 
   @Test

@@ -309,9 +309,77 @@ class FleetUpgradeWorkflowTest {
 
       assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
       assertThat(result.stage("production").state()).isEqualTo(StageState.DONE);
-      assertThat(result.stage("production").lastError()).contains("kubeadm preflight failed");
       assertThat(result.timeline()).extracting(TimelineEntry::event)
           .contains("retrying upgrade:" + MEMBER_C + ": host repaired");
+    }
+  }
+
+  @Test
+  void anErrorIsClearedOnceTheRetriedStepPassesOrTheStepIsSkippedAndTheTimelineKeepsIt() {
+    // Given member c's upgrade fails once (then passes), and member d's verify keeps failing
+    String memberD = "api-platform-cluster-us-east1-d";
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(permanentFault("upgrade", "sandbox", MEMBER_C, 1),
+            new SimulatedFault("verify", "sandbox", memberD, 100, "kube-apiserver image is v1.30.5, want v1.31.2", false)))) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitStatus(upgrade, s -> ("upgrade:" + MEMBER_C).equals(s.blockedStep()));
+
+      // When c's upgrade is retried and passes
+      upgrade.retry("host repaired");
+      FleetStatus atD = t.awaitStatus(upgrade, s -> ("verify:" + memberD).equals(s.blockedStep()));
+
+      // Then c's error is gone, at the fleet and in the stage: d blocks with its own
+      assertThat(atD.lastError()).contains("want v1.31.2").doesNotContain("kubeadm preflight failed");
+      assertThat(atD.stage("sandbox").lastError()).contains("want v1.31.2");
+      assertThat(atD.timeline()).extracting(TimelineEntry::event)
+          .anyMatch(e -> e.startsWith("BLOCKED at upgrade:" + MEMBER_C) && e.contains("kubeadm preflight failed"))
+          .contains("upgrade:" + MEMBER_C + " passed on retry");
+
+      // When d's verify is skipped, Then no error is left, and the timeline still tells both
+      upgrade.skip("verify:" + memberD, "checked the static pods by hand");
+      FleetStatus result = t.result(upgrade);
+      assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(result.lastError()).isNull();
+      assertThat(result.stage("sandbox").lastError()).isNull();
+      assertThat(result.timeline()).extracting(TimelineEntry::event)
+          .anyMatch(e -> e.startsWith("BLOCKED at upgrade:" + MEMBER_C))
+          .anyMatch(e -> e.startsWith("BLOCKED at verify:" + memberD));
+    }
+  }
+
+  @Test
+  void aStepEnteredWhilePausedIsInTheTimelineOnlyWhenItStarts() {
+    // Given a member's upgrade takes a while (wall time), and one zone
+    SimulatedStage oneZone = new SimulatedStage("sandbox", "mlab-sandbox", "us-east1", List.of("b"),
+        "api-platform-cluster-{region}-{zone}", FleetTestEnvironment.CURRENT, 1, 1, 0);
+    org.fleetupgrade.simulated.SimulatedTiming slowUpgrade = new org.fleetupgrade.simulated.SimulatedTiming(
+        Duration.ZERO, Duration.ofSeconds(3), Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    String member = "api-platform-cluster-us-east1-b";
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(oneZone), List.of(), slowUpgrade)) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitProgress(upgrade, s -> s.stage("sandbox").members().stream()
+          .anyMatch(m -> m.phase() == MemberPhase.UPGRADING));
+
+      // When the upgrade is paused while the member's upgrade runs
+      upgrade.pause("hold before verify");
+      t.awaitProgress(upgrade, s -> s.timeline().stream().anyMatch(e -> e.event().startsWith(member + " upgraded")));
+      t.skip(Duration.ofHours(1));
+      FleetStatus held = upgrade.status();
+
+      // Then verify is next (the stage says so), but the timeline does not say it started
+      assertThat(held.state()).isEqualTo(FleetState.PAUSED);
+      assertThat(t.client.newWorkflowStub(StageUpgradeWorkflow.class, "fleet-upgrade-v1.31.2/sandbox").status().step())
+          .isEqualTo("verify:" + member);
+      assertThat(held.timeline()).extracting(TimelineEntry::event)
+          .contains(member + ": upgrade").doesNotContain(member + ": verify");
+
+      // And once resumed, it starts, after the resume
+      upgrade.resume("go on");
+      FleetStatus result = t.result(upgrade);
+      List<String> events = result.timeline().stream().map(TimelineEntry::event).toList();
+      assertThat(events.indexOf(member + ": verify")).isGreaterThan(events.indexOf("resumed: go on"));
+      Instant resumed = result.timeline().get(events.indexOf("resumed: go on")).at();
+      assertThat(result.timeline().get(events.indexOf(member + ": verify")).at()).isAfterOrEqualTo(resumed);
     }
   }
 
@@ -387,7 +455,7 @@ class FleetUpgradeWorkflowTest {
       upgrade.skip("node-tooling", "will do it later");
 
       FleetStatus blocked = t.awaitStatus(upgrade, s -> "health".equals(s.blockedStep()));
-      assertThat(blocked.lastError()).contains("not converged within PT2H: 7/8 nodes at target");
+      assertThat(blocked.lastError()).contains("not converged within 2h: 7/8 nodes at target");
     }
   }
 
@@ -511,7 +579,7 @@ class FleetUpgradeWorkflowTest {
       assertThat(gate.timeline()).extracting(TimelineEntry::event)
           .contains("rolling reboot: 6/6 done (6 rebooted, 0 already at target, 0 left alone), 0 in flight, 0 failed,"
               + " 0 to go", "gate staging -> production: SOAKING until "
-              + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak PT168H)");
+              + gate.gate().until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + " (soak 7d)");
 
       WorkflowStub stub = WorkflowStub.fromTyped(upgrade);
       WorkflowExecutionDescription description = t.client.newUntypedWorkflowStub(stub.getExecution(), java.util.Optional.empty()).describe();

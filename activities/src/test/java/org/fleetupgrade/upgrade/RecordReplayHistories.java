@@ -179,6 +179,33 @@ class RecordReplayHistories {
     }
   }
 
+  /**
+   * Since change "step-recorded-when-it-starts": a member's verify entered while paused is named in
+   * the timeline when it starts, after the resume; a retried step that passes says so.
+   */
+  @Test
+  void recordStepsRecordedWhenTheyStart() throws IOException {
+    String first = "api-platform-cluster-us-east1-b";
+    String second = "api-platform-cluster-us-east1-c";
+    org.fleetupgrade.simulated.SimulatedTiming slowUpgrade = new org.fleetupgrade.simulated.SimulatedTiming(
+        Duration.ZERO, Duration.ofSeconds(2), Duration.ZERO, Duration.ZERO, Duration.ZERO);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 2)),
+        List.of(new SimulatedFault("upgrade", "sandbox", second, 1, "kubeadm preflight failed", false)), slowUpgrade)) {
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO))));
+      t.awaitProgress(upgrade, s -> s.timeline().stream().anyMatch(e -> e.event().equals(first + ": upgrade")));
+      upgrade.pause("recorded for the replay test");
+      t.awaitProgress(upgrade, s -> s.timeline().stream().anyMatch(e -> e.event().startsWith(first + " upgraded")));
+      t.skip(Duration.ofMinutes(30));
+      upgrade.resume("recorded for the replay test");
+      t.awaitStatus(upgrade, s -> ("upgrade:" + second).equals(s.blockedStep()));
+      upgrade.retry("recorded for the replay test");
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2", "fleet-upgrade-step-starts.json");
+      write(t, "fleet-upgrade-v1.31.2/sandbox", "stage-upgrade-step-starts.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

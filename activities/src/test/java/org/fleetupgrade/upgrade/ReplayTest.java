@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
  * The histories come from {@link RecordReplayHistories}: an approval gate, a blocked step and a
  * retry, child stages and a rolling reboot (recorded before the acknowledge gate existed, so they
  * also guard its {@code Workflow.getVersion}), the acknowledge gate itself, and the image pipeline
- * (staging pushing main, production tagging it and pointing its hosts; change "image-pipeline").
+ * (staging pushing main, production tagging it and pointing its hosts; change "image-pipeline"), and
+ * a step entered while paused, named when it starts, and a retry that passes (change
+ * "step-recorded-when-it-starts").
  */
 class ReplayTest {
 
@@ -103,6 +105,14 @@ class ReplayTest {
     WorkflowReplayer.replayWorkflowExecution(history("node-reboot.json",
         FLEET_ID + "/staging/rollout/mlab1-ams01.mlab-staging.measurement-lab.org"),
         org.fleetupgrade.reboot.rollout.NodeRebootWorkflowImpl.class);
+  }
+
+  @Test
+  void stepsRecordedWhenTheyStartReplay() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-step-starts.json", FLEET_ID + "/sandbox"),
+        StageUpgradeWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-step-starts.json", FLEET_ID),
+        FleetUpgradeWorkflowImpl.class);
   }
 
   @Test

@@ -146,7 +146,7 @@ class ResumedUpgradeTest {
       // Then sandbox is finished, and its gate waits for a full soak and a new approval
       FleetStatus waiting = t.awaitStatus(second, s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_APPROVAL);
       assertThat(waiting.stage("sandbox").state()).isEqualTo(StageState.DONE);
-      assertThat(events(waiting)).anyMatch(e -> e.startsWith("gate sandbox -> staging: SOAKING") && e.contains("(soak PT24H)"));
+      assertThat(events(waiting)).anyMatch(e -> e.startsWith("gate sandbox -> staging: SOAKING") && e.contains("(soak 1d)"));
       WorkflowStub.fromTyped(second).terminate("test done");
     }
   }

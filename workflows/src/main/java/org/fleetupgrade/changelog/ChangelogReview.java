@@ -1,6 +1,7 @@
 package org.fleetupgrade.changelog;
 
 import java.util.List;
+import org.fleetupgrade.status.Text;
 import org.fleetupgrade.version.ReleaseVersion;
 
 /**
@@ -43,7 +44,8 @@ public record ChangelogReview(
   }
 
   public String summary() {
-    return urgentNotes.size() + " urgent note(s), " + deprecations.size() + " deprecation(s), " + securityNotes.size()
-        + " security note(s), " + kubeadmItems.size() + " kubeadm item(s), " + warnings.size() + " warning(s)";
+    return Text.count(urgentNotes.size(), "urgent note") + ", " + Text.count(deprecations.size(), "deprecation") + ", "
+        + Text.count(securityNotes.size(), "security note") + ", " + Text.count(kubeadmItems.size(), "kubeadm item") + ", "
+        + Text.count(warnings.size(), "warning");
   }
 }

@@ -1,6 +1,7 @@
 package org.fleetupgrade.health;
 
 import java.util.List;
+import org.fleetupgrade.status.Text;
 
 /**
  * A stage's health against the target: counts (also per node role) plus a bounded list of the worst
@@ -32,7 +33,7 @@ public record HealthReport(
   }
 
   public String summary() {
-    String base = nodesAtTarget + "/" + nodesTotal + " nodes at target, " + nodesReady + " Ready";
-    return problemsTotal == 0 ? base : base + "; " + problemsTotal + " problem(s), e.g. " + problems.get(0);
+    String base = nodesAtTarget + "/" + Text.count(nodesTotal, "node") + " at target, " + nodesReady + " Ready";
+    return problemsTotal == 0 ? base : base + "; " + Text.count(problemsTotal, "problem") + ", e.g. " + problems.get(0);
   }
 }

@@ -1,6 +1,7 @@
 package org.fleetupgrade.images;
 
 import java.util.List;
+import org.fleetupgrade.status.Text;
 
 /**
  * Hosts pointed at a release's images (ePoxy's {@code Host.ImagesVersion}). Counts for all, names
@@ -18,6 +19,6 @@ public record HostsPointed(String stage, String imagesVersion, int changed, int 
   }
 
   public String summary() {
-    return changed + " hosts set to " + imagesVersion + ", " + unchanged + " already there, " + leftOut + " left out";
+    return Text.count(changed, "host") + " set to " + imagesVersion + ", " + unchanged + " already there, " + leftOut + " left out";
   }
 }

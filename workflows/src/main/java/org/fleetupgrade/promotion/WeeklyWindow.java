@@ -42,6 +42,6 @@ public record WeeklyWindow(DayOfWeek day, LocalTime opens, Duration length) {
 
   @Override
   public String toString() {
-    return day.getDisplayName(TextStyle.SHORT, Locale.ROOT) + " " + opens + " UTC for " + length;
+    return day.getDisplayName(TextStyle.SHORT, Locale.ROOT) + " " + opens + " UTC for " + org.fleetupgrade.status.Text.duration(length);
   }
 }

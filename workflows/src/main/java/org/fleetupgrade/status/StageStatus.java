@@ -7,11 +7,13 @@ import org.fleetupgrade.images.StageImages;
 import org.fleetupgrade.reboot.rollout.RolloutProgress;
 
 /**
- * A stage's snapshot. {@code blockedStep} is set only while BLOCKED; {@code lastError} keeps the
- * last failure even after a retry, so an operator can see what happened. {@code images} is what the
+ * A stage's snapshot. {@code blockedStep} is set only while BLOCKED; {@code lastError} is the
+ * error the step blocked with, kept while it is retried and cleared once it passes or is skipped (the
+ * timeline keeps it: "BLOCKED at ..."), so it never shows an error that no longer holds. {@code images} is what the
  * image step pushed, built and pointed (null until it starts). {@code reboot} is the rolling
  * reboot as it last told (bounded: the nodes longest in flight, the first failed; null before it
- * starts, and in upgrades from before it told details).
+ * starts, and in upgrades from before it told details). {@code stepSince} is when {@code step} started
+ * (or was last retried); null before, and in snapshots from before it was kept.
  */
 public record StageStatus(
     String name,
@@ -26,7 +28,8 @@ public record StageStatus(
     Instant startedAt,
     Instant finishedAt,
     StageImages images,
-    RolloutProgress reboot) {
+    RolloutProgress reboot,
+    Instant stepSince) {
 
   public StageStatus {
     members = List.copyOf(members);
@@ -35,11 +38,11 @@ public record StageStatus(
 
   public StageStatus withReboot(RolloutProgress progress) {
     return new StageStatus(name, state, step, blockedStep, lastError, members, nodes, lastHealth, skipped, startedAt,
-        finishedAt, images, progress);
+        finishedAt, images, progress, stepSince);
   }
 
   public static StageStatus pending(String name) {
     return new StageStatus(name, StageState.PENDING, null, null, null, List.of(),
-        NodeConvergence.UNKNOWN, null, List.of(), null, null, null, null);
+        NodeConvergence.UNKNOWN, null, List.of(), null, null, null, null, null);
   }
 }

@@ -41,6 +41,7 @@ import org.fleetupgrade.status.StageStatus;
 import org.fleetupgrade.status.TimelineEntry;
 import org.fleetupgrade.version.TargetVersions;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
 
@@ -66,12 +67,21 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     @Override
     public void blocked(String step, String error) {
       lastError = error;
+      lastErrorStage = null;
       record(null, "BLOCKED at " + step + ": " + error);
     }
 
     @Override
     public void unblocked(String step, boolean skip, String reason) {
+      if (skip) {
+        clearOwnError();
+      }
       record(null, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void recovered(String step) {
+      clearOwnError();
     }
 
     @Override
@@ -100,7 +110,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private String currentStage;
   private StageUpgradeWorkflow activeStage;
   private GateStatus gate;
+  /** The error something blocked with, until it passes or is skipped; {@code lastErrorStage}: whose (null: ours). */
   private String lastError;
+  private String lastErrorStage;
   private FleetState finalState;
   private String publishedState;
   private String imagesTag;
@@ -250,7 +262,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     if (carried != null && carried.reachedTarget() != null) {
       // The stage has been at the target since the previous run: its soak counts from then.
       Instant soakUntil = carried.reachedTarget().plus(policy.soak());
-      String detail = "soak " + policy.soak() + " since " + carried.reachedTarget().truncatedTo(
+      String detail = "soak " + Text.duration(policy.soak()) + " since " + carried.reachedTarget().truncatedTo(
           java.time.temporal.ChronoUnit.SECONDS) + " (run " + resumed.shortRunId() + ")";
       if (soakUntil.isAfter(now())) {
         setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, detail));
@@ -260,7 +272,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       }
     } else {
       Instant soakUntil = now().plus(policy.soak());
-      setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + policy.soak()));
+      setGate(new GateStatus(from.name(), to.name(), GatePhase.SOAKING, soakUntil, "soak " + Text.duration(policy.soak())));
       runner.await(Duration.between(now(), soakUntil), () -> false);
     }
     boolean approvedBefore = approvals.stream().anyMatch(a -> a.stage().equals(from.name()));
@@ -450,9 +462,20 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     stages.put(stage, progress.status());
     if (progress.status().lastError() != null && progress.status().state() == StageState.BLOCKED) {
       lastError = progress.status().lastError();
+      lastErrorStage = stage;
+    } else if (stage.equals(lastErrorStage) && progress.status().lastError() == null) {
+      // The stage's blocked step passed on retry, or was skipped: its error no longer holds.
+      lastError = null;
+      lastErrorStage = null;
     }
     append(progress.event());
     publish(progress.event().event());
+  }
+
+  private void clearOwnError() {
+    if (lastErrorStage == null) {
+      lastError = null;
+    }
   }
 
   private void forward(OperatorCommand command) {

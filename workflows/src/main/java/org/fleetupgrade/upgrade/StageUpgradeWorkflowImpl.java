@@ -53,6 +53,7 @@ import org.fleetupgrade.tooling.ToolingResult;
 import org.fleetupgrade.version.UpgradeDecision;
 import org.fleetupgrade.version.UpgradePolicy;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
@@ -138,6 +139,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   /** The change id of an abort uncordoning the member it had cordoned, if Ready. */
   static final String ABORT_RELEASES_MEMBER_CHANGE = "abort-releases-member";
 
+  /**
+   * The change id of the timeline naming a step when it starts, after any pause (it named it when
+   * entered, so "verify" could show while paused before it), and saying when a retried step passes.
+   */
+  static final String STEP_STARTS_CHANGE = "step-recorded-when-it-starts";
+
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
@@ -157,6 +164,10 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       blockedStep = null;
       if (skip) {
         skipped.add(new SkippedStep(name, step, reason, now()));
+        // Gone past: its error no longer holds (the timeline keeps it).
+        lastError = null;
+      } else {
+        stepSince = now();
       }
       transition(StageState.RUNNING, (skip ? "skipped " : "retrying ") + step + (reason == null ? "" : ": " + reason));
     }
@@ -164,6 +175,28 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     @Override
     public void pausedChanged(boolean paused, String reason) {
       transition(state, (paused ? "paused" : "resumed") + (reason == null ? "" : ": " + reason));
+    }
+
+    @Override
+    public void starting(String started, boolean again) {
+      if (again) {
+        return;
+      }
+      stepSince = now();
+      if (started.equals(startingStep)) {
+        String event = startingEvent;
+        startingStep = null;
+        startingEvent = null;
+        record(event);
+      }
+    }
+
+    @Override
+    public void recovered(String step) {
+      lastError = null;
+      if (recordsStepsWhenTheyStart()) {
+        record(step + " passed on retry");
+      }
     }
   }, true);
 
@@ -173,6 +206,11 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private String step;
   private String blockedStep;
   private String lastError;
+  /** When {@link #step} started, or was last retried. */
+  private Instant stepSince;
+  /** A step entered but not started yet (maybe paused before it), and what the timeline says when it starts. */
+  private String startingStep;
+  private String startingEvent;
   private final List<MemberStatus> members = new ArrayList<>();
   private NodeConvergence nodes = NodeConvergence.UNKNOWN;
   private HealthReport lastHealth;
@@ -244,7 +282,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       })
           .ifPresent(summary -> record("rolling reboot done: " + summary.rebooted() + " rebooted, "
               + summary.alreadyAtTarget() + (slidingWindow ? " already at target or left alone"
-                  : " already at target, " + summary.waves() + " waves")));
+                  : " already at target, " + Text.count(summary.waves(), "wave"))));
       enter(Steps.HEALTH);
       runner.run(Steps.HEALTH, () -> awaitConvergence(assignment))
           .ifPresent(report -> record("converged: " + report.summary()));
@@ -281,8 +319,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
     platformNodes = found.platformTotal();
     nodes = new NodeConvergence(0, found.platformTotal() + found.virtualNodes().size() + found.members().size());
-    record("preflight: " + decision.reason() + "; " + found.members().size() + " control-plane members, "
-        + found.platformTotal() + " platform nodes, " + found.virtualNodes().size() + " virtual nodes");
+    record("preflight: " + decision.reason() + "; " + Text.count(found.members().size(), "control-plane member") + ", "
+        + Text.count(found.platformTotal(), "platform node") + ", " + Text.count(found.virtualNodes().size(), "virtual node"));
     return found;
   }
 
@@ -351,14 +389,14 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     String m = member.name();
     memberPhase(m, MemberPhase.DRAINING, "drain");
     runner.run(Steps.member("drain", m), () -> controlPlane.drain(name, member))
-        .ifPresent(d -> record(m + " drained: " + d.evicted() + " pods evicted"));
+        .ifPresent(d -> record(m + " drained: " + Text.count(d.evicted(), "pod") + " evicted"));
     memberPhase(m, MemberPhase.UPGRADING, "upgrade");
     runner.run(Steps.member("upgrade", m), () -> controlPlane.upgrade(name, member, assignment.target()))
         .ifPresent(r -> memberUpgraded(m, r));
     // Verified before uncordon: a member that did not come up at the target takes no workloads.
     memberPhase(m, MemberPhase.VERIFYING, "verify");
     runner.run(Steps.member("verify", m), () -> verification.verify(name, member, assignment.target()))
-        .ifPresent(v -> record(m + " verified: " + v.checks().size() + " checks passed"));
+        .ifPresent(v -> record(m + " verified: " + Text.count(v.checks().size(), "check") + " passed"));
     memberPhase(m, MemberPhase.UNCORDONING, "uncordon");
     runner.runStep(Steps.member("uncordon", m), () -> controlPlane.uncordon(name, member));
     memberPhase(m, MemberPhase.DONE, null);
@@ -372,7 +410,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   }
 
   private void toolingDone(ToolingResult result) {
-    record("node tooling: " + result.upgraded().size() + " virtual nodes upgraded, "
+    record("node tooling: " + Text.count(result.upgraded().size(), "virtual node") + " upgraded, "
         + result.alreadyAtTarget().size() + " already at target");
   }
 
@@ -409,8 +447,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private RebootSummary rollingReboot(StageInventory found, StageAssignment assignment) {
     StagePlan plan = assignment.plan();
     List<List<String>> waves = WavePlanner.plan(found.platformNodes(), plan.reboot());
-    record("rolling reboot: " + found.platformNodes().size() + " platform nodes in " + waves.size()
-        + " waves (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
+    record("rolling reboot: " + Text.count(found.platformNodes().size(), "platform node") + " in "
+        + Text.count(waves.size(), "wave") + " (at most " + plan.reboot().maxUnavailable() + " at once, " + plan.reboot().maxPerSite() + " per site)");
     String selfId = Workflow.getInfo().getWorkflowId();
     String childId = selfId + "/reboot";
     RollingRebootWorkflow child = Workflow.newChildWorkflowStub(RollingRebootWorkflow.class, ChildWorkflowOptions.newBuilder()
@@ -440,7 +478,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
         Workflow.await(() -> done.isCompleted() || rebootProgressPending);
         if (rebootProgressPending) {
           rebootProgressPending = false;
-          record(rolloutDetails == null ? "rebooted " + rebootDone + "/" + platformNodes + " platform nodes"
+          record(rolloutDetails == null ? "rebooted " + rebootDone + "/" + Text.count(platformNodes, "platform node")
               : "rolling reboot: " + rolloutDetails.summary() + (rolloutDetails.waitingFor() == null ? ""
                   : "; " + rolloutDetails.waitingFor()));
         }
@@ -471,9 +509,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   private RebootSummary rollout(StageInventory found, StageAssignment assignment) {
     StagePlan plan = assignment.plan();
     WindowLimits limits = plan.reboot().limits();
-    record("rolling reboot: " + found.platformTotal() + " platform nodes, at most " + limits.maxUnavailable()
+    record("rolling reboot: " + Text.count(found.platformTotal(), "platform node") + ", at most " + limits.maxUnavailable()
         + " at once and " + limits.maxPerSite() + " per site, " + limits.canary() + " canary first, at most "
-        + limits.maxFailedNodes() + " failed, each back within " + plan.reboot().deadlinePerNode());
+        + limits.maxFailedNodes() + " failed, each back within " + Text.duration(plan.reboot().deadlinePerNode()));
     String selfId = Workflow.getInfo().getWorkflowId();
     String childId = selfId + "/rollout";
     NodeRolloutWorkflow child = Workflow.newChildWorkflowStub(NodeRolloutWorkflow.class, ChildWorkflowOptions.newBuilder()
@@ -503,7 +541,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       }
       if (now().plus(wait).isAfter(deadline)) {
         throw ApplicationFailure.newNonRetryableFailure("not converged within "
-            + assignment.plan().convergenceDeadline() + ": " + report.summary(), "NotConverged");
+            + Text.duration(assignment.plan().convergenceDeadline()) + ": " + report.summary(), "NotConverged");
       }
       runner.await(wait, () -> false);
       wait = wait.multipliedBy(2).compareTo(MAX_HEALTH_POLL) > 0 ? MAX_HEALTH_POLL : wait.multipliedBy(2);
@@ -596,20 +634,43 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   public StageStatus status() {
     StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
     return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
-        startedAt, finishedAt, stageImages, rolloutDetails);
+        startedAt, finishedAt, stageImages, rolloutDetails, stepSince);
   }
 
   // ---- transitions ----
 
+  /** The next step is {@code newStep}; the timeline names it when it starts (the runner's next run of it). */
   private void enter(String newStep) {
     step = newStep;
-    record(newStep);
+    recordWhenStarted(newStep, newStep);
   }
 
   private void memberPhase(String member, MemberPhase phase, String action) {
     step = action == null ? null : Steps.member(action, member);
     replaceMember(member, ms -> ms.with(phase));
-    record(action == null ? member + " done" : member + ": " + action);
+    if (action == null) {
+      record(member + " done");
+    } else {
+      recordWhenStarted(step, member + ": " + action);
+    }
+  }
+
+  /**
+   * Names {@code nextStep} in the timeline when the runner starts it, after any pause; histories from
+   * before {@link #STEP_STARTS_CHANGE} named it here, at once.
+   */
+  private void recordWhenStarted(String nextStep, String event) {
+    if (recordsStepsWhenTheyStart()) {
+      startingStep = nextStep;
+      startingEvent = event;
+    } else {
+      stepSince = now();
+      record(event);
+    }
+  }
+
+  private static boolean recordsStepsWhenTheyStart() {
+    return Workflow.getVersion(STEP_STARTS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
   }
 
   private void replaceMember(String member, java.util.function.UnaryOperator<MemberStatus> change) {

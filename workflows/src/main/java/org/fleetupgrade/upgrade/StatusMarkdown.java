@@ -10,6 +10,7 @@ import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
 import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.Text;
 
 /** Renders a snapshot as the Markdown the Temporal web UI shows as a workflow's current details. */
 public final class StatusMarkdown {
@@ -92,7 +93,8 @@ public final class StatusMarkdown {
     }
     md.append("\n**Rolling reboot**: ").append(p.summary()).append('\n');
     if (p.meanRebootSeconds() > 0) {
-      md.append("\nA reboot takes ").append(p.meanRebootSeconds() / 60).append("m on average")
+      md.append("\nA reboot takes ").append(Text.roughly(java.time.Duration.ofSeconds(p.meanRebootSeconds())))
+          .append(" on average")
           .append(p.eta() == null ? "" : "; done around " + p.eta()).append(p.slowest() == null ? "" : "; "
               + p.slowestLine()).append('\n');
     }

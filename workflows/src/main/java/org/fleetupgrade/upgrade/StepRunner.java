@@ -24,6 +24,15 @@ final class StepRunner {
     void unblocked(String step, boolean skipped, String reason);
 
     void pausedChanged(boolean paused, String reason);
+
+    /**
+     * The step's body is about to run, after any pause: the first time ({@code again} false), or
+     * again after an operator's retry. What the timeline says started, started here.
+     */
+    default void starting(String step, boolean again) {}
+
+    /** The step passed on a retry after it had blocked: the error it blocked with no longer holds. */
+    default void recovered(String step) {}
   }
 
   private enum Decision { RETRY, SKIP }
@@ -48,10 +57,16 @@ final class StepRunner {
 
   /** Runs {@code body}; empty when an operator skipped it after it blocked. */
   <T> Optional<T> run(String step, Supplier<T> body) {
+    boolean again = false;
     while (true) {
       checkpoint();
+      listener.starting(step, again);
       try {
-        return Optional.ofNullable(runCancellable(body));
+        T value = runCancellable(body);
+        if (again) {
+          listener.recovered(step);
+        }
+        return Optional.ofNullable(value);
       } catch (TemporalFailure failure) {
         if (abortReason != null) {
           throw new UpgradeAborted(abortReason);
@@ -72,6 +87,7 @@ final class StepRunner {
           return Optional.empty();
         }
         listener.unblocked(step, false, decisionReason);
+        again = true;
       }
     }
   }

@@ -25,7 +25,7 @@ class ResumptionTest {
         new ImageRelease(name, "ref", commit, List.of(), false, "latest", started),
         new ImageBuild(name, "ref", "build-1", "latest", commit, null), null);
     return new StageStatus(name, state, null, null, null, List.of(), NodeConvergence.UNKNOWN, null, List.of(), started,
-        finished, images, null);
+        finished, images, null, null);
   }
 
   private static FleetStatus run(List<StageStatus> stages, List<Approval> approvals, Resumption resumed) {

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import org.fleetupgrade.status.Text;
 
 /**
  * Drains a node the way {@code kubectl drain --ignore-daemonsets --delete-emptydir-data} does, in
@@ -238,7 +239,7 @@ public final class NodeDrainer {
         return;
       }
       if (!Instant.now().plus(settings.retryInterval()).isBefore(deadline)) {
-        throw new DrainException("evicted pods still on the node after " + settings.timeout() + ": "
+        throw new DrainException("evicted pods still on the node after " + Text.duration(settings.timeout()) + ": "
             + remaining.stream().map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
                 .collect(Collectors.joining(", ")));
       }

@@ -18,6 +18,7 @@ import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.SshException;
 import org.apache.sshd.common.keyprovider.FileKeyPairProvider;
 import org.apache.sshd.core.CoreModuleProperties;
+import org.fleetupgrade.status.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,7 +127,7 @@ public final class SshExecutor implements AutoCloseable {
           long left = deadline - System.nanoTime();
           if (left <= 0) {
             String stopped = runId == null ? "" : "; " + stop(address, hostKeyAlias, port, runId, where);
-            throw new SshFailure(SshFailure.Kind.TIMEOUT, where + ": script still running after " + timeout
+            throw new SshFailure(SshFailure.Kind.TIMEOUT, where + ": script still running after " + Text.duration(timeout)
                 + " (last step: " + out.step() + ")" + stopped, null);
           }
           long wait = watch == null ? left : Math.min(left, watch.period().toNanos());

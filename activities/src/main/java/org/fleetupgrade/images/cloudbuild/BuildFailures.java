@@ -6,6 +6,7 @@ import com.google.cloudbuild.v1.Build;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
 import java.util.Set;
+import org.fleetupgrade.status.Text;
 
 /** The failures a wait ends with, worded for the operator reading the workflow's history. */
 final class BuildFailures {
@@ -31,7 +32,7 @@ final class BuildFailures {
   static ApplicationFailure notFound(BuildTrigger trigger, String triggerId, BuildRef ref, Duration appearTimeout,
       String lastApiError) {
     return ApplicationFailure.newNonRetryableFailure("no build of " + ref.describe() + " by trigger " + triggerId
-        + " in " + trigger.where() + " appeared within " + appearTimeout + ": check that the trigger is enabled and"
+        + " in " + trigger.where() + " appeared within " + Text.duration(appearTimeout) + ": check that the trigger is enabled and"
         + " its branch or tag filter matches the pushed ref"
         + (lastApiError == null ? "" : " (the last poll failed: " + lastApiError + ")"),
         CloudBuildWatcher.BUILD_NOT_FOUND);
@@ -47,7 +48,8 @@ final class BuildFailures {
   static ApplicationFailure timedOut(BuildTrigger trigger, String triggerId, Build build, Duration elapsed,
       Duration buildTimeout) {
     return ApplicationFailure.newNonRetryableFailure("build " + build.getId() + " of trigger " + triggerId + " in "
-        + trigger.where() + " is still " + build.getStatus() + " after " + elapsed + " (the limit is " + buildTimeout
+        + trigger.where() + " is still " + build.getStatus() + " after " + Text.roughly(elapsed) + " (the limit is "
+        + Text.duration(buildTimeout)
         + "); log: " + build.getLogUrl(), CloudBuildWatcher.BUILD_TIMEOUT);
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.fleetupgrade.status.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -283,8 +284,8 @@ public final class EpoxyHosts {
     });
     if (toChange.isEmpty() && unchanged.isEmpty()) {
       throw ApplicationFailure.newNonRetryableFailure("no ePoxy host matches the pattern '" + hostPattern.pattern()
-          + "' in namespace " + namespace + " of project " + project() + " (" + hosts.size() + " hosts of kind "
-          + KIND + " exist there); refusing to change nothing: check the pattern", NO_HOSTS_MATCHED);
+          + "' in namespace " + namespace + " of project " + project() + " (" + Text.count(hosts.size(), "host") + " of kind "
+          + KIND + (hosts.size() == 1 ? " exists" : " exist") + " there); refusing to change nothing: check the pattern", NO_HOSTS_MATCHED);
     }
     return new Sorted(toChange, unchanged, leftOut);
   }

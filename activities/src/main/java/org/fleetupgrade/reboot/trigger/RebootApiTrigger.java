@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
 import java.util.function.Function;
+import org.fleetupgrade.status.Text;
 
 /**
  * Reboots a node through M-Lab's reboot service (m-lab/reboot-service): {@code POST
@@ -99,10 +100,10 @@ public final class RebootApiTrigger implements RebootTrigger {
       body = ResponseText.read(response.body());
     } catch (HttpConnectTimeoutException e) {
       throw ApplicationFailure.newFailure(node + ": cannot reach the reboot API at " + endpoint + ": no connection"
-          + " within " + settings.timeout(), RebootFailures.REBOOT_SERVICE_UNAVAILABLE);
+          + " within " + Text.duration(settings.timeout()), RebootFailures.REBOOT_SERVICE_UNAVAILABLE);
     } catch (HttpTimeoutException e) {
       throw ApplicationFailure.newFailure(node + ": the reboot API at " + endpoint + " did not answer within "
-          + settings.timeout() + "; the service goes on with a request it received: compare the node's bootID"
+          + Text.duration(settings.timeout()) + "; the service goes on with a request it received: compare the node's bootID"
           + " before triggering again", RebootFailures.REBOOT_SERVICE_UNAVAILABLE);
     } catch (IOException e) {
       String why = e instanceof ConnectException ? "connection refused" : String.valueOf(e.getMessage());

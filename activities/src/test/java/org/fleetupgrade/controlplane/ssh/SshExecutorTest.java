@@ -150,7 +150,7 @@ class SshExecutorTest {
     assertThatThrownBy(() -> pinned().run("127.0.0.1", host.port(), "sleep 1000", Duration.ofMillis(500), line -> { }))
         .isInstanceOfSatisfying(SshFailure.class, e -> {
           assertThat(e.kind()).isEqualTo(SshFailure.Kind.TIMEOUT);
-          assertThat(e).hasMessageContaining("script still running after PT0.5S (last step: wait-readyz)");
+          assertThat(e).hasMessageContaining("script still running after 500ms (last step: wait-readyz)");
         });
   }
 

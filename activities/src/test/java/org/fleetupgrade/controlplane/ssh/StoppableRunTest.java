@@ -125,7 +125,7 @@ class StoppableRunTest {
         line -> { }, new ScriptWatch(Duration.ofMillis(500), () -> { })))
         .isInstanceOfSatisfying(SshFailure.class, e -> {
           assertThat(e.kind()).isEqualTo(SshFailure.Kind.TIMEOUT);
-          assertThat(e).hasMessageContaining("script still running after PT2S")
+          assertThat(e).hasMessageContaining("script still running after 2s")
               // SIGTERM ends it at once; on a loaded machine the group may outlast the 2 s grace
               // (not yet reaped) and be killed: either way it is gone from the host below.
               .hasMessageMatching("(?s).*; run [a-f0-9-]{36} (stopped: process group \\d+ ended on SIGTERM"

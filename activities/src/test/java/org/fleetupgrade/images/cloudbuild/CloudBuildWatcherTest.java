@@ -157,7 +157,7 @@ class CloudBuildWatcherTest {
           assertThat(e.getType()).isEqualTo(CloudBuildWatcher.BUILD_NOT_FOUND);
           assertThat(e.isNonRetryable()).isTrue();
           assertThat(e.getOriginalMessage()).startsWith("no build of commit " + COMMIT
-              + " by trigger epoxy-images-main in mlab-sandbox appeared within PT10M");
+              + " by trigger epoxy-images-main in mlab-sandbox appeared within 10m");
         });
     assertThat(clock.instant()).isEqualTo(PUSHED.plus(APPEAR));
     // And each search until then was reported
@@ -203,7 +203,7 @@ class CloudBuildWatcherTest {
           assertThat(e.getType()).isEqualTo(CloudBuildWatcher.BUILD_TIMEOUT);
           assertThat(e.isNonRetryable()).isTrue();
           assertThat(e.getOriginalMessage()).isEqualTo("build b-1 of trigger epoxy-images-main in mlab-sandbox is still"
-              + " WORKING after PT30M (the limit is PT30M); log: " + logUrl("b-1"));
+              + " WORKING after 30m (the limit is 30m); log: " + logUrl("b-1"));
         });
     // And it heartbeat on every poll on the way
     assertThat(reports).hasSize(31).extracting(BuildWait::status).containsOnly("WORKING");

@@ -138,7 +138,7 @@ class NodeRolloutWorkflowTest {
         .isInstanceOf(WorkflowFailedException.class)
         .rootCause().isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.getType()).isEqualTo(NodeRolloutWorkflowImpl.CANARY_FAILED);
-          assertThat(f.getOriginalMessage()).contains("the canary did not come back", "not back within PT45M");
+          assertThat(f.getOriginalMessage()).contains("the canary did not come back", "not back within 45m");
         });
     assertThat(fleet.rebootCount(STAGE)).as("only the canary").isEqualTo(1);
   }
@@ -155,7 +155,7 @@ class NodeRolloutWorkflowTest {
         Duration.ofMinutes(45), null, false)))
         .rootCause().isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.getType()).isEqualTo(NodeRolloutWorkflowImpl.NODES_FAILED);
-          assertThat(f.getOriginalMessage()).contains("3 node(s) not back", "mlab1-fra01", "mlab1-bom01",
+          assertThat(f.getOriginalMessage()).contains("3 nodes not back", "mlab1-fra01", "mlab1-bom01",
               "mlab1-gru01.mlab-staging.measurement-lab.org: came back at v1.30.5, not v1.31.2",
               "over the failure budget of 2");
         });

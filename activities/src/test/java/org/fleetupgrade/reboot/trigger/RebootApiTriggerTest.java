@@ -219,7 +219,7 @@ class RebootApiTriggerTest {
         // Then the failure is retryable and warns that the service may still reboot the node
         .isInstanceOfSatisfying(ApplicationFailure.class, f -> {
           assertThat(f.isNonRetryable()).isFalse();
-          assertThat(f.getOriginalMessage()).contains("did not answer within PT0.3S", "compare the node's bootID");
+          assertThat(f.getOriginalMessage()).contains("did not answer within 300ms", "compare the node's bootID");
         });
   }
 

@@ -3,6 +3,7 @@ package org.fleetupgrade.worker.cli;
 import org.fleetupgrade.worker.config.EffectiveConfig;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.config.FleetConfig.Stage;
+import org.fleetupgrade.status.Text;
 
 /** The resolved config as an operator reads it: a summary, then every field with its default filled in. */
 final class ConfigPrinter {
@@ -19,14 +20,14 @@ final class ConfigPrinter {
     out.append("control plane: ").append(c.controlPlane().namePattern()).append(", ssh user ")
         .append(c.controlPlane().ssh().user()).append(", key ").append(orDash(c.controlPlane().ssh().privateKeyPath()))
         .append(", known_hosts ").append(orDash(c.controlPlane().ssh().knownHostsPath())).append(", connect timeout ")
-        .append(c.controlPlane().ssh().connectTimeout())
+        .append(Text.duration(c.controlPlane().ssh().connectTimeout()))
         .append(c.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor().isEmpty() ? ""
             : ", host certificates without principals accepted for "
                 + String.join(", ", c.controlPlane().ssh().acceptCertificatesWithoutPrincipalsFor())).append('\n');
     out.append("images: ").append(images(c.images())).append('\n');
     out.append("changelog: ").append(c.changelog().map(l -> l.changelogBase() + " and " + l.releaseBase() + ", timeout "
-        + l.timeout() + ", " + l.attempts() + " attempts").orElse("simulated")).append('\n');
-    out.append("health: converge within ").append(c.health().convergenceDeadline()).append(", virtual nodes ")
+        + Text.duration(l.timeout()) + ", " + Text.count(l.attempts(), "attempt")).orElse("simulated")).append('\n');
+    out.append("health: converge within ").append(Text.duration(c.health().convergenceDeadline())).append(", virtual nodes ")
         .append(c.health().virtualNodeSelector()).append('\n');
     out.append("stages, in promotion order:\n");
     for (int i = 0; i < c.stages().size(); i++) {
@@ -34,13 +35,14 @@ final class ConfigPrinter {
       out.append("  ").append(s.name()).append(": project ").append(s.project()).append(", ").append(s.region())
           .append(" zones ").append(s.zones()).append(", reboot ").append(s.reboot().maxUnavailable())
           .append(" at once/").append(s.reboot().maxPerSite()).append(" per site/wave timeout ")
-          .append(s.reboot().waveTimeout()).append(", converge within ").append(s.convergenceDeadline());
+          .append(Text.duration(s.reboot().waveTimeout())).append(", converge within ")
+          .append(Text.duration(s.convergenceDeadline()));
       if (i + 1 < c.stages().size()) {
-        out.append("\n    then soak ").append(s.soak()).append(" and promote ").append(s.promotion().name().toLowerCase())
+        out.append("\n    then soak ").append(Text.duration(s.soak())).append(" and promote ").append(s.promotion().name().toLowerCase())
             .append(s.window() == null ? "" : " at " + s.window().weekly()).append(" to ").append(c.stages().get(i + 1).name());
       }
-      s.simulated().ifPresent(sim -> out.append("\n    simulated: ").append(sim.sites()).append(" sites x ")
-          .append(sim.nodesPerSite()).append(" nodes, ").append(sim.virtualNodes()).append(" virtual, at ")
+      s.simulated().ifPresent(sim -> out.append("\n    simulated: ").append(Text.count(sim.sites(), "site")).append(" x ")
+          .append(Text.count(sim.nodesPerSite(), "node")).append(", ").append(sim.virtualNodes()).append(" virtual, at ")
           .append(sim.currentVersion()));
       if (s.simulated().isEmpty()) {
         out.append("\n    images: ").append(s.images().map(p -> pipeline(p, c.images()))
@@ -48,7 +50,8 @@ final class ConfigPrinter {
       }
       out.append('\n');
     }
-    c.simulation().ifPresent(sim -> out.append("simulation: ").append(sim.faults().size()).append(" injected fault(s)\n"));
+    c.simulation().ifPresent(sim -> out.append("simulation: ").append(Text.count(sim.faults().size(), "injected fault"))
+        .append('\n'));
     out.append("\n# effective config: every field, defaults filled in (null: none); it loads as it is\n");
     out.append(EffectiveConfig.yaml(c));
     return out.toString();
@@ -58,8 +61,9 @@ final class ConfigPrinter {
     return i.repository() + " (" + i.configFile() + "), token " + (i.tokenFile() != null ? "from file " + i.tokenFile()
         : i.tokenEnv() != null ? "from $" + i.tokenEnv() : "none") + " as " + i.username() + ", main branch "
         + i.mainBranch() + ", branch " + i.branch() + ", author " + i.authorName() + " <" + i.authorEmail() + ">, cache "
-        + i.cacheDir() + ", git timeout " + i.gitTimeout() + ", a build appears within " + i.buildAppearTimeout()
-        + ", build timeout " + i.buildTimeout() + ", poll every " + i.pollInterval();
+        + i.cacheDir() + ", git timeout " + Text.duration(i.gitTimeout()) + ", a build appears within "
+        + Text.duration(i.buildAppearTimeout()) + ", build timeout " + Text.duration(i.buildTimeout()) + ", poll every "
+        + Text.duration(i.pollInterval());
   }
 
   private static String pipeline(FleetConfig.ImagePipeline p, FleetConfig.Images shared) {

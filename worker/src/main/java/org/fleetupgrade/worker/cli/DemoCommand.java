@@ -113,7 +113,7 @@ public class DemoCommand implements Callable<Integer> {
         throw new OperationFailedException("the demo upgrade blocked at " + status.blockedStep() + ": " + status.lastError());
       }
       if (Duration.ofNanos(System.nanoTime() - wallStart).compareTo(WALL_LIMIT) > 0) {
-        throw new OperationFailedException("the demo did not finish within " + WALL_LIMIT.toMinutes() + " minutes");
+        throw new OperationFailedException("the demo did not finish within " + org.fleetupgrade.status.Text.duration(WALL_LIMIT));
       }
       env.sleep(status.gate() != null ? WHILE_WAITING : WHILE_RUNNING);
     }

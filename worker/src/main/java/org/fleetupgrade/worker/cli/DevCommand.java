@@ -34,7 +34,7 @@ public class DevCommand implements Callable<Integer> {
     factory.start();
     System.out.println("fleet-upgrade dev: Temporal on " + server.address() + " (namespace default), worker on task queue "
         + fleet.temporal().taskQueue() + ", simulated fleet " + fleet.stageNames() + " from " + fleet.source());
-    System.out.println("try: fleet-upgrade start --config config/demo.yaml --kubernetes v1.31.2");
+    System.out.println(startHint(config, server.address()));
     System.out.println("stop with Ctrl-C or SIGTERM");
     System.out.flush();
     GracefulStop.jvm().await(() -> {
@@ -46,4 +46,19 @@ public class DevCommand implements Callable<Integer> {
     return Main.OK;
   }
 
+  /**
+   * What to run next against this engine: the config dev runs (start must name the same stages) and,
+   * off the default port, its address. Without --config dev runs the bundled demo.yaml, a copy of the
+   * repository's config/demo.yaml.
+   */
+  static String startHint(Path config, String address) {
+    String connection = Hints.connection(address, Hints.DEFAULT_NAMESPACE);
+    String file = config != null ? config.toString() : "config/demo.yaml";
+    String hint = "try: " + Hints.command("start --config " + Hints.shell(file) + " --kubernetes v1.31.2", connection)
+        + "\n  then: " + Hints.command("status v1.31.2 --watch", connection);
+    if (config == null && !java.nio.file.Files.isRegularFile(Path.of(file))) {
+      hint += "\n  (config/demo.yaml is in the repository; dev runs the copy bundled in the jar)";
+    }
+    return hint;
+  }
 }

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations on the command line: 500ms, 5s, 2m, 1h. */
+/** Durations on the command line: 5s, 2m, 1h (and 500ms, where an option allows less than a second). */
 final class DurationOption {
 
   private static final Pattern FORMAT = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
@@ -14,7 +14,7 @@ final class DurationOption {
   static Duration parse(String option, String text) {
     Matcher m = FORMAT.matcher(text == null ? "" : text.trim());
     if (!m.matches()) {
-      throw new BadInputException(option + ": '" + text + "' is not a duration (e.g. 500ms, 5s, 2m, 1h)");
+      throw new BadInputException(option + ": '" + text + "' is not a duration (e.g. 5s, 2m, 1h)");
     }
     long n = Long.parseLong(m.group(1));
     Duration d = switch (m.group(2)) {

@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import org.fleetupgrade.status.Text;
 
 /**
  * The image step of one stage, alone, from this machine: what an upgrade's image-build and
@@ -100,7 +101,7 @@ public class ImagesCommand implements Callable<Integer> {
     String[] last = {null};
     ImageBuild build = pipeline.awaitBuilds(release, Instant.now(), wait -> {
       String line = "  build " + (wait.buildId() == null ? "(not yet created)" : wait.buildId()) + " of trigger "
-          + wait.triggerId() + ": " + wait.status() + ", " + wait.elapsed().toMinutes() + "m"
+          + wait.triggerId() + ": " + wait.status() + ", " + Text.duration(java.time.Duration.ofMinutes(wait.elapsed().toMinutes()))
           + (wait.logUrl() == null ? "" : "  " + wait.logUrl());
       if (!line.equals(last[0])) {
         System.out.println(line);

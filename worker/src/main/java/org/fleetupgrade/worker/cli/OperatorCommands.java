@@ -31,7 +31,8 @@ final class OperatorCommands {
       try (TemporalConnection temporal = global.connect()) {
         temporal.requireWorkerFor(workflowId);
         FleetUpgradeWorkflow upgrade = Upgrades.stub(temporal.client(), workflowId);
-        System.out.println(workflowId + ": " + Upgrades.update(temporal.client(), workflowId, () -> send(upgrade)));
+        System.out.println(workflowId + ": " + Upgrades.update(temporal.client(), workflowId,
+            Hints.connection(temporal.address(), temporal.namespace()), () -> send(upgrade)));
         return Main.OK;
       }
     }

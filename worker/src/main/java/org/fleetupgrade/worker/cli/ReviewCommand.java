@@ -29,7 +29,7 @@ public class ReviewCommand implements Callable<Integer> {
         upgrade.fleet().temporal().namespace())) {
       temporal.requireWorkerOn(upgrade.fleet().temporal().taskQueue());
       UpgradeReview review = upgrade.review(temporal.client(), request);
-      System.out.print(json ? StatusCommand.JSON.writeValueAsString(review) + "\n" : ReviewPrinter.print(review));
+      System.out.print(json ? StatusCommand.json().writeValueAsString(review) + "\n" : ReviewPrinter.print(review));
       return Main.OK;
     }
   }

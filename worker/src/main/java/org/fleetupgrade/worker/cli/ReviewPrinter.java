@@ -6,6 +6,7 @@ import org.fleetupgrade.changelog.ReleaseNote;
 import org.fleetupgrade.preflight.StageVersion;
 import org.fleetupgrade.preflight.UpgradeReview;
 import org.fleetupgrade.version.UpgradePath;
+import org.fleetupgrade.status.Text;
 
 /** The changelog review as an operator reads it before an upgrade. */
 final class ReviewPrinter {
@@ -42,7 +43,7 @@ final class ReviewPrinter {
       r.warnings().forEach(w -> out.append("  ! ").append(w).append('\n'));
     }
     if (r.omitted() > 0) {
-      out.append("\n(").append(r.omitted()).append(" more notes are in ").append(r.source()).append(")\n");
+      out.append("\n(").append(Text.count(r.omitted(), "more note", "more notes")).append(r.omitted() == 1 ? " is in " : " are in ").append(r.source()).append(")\n");
     }
     out.append('\n').append(r.summary()).append(r.needsAttention()
         ? ": the upgrade will wait for `fleet-upgrade acknowledge` (or start it with --acknowledge)\n"

@@ -14,6 +14,7 @@ import org.fleetupgrade.worker.engine.UpgradeOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.fleetupgrade.status.Text;
 
 /**
  * Starts an upgrade after checking everything that can be checked first: the config, the versions,
@@ -62,9 +63,10 @@ public class StartCommand implements Callable<Integer> {
     try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
       WorkflowClient client = temporal.client();
       temporal.requireWorkerOn(fleet.temporal().taskQueue());
+      String connection = Hints.connection(temporal.address(), temporal.namespace());
       PreviousRun previous = PreviousRun.find(client, request.workflowId());
       if (previous != null && previous.running()) {
-        int differs = reportRunning(previous, request);
+        int differs = reportRunning(previous, request, connection);
         if (!dryRun) {
           return differs;
         }
@@ -95,7 +97,7 @@ public class StartCommand implements Callable<Integer> {
         System.out.println("\n--dry-run: nothing started");
         return Main.OK;
       }
-      return start(client, fleet.temporal().taskQueue(), toStart);
+      return start(client, fleet.temporal().taskQueue(), toStart, connection);
     }
   }
 
@@ -103,16 +105,16 @@ public class StartCommand implements Callable<Integer> {
    * The upgrade runs already: never a second one. Asked with different options, say how they
    * differ (exit 1: what was asked is not what runs), rather than ignore them.
    */
-  private static int reportRunning(PreviousRun running, UpgradeRequest asked) {
+  private static int reportRunning(PreviousRun running, UpgradeRequest asked, String connection) {
     System.out.println(running.id() + " is already running (run " + running.runId() + "): not starting a second one.");
     List<String> differences = running.differences(asked);
     if (!differences.isEmpty()) {
       System.out.println("it differs from what you asked:");
       differences.forEach(d -> System.out.println("  " + d));
       System.out.println("to change them, abort it and start again (the new run skips what is done):");
-      System.out.println("  fleet-upgrade abort " + running.id() + " --reason ...");
+      System.out.println("  " + Hints.command("abort " + running.id() + " --reason ...", connection));
     }
-    System.out.println("  fleet-upgrade status " + running.id());
+    System.out.println("  " + Hints.command("status " + running.id(), connection));
     return differences.isEmpty() ? Main.OK : Main.FAILED;
   }
 
@@ -149,12 +151,12 @@ public class StartCommand implements Callable<Integer> {
     for (int i = 0; i < request.stages().size(); i++) {
       StagePlan stage = request.stages().get(i);
       System.out.printf("  %-11s %-14s%s%n", stage.name(), stage.project(),
-          i + 1 < request.stages().size() ? "then soak " + stage.promotion().soak() + ", promote "
+          i + 1 < request.stages().size() ? "then soak " + Text.duration(stage.promotion().soak()) + ", promote "
               + stage.promotion().mode().name().toLowerCase() : "");
     }
   }
 
-  private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request) {
+  private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request, String connection) {
     String id = request.workflowId();
     FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, UpgradeOptions.of(request, taskQueue));
     try {
@@ -164,7 +166,7 @@ public class StartCommand implements Callable<Integer> {
       return Main.OK;
     }
     System.out.println("\nstarted " + id);
-    System.out.println("  fleet-upgrade status " + id + " --watch");
+    System.out.println("  " + Hints.command("status " + id + " --watch", connection));
     return Main.OK;
   }
 }

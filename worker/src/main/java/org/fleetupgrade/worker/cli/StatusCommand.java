@@ -1,10 +1,13 @@
 package org.fleetupgrade.worker.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import io.temporal.client.WorkflowClient;
@@ -12,7 +15,9 @@ import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
 import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.StageStatus;
+import org.fleetupgrade.status.Text;
 import org.fleetupgrade.upgrade.StageUpgradeWorkflow;
+import org.fleetupgrade.worker.cli.PendingSteps.PendingStep;
 import org.fleetupgrade.worker.engine.TemporalConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +28,15 @@ import picocli.CommandLine.Parameters;
     description = "Show where an upgrade stands: stages, node convergence, gate and deadline, what blocks it.")
 public class StatusCommand implements Callable<Integer> {
 
-  static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+  /** The mapper for `--json`, made on first use: `status` and `review` without it need none. */
+  static ObjectMapper json() {
+    return Json.MAPPER;
+  }
+
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper().registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+  }
 
   @Mixin
   GlobalOptions global;
@@ -35,11 +47,15 @@ public class StatusCommand implements Callable<Integer> {
   @Option(names = "--json", description = "the full snapshot as JSON, for scripts")
   boolean json;
 
-  @Option(names = "--watch", description = "refresh until the upgrade finishes")
+  @Option(names = "--watch", description = "refresh until the upgrade finishes: in place on a terminal, appended when piped")
   boolean watch;
 
-  @Option(names = "--interval", defaultValue = "5s", paramLabel = "DURATION", description = "refresh interval for --watch (default ${DEFAULT-VALUE})")
+  @Option(names = "--interval", defaultValue = "5s", paramLabel = "DURATION",
+      description = "refresh interval for --watch, 1s to 1h (default ${DEFAULT-VALUE})")
   String interval;
+
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+  static final Duration MAX_INTERVAL = Duration.ofHours(1);
 
   @Option(names = "--events", defaultValue = "10", description = "how many recent events to show, 0 for none"
       + " (default ${DEFAULT-VALUE})")
@@ -66,33 +82,57 @@ public class StatusCommand implements Callable<Integer> {
     }
   }
 
+  /** The --interval: a duration from 1s to 1h; anything else is bad input, before anything connects. */
+  static Duration interval(String text) {
+    Duration every = DurationOption.parse("--interval", text);
+    if (every.compareTo(MIN_INTERVAL) < 0 || every.compareTo(MAX_INTERVAL) > 0) {
+      throw new BadInputException("--interval: must be from " + Text.duration(MIN_INTERVAL) + " to "
+          + Text.duration(MAX_INTERVAL) + " (got " + text.trim() + ")");
+    }
+    return every;
+  }
+
+  /** The snapshot with what Temporal runs now ({@code pendingActivities}), for scripts. */
+  static String jsonSnapshot(FleetStatus status, List<PendingStep> pending) throws JsonProcessingException {
+    ObjectNode node = json().valueToTree(status);
+    node.set("pendingActivities", json().valueToTree(pending));
+    return json().writeValueAsString(node);
+  }
+
   @Override
   public Integer call() throws Exception {
     if (events < 0) {
       throw new BadInputException("--events: must be 0 or more (got " + events + ")");
     }
     String workflowId = Upgrades.workflowId(id);
-    Duration every = DurationOption.parse("--interval", interval);
+    Duration every = interval(interval);
     try (TemporalConnection temporal = global.connect()) {
       temporal.requireWorkerFor(workflowId);
+      String connection = Hints.connection(temporal.address(), temporal.namespace());
+      WatchScreen screen = new WatchScreen(System.out, watch && WatchScreen.onTerminal());
       while (true) {
-        FleetStatus status = Upgrades.status(temporal.client(), workflowId);
+        FleetStatus status = Upgrades.status(temporal.client(), workflowId, connection);
+        List<PendingStep> pending = PendingSteps.of(temporal.stubs(), temporal.namespace(), status);
+        String block;
         if (json) {
-          System.out.println(JSON.writeValueAsString(status));
+          block = jsonSnapshot(status, pending) + "\n";
         } else {
-          System.out.print(StatusTable.render(status, Instant.now(), events));
+          Instant now = Instant.now();
+          block = StatusTable.render(status, pending, now, events, connection);
           if (status.gate() != null && status.gate().phase() == org.fleetupgrade.status.GatePhase.WAITING_SCHEDULE) {
-            System.out.println(ScheduleCommand.statusLine(temporal));
+            block += ScheduleCommand.statusLine(temporal) + "\n";
           }
           RolloutProgress rollout = rollout(temporal.client(), status);
           if (rollout != null) {
-            System.out.print(StatusTable.rollout(status.currentStage(), rollout, Instant.now()));
+            block += StatusTable.rollout(status.currentStage(), rollout, now);
           }
         }
         if (!watch || status.state().finished()) {
+          screen.show(block, null);
           return Main.OK;
         }
-        System.out.println("-- refreshing every " + every.toSeconds() + "s; Ctrl-C to stop watching (the upgrade goes on) --\n");
+        screen.show(block, "-- " + StatusTable.CLOCK.format(Instant.now()) + ", refreshing every " + Text.duration(every)
+            + "; Ctrl-C to stop watching (the upgrade goes on) --");
         TimeUnit.MILLISECONDS.sleep(every.toMillis());
       }
     }

@@ -25,21 +25,22 @@ final class Upgrades {
     return idOrVersion.startsWith("v") ? "fleet-upgrade-" + idOrVersion : idOrVersion;
   }
 
-  static WorkflowExecutionDescription describe(WorkflowClient client, String id) {
+  /** @param connection what the hint in a "no such upgrade" carries ({@link Hints#connection}) */
+  static WorkflowExecutionDescription describe(WorkflowClient client, String id, String connection) {
     try {
       return client.newUntypedWorkflowStub(id).describe();
     } catch (WorkflowNotFoundException e) {
-      throw notFound(id);
+      throw notFound(id, connection);
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        throw notFound(id);
+        throw notFound(id, connection);
       }
       throw new OperationFailedException("cannot describe " + id + ": " + e.getStatus());
     }
   }
 
-  private static BadInputException notFound(String id) {
-    return new BadInputException("no upgrade with id '" + id + "' (`fleet-upgrade list` shows them)");
+  private static BadInputException notFound(String id, String connection) {
+    return new BadInputException("no upgrade with id '" + id + "' (`" + Hints.command("list", connection) + "` shows them)");
   }
 
   static FleetUpgradeWorkflow stub(WorkflowClient client, String id) {
@@ -47,8 +48,8 @@ final class Upgrades {
   }
 
   /** The current snapshot: the query while running, the final report once completed. */
-  static FleetStatus status(WorkflowClient client, String id) {
-    WorkflowExecutionDescription description = describe(client, id);
+  static FleetStatus status(WorkflowClient client, String id, String connection) {
+    WorkflowExecutionDescription description = describe(client, id, connection);
     WorkflowExecutionStatus state = description.getWorkflowExecutionInfo().getStatus();
     try {
       if (state == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
@@ -66,8 +67,8 @@ final class Upgrades {
   }
 
   /** Runs an operator update; a rejection (it changed nothing) is bad input, exit 2. */
-  static String update(WorkflowClient client, String id, Supplier<String> call) {
-    WorkflowExecutionDescription description = describe(client, id);
+  static String update(WorkflowClient client, String id, String connection, Supplier<String> call) {
+    WorkflowExecutionDescription description = describe(client, id, connection);
     if (description.getWorkflowExecutionInfo().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new BadInputException(id + " is not running: it takes no more input");
     }

@@ -12,6 +12,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fleetupgrade.status.Text;
 
 /**
  * One YAML mapping being read, with its path for error messages. Reading never throws: a bad value
@@ -226,28 +227,7 @@ final class ConfigNode {
 
   /** A duration as the config writes it: {@code 90d}, {@code 1h30m}, {@code 500ms}, {@code 0s}. */
   static String format(Duration d) {
-    if (d.isZero()) {
-      return "0s";
-    }
-    StringBuilder out = new StringBuilder(d.isNegative() ? "-" : "");
-    Duration rest = d.abs();
-    long days = rest.toDays();
-    if (days > 0) {
-      out.append(days).append('d');
-    }
-    if (rest.toHoursPart() > 0) {
-      out.append(rest.toHoursPart()).append('h');
-    }
-    if (rest.toMinutesPart() > 0) {
-      out.append(rest.toMinutesPart()).append('m');
-    }
-    if (rest.toSecondsPart() > 0) {
-      out.append(rest.toSecondsPart()).append('s');
-    }
-    if (rest.toMillisPart() > 0) {
-      out.append(rest.toMillisPart()).append("ms");
-    }
-    return out.toString();
+    return Text.duration(d);
   }
 
   static Duration parseDuration(String text) {

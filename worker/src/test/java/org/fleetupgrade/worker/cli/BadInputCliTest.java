@@ -185,6 +185,20 @@ class BadInputCliTest {
   }
 
   @Test
+  void aWatchIntervalOutsideOneSecondToOneHourIsRefusedBeforeConnecting() {
+    // When --watch is asked to refresh every 500ms, every 2 hours, or at no duration, Then exit 2 and one line
+    assertBadInput(run("status", "v1.31.2", "--watch", "--interval", "500ms", "--address", NOBODY),
+        "--interval: must be from 1s to 1h (got 500ms)");
+    assertBadInput(run("status", "v1.31.2", "--watch", "--interval", "2h", "--address", NOBODY),
+        "--interval: must be from 1s to 1h (got 2h)");
+    assertBadInput(run("status", "v1.31.2", "--watch", "--interval", "soon", "--address", NOBODY),
+        "--interval: 'soon' is not a duration (e.g. 5s, 2m, 1h)");
+    // And the bounds themselves are accepted: the command goes on to the server (exit 1: nobody there)
+    assertThat(run("status", "v1.31.2", "--interval", "1s", "--address", NOBODY).code()).isEqualTo(Main.FAILED);
+    assertThat(run("status", "v1.31.2", "--interval", "1h", "--address", NOBODY).code()).isEqualTo(Main.FAILED);
+  }
+
+  @Test
   void noCommandPrintsTheUsageAndExits2() {
     // When the CLI is run without a command (it used to exit 0)
     Result none = run();

@@ -72,6 +72,10 @@ class CliIT {
     dev = JarProcess.builder("dev", "--port", String.valueOf(port), "--config", config.toString())
         .redirectErrorStream(true).redirectOutput(devOut.toFile()).start();
     awaitOutput(devOut, "fleet-upgrade dev:", Duration.ofSeconds(60));
+    // What dev says to try names its own config and address, so it works as printed
+    awaitOutput(devOut, "then: ", Duration.ofSeconds(10));
+    assertThat(Files.readString(devOut)).contains("try: fleet-upgrade start --config " + config
+        + " --kubernetes v1.31.2 --address " + address, "then: fleet-upgrade status v1.31.2 --watch --address " + address);
   }
 
   /** The changelog and release channels, in their real formats, on a local HTTP server. */
@@ -171,7 +175,7 @@ class CliIT {
     Result fleet = cli("config", "check", "config/fleet.yaml");
     assertThat(fleet.exit()).as(fleet.all()).isZero();
     assertThat(fleet.out()).contains("config/fleet.yaml: ok", "production: project mlab-oti, us-east1 zones [b, c, d]",
-        "then soak PT168H and promote window at Tue 15:00 UTC for PT4H to production");
+        "then soak 7d and promote window at Tue 15:00 UTC for 4h to production");
     assertThat(cli("config", "check", "config/demo.yaml").exit()).isZero();
   }
 
@@ -287,7 +291,7 @@ class CliIT {
   void startStatusApproveRunAnUpgradeToCompletion() throws Exception {
     Result started = start("--kubernetes", "v1.31.2");
     assertThat(started.exit()).as(started.all()).isZero();
-    assertThat(started.out()).contains("started " + ID);
+    assertThat(started.out()).contains("started " + ID, "  fleet-upgrade status " + ID + " --watch --address " + address);
 
     Result again = start("--kubernetes", "v1.31.2");
     assertThat(again.exit()).as(again.all()).isZero();
@@ -311,7 +315,9 @@ class CliIT {
     Result table = cli("status", "v1.31.2", "--address", address);
     assertThat(table.exit()).isZero();
     assertThat(table.out()).contains("state: GATE (staging)", "staging -> production  WAITING_APPROVAL",
-        "[####################] 8/8 100%");
+        "[####################] 8/8 100%",
+        "approve with: fleet-upgrade approve " + ID + " staging --reason \"...\" --address " + address);
+    assertThat(waiting.path("pendingActivities").isArray()).as("--json says what Temporal runs now").isTrue();
 
     assertBadInput(cli("approve", ID, "production", "--reason", "too early", "--address", address),
         "rejected: production is not at a promotion gate");
@@ -329,7 +335,8 @@ class CliIT {
     assertThat(list.out()).contains(ID, "completed");
     Result watch = cli("status", ID, "--watch", "--address", address);
     assertThat(watch.exit()).as("--watch returns once the upgrade is done").isZero();
-    assertThat(watch.out()).contains("state: COMPLETED");
+    assertThat(watch.out()).contains("state: COMPLETED").as("piped: appended, no terminal codes").doesNotContain("\u001b");
+    assertThat(done.path("pendingActivities")).as("a finished upgrade runs nothing").isEmpty();
     assertBadInput(cli("abort", ID, "--reason", "too late", "--address", address), "is not running");
   }
 

@@ -101,7 +101,7 @@ class ImagesCliIT {
     assertThat(check.exit()).as(check.all()).isZero();
     assertThat(check.out()).contains("images: ref branch, built by Cloud Build mlab-sandbox/global triggers"
         + " [t-stage3, t-stage1]", "images: by hand (no images.cloudBuild.triggers)", "main branch main, branch"
-        + " sandbox-{kubernetes}", "a build appears within PT15M, build timeout PT3H");
+        + " sandbox-{kubernetes}", "a build appears within 15m, build timeout 3h");
     assertBadInput(JarProcess.run(concat(new String[] {"start", "--config", ok.toString(), "--images-tag", "latest",
         "--address", "127.0.0.1:1"}, versions)), "--images-tag: 'latest' is not a release tag vX.Y.Z");
     try (Git git = Git.open(repo.toFile())) {

@@ -27,7 +27,7 @@ class RolloutTableTest {
     assertThat(table).contains(
         "rolling reboot of production: 325/600 done (300 rebooted, 20 already at target, 5 left alone), 3 in flight,"
             + " 2 failed, 270 to go  [paused]",
-        "a reboot takes 9m on average; done around 2026-11-27 14:00:00 UTC (in 2h 0m); slowest: mlab1-syd02 (27m)",
+        "a reboot takes 9m on average; done around 2026-11-27 14:00:00 UTC (in 2h); slowest: mlab1-syd02 (27m)",
         "left alone: mlab1-bom01 (taint lame-duck), ...",
         "kured's lock is held by mlab3-xyz01",
         "failed (left cordoned): mlab4-syd01, mlab3-nrt01");

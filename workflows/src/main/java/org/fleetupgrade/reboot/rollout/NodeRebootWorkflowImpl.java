@@ -13,6 +13,7 @@ import org.fleetupgrade.reboot.node.NodeTarget;
 import org.fleetupgrade.reboot.node.TriggerOutcome;
 import org.fleetupgrade.reboot.window.NodeFate;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
 
@@ -134,7 +135,7 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
             + " (the old image?); left cordoned", seconds);
       }
       if (Workflow.currentTimeMillis() + look.toMillis() > deadline) {
-        return result(target, NodeFate.FAILED, "not back within " + reboot.deadline() + " ("
+        return result(target, NodeFate.FAILED, "not back within " + Text.duration(reboot.deadline()) + " ("
             + (now.bootId() != null && now.bootId().equals(before.bootId()) ? "same boot" : "NotReady")
             + "); left cordoned", seconds);
       }

@@ -27,6 +27,7 @@ import org.fleetupgrade.reboot.window.NodeFate;
 import org.fleetupgrade.reboot.window.RebootWindow;
 import org.fleetupgrade.upgrade.StageUpgradeWorkflow;
 import org.slf4j.Logger;
+import org.fleetupgrade.status.Text;
 
 public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
 
@@ -195,7 +196,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     report(true);
     awaitReport();
     if (!window.failed().isEmpty()) {
-      throw ApplicationFailure.newNonRetryableFailure(window.failed().size() + " node(s) not back at "
+      throw ApplicationFailure.newNonRetryableFailure(Text.count(window.failed().size(), "node") + " not back at "
           + input.target() + ": " + String.join("; ", failedDetails) + (window.budgetSpent() ? " (over the failure"
           + " budget of " + input.limits().maxFailedNodes() + ": no new node was started)" : "")
           + "; they are left cordoned. retry checks them again (and reboots those still on the old boot),"
@@ -463,8 +464,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     HealthReport now = toTheEnd(() -> health.check(input.stage(), input.target()));
     if (now.problemsTotal() > baseline) {
-      throw ApplicationFailure.newNonRetryableFailure("after the canary the stage has " + now.problemsTotal()
-          + " problem(s), " + baseline + " before: " + now.summary() + "; no other node was started", CANARY_FAILED);
+      throw ApplicationFailure.newNonRetryableFailure("after the canary the stage has "
+          + Text.count(now.problemsTotal(), "problem") + ", " + baseline + " before: " + now.summary() + "; no other node was started", CANARY_FAILED);
     }
     window.open();
   }

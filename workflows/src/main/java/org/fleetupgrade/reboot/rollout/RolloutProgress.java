@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import org.fleetupgrade.status.Text;
 
 /**
  * Where a rolling reboot is: counts, the nodes in flight with their site and since when, the failed
@@ -54,7 +55,6 @@ public record RolloutProgress(int total, int rebooted, int alreadyAtTarget, int 
 
   /** The slowest reboot so far, e.g. "slowest: mlab1-ams01 (27m)", or null. */
   public String slowestLine() {
-    return slowest == null ? null : "slowest: " + slowest.node() + " (" + Duration.ofSeconds(slowest.seconds())
-        .toMinutes() + "m)";
+    return slowest == null ? null : "slowest: " + slowest.node() + " (" + Text.roughly(Duration.ofSeconds(slowest.seconds())) + ")";
   }
 }
