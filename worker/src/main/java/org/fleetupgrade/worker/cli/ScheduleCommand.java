@@ -171,13 +171,13 @@ public class ScheduleCommand implements Callable<Integer> {
       if (config == null) {
         throw new BadInputException("schedule create: --config FILE is required (its `schedule` section says when)");
       }
+      when();
       return super.call();
     }
 
     @Override
     int run(TemporalConnection temporal, ScheduleClient schedules) {
-      FleetConfig.Schedule when = fleet().schedule().orElseThrow(() -> new BadInputException(config
-          + ": has no `schedule` section (e.g. schedule: {day: tuesday, time: \"15:00\", timeZone: America/New_York})"));
+      FleetConfig.Schedule when = when();
       String taskQueue = fleet().temporal().taskQueue();
       ScheduleHandle handle = schedules.getHandle(ID);
       ScheduleDescription existing;
@@ -198,6 +198,12 @@ public class ScheduleCommand implements Callable<Integer> {
       handle.update(input -> new ScheduleUpdate(schedule(when, taskQueue, state)));
       System.out.println("updated Schedule " + ID + ": " + describe(when) + "; " + next(handle.describe()));
       return Main.OK;
+    }
+
+    /** The config's schedule: bad input without one, found before anything connects. */
+    private FleetConfig.Schedule when() {
+      return fleet().schedule().orElseThrow(() -> new BadInputException(config
+          + ": has no `schedule` section (e.g. schedule: {day: tuesday, time: \"15:00\", timeZone: America/New_York})"));
     }
 
     private static String describe(FleetConfig.Schedule when) {

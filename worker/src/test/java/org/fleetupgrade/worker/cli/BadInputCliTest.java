@@ -175,6 +175,20 @@ class BadInputCliTest {
   }
 
   @Test
+  void scheduleCommandsNeedAServerWithSchedulesAndCreateNeedsItsConfig() {
+    // When a schedule command talks to a server without Schedules (the test server behind `dev`)
+    Result describe = run("schedule", "describe", "--address", frontendAddress);
+    // Then exit 1, one line saying so and what happens instead
+    assertThat(describe.code()).as(describe.err()).isEqualTo(Main.FAILED);
+    assertThat(describe.errLines()).containsExactly("fleet-upgrade: " + ScheduleCommand.noSchedules(frontendAddress));
+    // And create without the config that says when is bad input, before connecting
+    assertBadInput(run("schedule", "create", "--address", NOBODY),
+        "schedule create: --config FILE is required (its `schedule` section says when)");
+    assertBadInput(run("schedule", "create", "--config", DEMO, "--address", NOBODY), DEMO
+        + ": has no `schedule` section (e.g. schedule: {day: tuesday, time: \"15:00\", timeZone: America/New_York})");
+  }
+
+  @Test
   void negativeEventsAreRefusedAndZeroMeansNone() {
     // When status is asked for -5 events, Then exit 2 and one line
     assertBadInput(run("status", "v1.31.2", "--events", "-5", "--address", NOBODY), "--events: must be 0 or more (got -5)");
