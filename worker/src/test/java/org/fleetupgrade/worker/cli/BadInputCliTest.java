@@ -189,6 +189,21 @@ class BadInputCliTest {
   }
 
   @Test
+  void listFiltersAreCheckedBeforeTheyReachAQuery() {
+    assertBadInput(run("list", "--state", "sometimes", "--address", NOBODY), "--state: 'sometimes' is not a state:"
+        + " REVIEWING, RUNNING, BLOCKED, GATE, PAUSED, COMPLETED, ABORTED, TERMINATED, FAILED, TIMED_OUT, CANCELED");
+    assertBadInput(run("list", "--stage", "x' OR 1=1", "--address", NOBODY),
+        "--stage: 'x' OR 1=1' is not a stage name (lower-case letters, digits, '-')");
+    assertBadInput(run("list", "--kubernetes", "1.31", "--address", NOBODY), "--kubernetes: '1.31' is not a release version:"
+        + " expected vMAJOR.MINOR.PATCH, e.g. v1.31.2");
+    // And on a server without visibility queries, the listing falls back to the open and closed lists
+    Result fallback = run("list", "--state", "completed", "--address", frontendAddress);
+    assertThat(fallback.code()).as(fallback.err()).isEqualTo(Main.OK);
+    assertThat(fallback.out()).startsWith("no fleet upgrades match (WorkflowType = 'FleetUpgradeWorkflow' AND"
+        + " FleetUpgradeState = 'COMPLETED') in namespace default");
+  }
+
+  @Test
   void negativeEventsAreRefusedAndZeroMeansNone() {
     // When status is asked for -5 events, Then exit 2 and one line
     assertBadInput(run("status", "v1.31.2", "--events", "-5", "--address", NOBODY), "--events: must be 0 or more (got -5)");

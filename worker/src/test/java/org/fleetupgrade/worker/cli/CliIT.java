@@ -332,7 +332,7 @@ class CliIT {
     assertThat(done.path("stages").findValuesAsText("state")).containsOnly("DONE");
 
     Result list = cli("list", "--address", address);
-    assertThat(list.out()).contains(ID, "completed");
+    assertThat(list.out()).containsPattern(ID + " +COMPLETED +- ");
     Result watch = cli("status", ID, "--watch", "--address", address);
     assertThat(watch.exit()).as("--watch returns once the upgrade is done").isZero();
     assertThat(watch.out()).contains("state: COMPLETED").as("piped: appended, no terminal codes").doesNotContain("\u001b");

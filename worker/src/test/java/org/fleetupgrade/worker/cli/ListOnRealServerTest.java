@@ -1,0 +1,60 @@
+package org.fleetupgrade.worker.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.fleetupgrade.status.FleetState;
+import org.fleetupgrade.status.GatePhase;
+import org.fleetupgrade.worker.cli.RealServerCli.Result;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `list` on a real Temporal server: one visibility query on our search attributes, each upgrade's
+ * state and current stage shown from them, filters answered by the server, and an aborted upgrade
+ * listed ABORTED (its workflow completed, the upgrade did not).
+ */
+class ListOnRealServerTest {
+
+  private static final String CONFIG = """
+      temporal: {address: "%s"}
+      versions: {cni: v1.6.2, crictl: v1.31.1}
+      reboot: {firstLook: 1s}
+      stages:
+        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
+           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
+        - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
+           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
+      simulation: {timing: {}}
+      """;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void listShowsStateAndStageFromSearchAttributesFiltersOnTheServerAndAnAbortReadsAborted() throws Exception {
+    try (RealServerCli real = new RealServerCli(dir, CONFIG)) {
+      // Given an upgrade waiting at sandbox's approval gate
+      real.ok("start", "--config", real.config.toString(), "--kubernetes", "v1.31.2");
+      real.awaitStatus("fleet-upgrade-v1.31.2", s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_APPROVAL);
+
+      // When it is listed, then its state and stage come from its search attributes
+      Result all = real.awaitOutput(out -> out.contains("GATE"), "list");
+      assertThat(all.out()).containsPattern("fleet-upgrade-v1\\.31\\.2 +GATE +sandbox ");
+      // and the filters are the server's
+      assertThat(real.awaitOutput(out -> out.contains("v1.31.2"), "list", "--state", "gate", "--stage", "sandbox",
+          "--kubernetes", "v1.31.2", "--open").out()).contains("fleet-upgrade-v1.31.2");
+      assertThat(real.ok("list", "--state", "BLOCKED").out()).startsWith("no fleet upgrades match (WorkflowType ="
+          + " 'FleetUpgradeWorkflow' AND FleetUpgradeState = 'BLOCKED')");
+      assertThat(real.ok("list", "--stage", "production").out()).startsWith("no fleet upgrades match");
+
+      // When it is aborted, then it lists ABORTED, closed, and no longer open
+      real.ok("abort", "v1.31.2", "--reason", "testing list");
+      real.awaitStatus("fleet-upgrade-v1.31.2", s -> s.state() == FleetState.ABORTED);
+      Result aborted = real.awaitOutput(out -> out.contains("ABORTED"), "list", "--state", "aborted");
+      assertThat(aborted.out()).containsPattern("fleet-upgrade-v1\\.31\\.2 +ABORTED ").doesNotContain("completed");
+      assertThat(real.awaitOutput(out -> out.startsWith("no fleet upgrades match"), "list", "--open").out())
+          .contains("ExecutionStatus = 'Running'");
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package org.fleetupgrade.worker.cli;
+
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import io.temporal.worker.WorkerFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
+import org.fleetupgrade.worker.config.FleetConfig;
+import org.fleetupgrade.worker.engine.FleetActivities;
+import org.fleetupgrade.worker.engine.FleetWorker;
+import org.fleetupgrade.worker.realserver.TemporalCliServer;
+import picocli.CommandLine;
+
+/**
+ * A real Temporal server (the CLI's dev server), a worker in this JVM over the simulated fleet of
+ * a config, and the CLI run in process against them, its output captured: for tests of what only
+ * a real server does (Schedules, visibility queries).
+ */
+final class RealServerCli implements AutoCloseable {
+
+  record Result(int code, String out, String err) {}
+
+  final TemporalCliServer server;
+  final WorkflowServiceStubs service;
+  final WorkflowClient client;
+  final Path config;
+  private final WorkerFactory workers;
+
+  /** {@code yaml}: the config, with %s where the server's address goes. */
+  RealServerCli(Path dir, String yaml) throws IOException {
+    server = TemporalCliServer.start(dir);
+    config = dir.resolve("fleet.yaml");
+    Files.writeString(config, yaml.formatted(server.address()));
+    FleetConfig fleet = ConfigCommand.load(config);
+    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder().setTarget(server.address()).build());
+    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+    workers = WorkerFactory.newInstance(client);
+    FleetWorker.register(workers, fleet.temporal().taskQueue(), FleetActivities.forConfig(fleet, fault -> { }));
+    workers.start();
+  }
+
+  /** The CLI with {@code args} and --address of the server. */
+  Result cli(String... args) {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      CommandLine cli = Main.cli();
+      StringWriter err = new StringWriter();
+      cli.setErr(new PrintWriter(err, true));
+      int code = cli.execute(Stream.concat(Arrays.stream(args), Stream.of("--address", server.address()))
+          .toArray(String[]::new));
+      return new Result(code, printed.toString(StandardCharsets.UTF_8), err.toString());
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  /** The CLI, which must exit 0. */
+  Result ok(String... args) {
+    Result r = cli(args);
+    if (r.code() != 0) {
+      throw new AssertionError(String.join(" ", args) + " exited " + r.code() + "\n" + r.out() + r.err());
+    }
+    return r;
+  }
+
+  /** Polls the upgrade's status query until {@code condition}, within 90 s. */
+  FleetStatus awaitStatus(String upgradeId, Predicate<FleetStatus> condition) {
+    FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, upgradeId);
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    FleetStatus last = null;
+    while (System.nanoTime() < deadline) {
+      last = upgrade.status();
+      if (condition.test(last)) {
+        return last;
+      }
+    }
+    throw new AssertionError("status never matched: " + last);
+  }
+
+  /** Runs the CLI until its output matches (visibility is eventually consistent), within 30 s. */
+  Result awaitOutput(Predicate<String> condition, String... args) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    Result last = null;
+    while (System.nanoTime() < deadline) {
+      last = ok(args);
+      if (condition.test(last.out())) {
+        return last;
+      }
+    }
+    throw new AssertionError(String.join(" ", args) + " never matched: " + (last == null ? "" : last.out()));
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    workers.shutdownNow();
+    service.shutdownNow();
+    server.close();
+  }
+}
