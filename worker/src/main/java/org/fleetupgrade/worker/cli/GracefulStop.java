@@ -18,7 +18,7 @@ import java.util.function.IntConsumer;
  */
 final class GracefulStop {
 
-  /** How long a stop may take: the worker's in-flight activities get 30 s of it. */
+  /** How long `dev`'s stop may take: its worker's in-flight activities get 10 s of it. */
   static final Duration LIMIT = Duration.ofSeconds(40);
 
   interface Shutdown {
@@ -39,10 +39,15 @@ final class GracefulStop {
     this.err = err;
   }
 
-  /** This JVM's: its shutdown hooks, Runtime.halt, stdout and stderr. */
+  /** This JVM's: its shutdown hooks, Runtime.halt, stdout and stderr; a stop may take {@link #LIMIT}. */
   static GracefulStop jvm() {
+    return jvm(LIMIT);
+  }
+
+  /** This JVM's, with a stop that may take {@code limit}. */
+  static GracefulStop jvm(Duration limit) {
     Runtime runtime = Runtime.getRuntime();
-    return new GracefulStop(runtime::addShutdownHook, runtime::halt, LIMIT, System.out, System.err);
+    return new GracefulStop(runtime::addShutdownHook, runtime::halt, limit, System.out, System.err);
   }
 
   /** Blocks until SIGINT/SIGTERM, then runs {@code shutdown}; the hook then ends the JVM with its code. */
