@@ -25,6 +25,7 @@ import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.images.ImageInputs;
+import org.fleetupgrade.metrics.UpgradeMetrics;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.promotion.PromotionMode;
 import org.fleetupgrade.promotion.PromotionPolicy;
@@ -110,6 +111,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private String currentStage;
   private StageUpgradeWorkflow activeStage;
   private GateStatus gate;
+  /** When the gate's current phase began (workflow time), for its wait time. */
+  private long gateSince;
   /** The error something blocked with, until it passes or is skipped; {@code lastErrorStage}: whose (null: ours). */
   private String lastError;
   private String lastErrorStage;
@@ -125,6 +128,12 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     target = request.target();
     plans = request.stages();
     imagesTag = request.imagesTag();
+    // A fleet step names its stage after the colon (stage:production, promotion-health:staging);
+    // the changelog review concerns the whole fleet.
+    runner.measure(target.kubernetes().toString(), step -> {
+      String stage = UpgradeMetrics.stepSubject(step);
+      return stage == null ? UpgradeMetrics.FLEET : stage;
+    });
     plans.forEach(p -> stages.put(p.name(), StageStatus.pending(p.name())));
     Workflow.upsertTypedSearchAttributes(SearchAttributes.VERSION.valueSet(target.kubernetes().toString()));
     record(null, "upgrade to " + target + " through " + plans.stream().map(StagePlan::name).collect(Collectors.joining(" -> ")));
@@ -149,7 +158,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       finalState = FleetState.COMPLETED;
       record(null, "upgrade to " + target.kubernetes() + " completed");
     } catch (UpgradeAborted aborted) {
-      gate = null;
+      clearGate();
       finalState = FleetState.ABORTED;
       record(null, "upgrade aborted: " + aborted.getMessage());
     }
@@ -191,7 +200,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
           "read the review (fleet-upgrade review, or status), then: fleet-upgrade acknowledge " + upgradeId
               + " --reason ..."));
       runner.await(() -> acknowledgement != null);
-      gate = null;
+      clearGate();
     }
   }
 
@@ -307,7 +316,21 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       return report;
     });
     setGate(new GateStatus(from.name(), to.name(), GatePhase.PASSED, null, "promoting to " + to.name()));
+    clearGate();
+  }
+
+  private void clearGate() {
+    gateEnded();
     gate = null;
+  }
+
+  /** The phase the gate was in has ended: how long it waited (PASSED is only a moment). */
+  private void gateEnded() {
+    if (gate != null && gate.phase() != GatePhase.PASSED) {
+      String stage = gate.phase() == GatePhase.WAITING_ACKNOWLEDGEMENT ? UpgradeMetrics.FLEET : gate.stage();
+      UpgradeMetrics.gateWaited(target.kubernetes().toString(), stage, gate.phase().name(),
+          Workflow.currentTimeMillis() - gateSince);
+    }
   }
 
   /**
@@ -323,7 +346,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   }
 
   private void setGate(GateStatus newGate) {
+    gateEnded();
     gate = newGate;
+    gateSince = Workflow.currentTimeMillis();
     record(null, "gate " + newGate.stage() + " -> " + newGate.next() + ": " + newGate.phase()
         + (newGate.until() == null ? "" : " until " + newGate.until().truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
         + " (" + newGate.detail() + ")");

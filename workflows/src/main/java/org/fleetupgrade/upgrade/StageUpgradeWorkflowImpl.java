@@ -235,6 +235,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     name = plan.name();
     fleetWorkflowId = assignment.fleetWorkflowId();
     startedAt = now();
+    runner.measure(assignment.target().kubernetes().toString(), step -> name);
     try {
       StageInventory found = runner.run(Steps.PREFLIGHT, () -> preflight(assignment)).orElseThrow();
       if (UpgradePolicy.decide(found.clusterVersion(), assignment.target().kubernetes()).isNoOp()

@@ -6,6 +6,8 @@ import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.Workflow;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.fleetupgrade.metrics.UpgradeMetrics;
 
 /**
  * Runs a workflow's steps under operator control. A step that still fails after its activity
@@ -45,6 +47,10 @@ final class StepRunner {
   private Decision decision;
   private String decisionReason;
   private CancellationScope running;
+  /** The upgrade (target version) whose steps are measured; null: not measured. */
+  private String measuredUpgrade;
+  /** The stage label of a step, from its name. */
+  private UnaryOperator<String> stageOf;
 
   /**
    * @param cancelOnAbort whether abort cancels the running step; the fleet workflow says no, because
@@ -55,20 +61,38 @@ final class StepRunner {
     this.cancelOnAbort = cancelOnAbort;
   }
 
+  /**
+   * Measures every step from here on ({@link UpgradeMetrics}): its duration by outcome, and each
+   * time it blocks, labelled with {@code upgrade} and the stage {@code stageOf} gives for the step.
+   */
+  void measure(String upgrade, UnaryOperator<String> stageOf) {
+    this.measuredUpgrade = upgrade;
+    this.stageOf = stageOf;
+  }
+
   /** Runs {@code body}; empty when an operator skipped it after it blocked. */
   <T> Optional<T> run(String step, Supplier<T> body) {
     boolean again = false;
+    long started = -1;
     while (true) {
       checkpoint();
+      if (started < 0) {
+        started = Workflow.currentTimeMillis(); // after any pause before it: that is not the step's time
+      }
       listener.starting(step, again);
       try {
         T value = runCancellable(body);
+        measured(step, UpgradeMetrics.Outcome.DONE, started);
         if (again) {
           listener.recovered(step);
         }
         return Optional.ofNullable(value);
+      } catch (UpgradeAborted aborted) {
+        measured(step, UpgradeMetrics.Outcome.ABORTED, started);
+        throw aborted;
       } catch (TemporalFailure failure) {
         if (abortReason != null) {
+          measured(step, UpgradeMetrics.Outcome.ABORTED, started);
           throw new UpgradeAborted(abortReason);
         }
         if (failure instanceof CanceledFailure) {
@@ -76,19 +100,31 @@ final class StepRunner {
         }
         blockedStep = step;
         decision = null;
+        if (measuredUpgrade != null) {
+          UpgradeMetrics.stepBlocked(measuredUpgrade, stageOf.apply(step), step);
+        }
         listener.blocked(step, Failures.describe(failure));
         Workflow.await(() -> decision != null || abortReason != null);
         blockedStep = null;
         if (abortReason != null) {
+          measured(step, UpgradeMetrics.Outcome.ABORTED, started);
           throw new UpgradeAborted(abortReason);
         }
         if (decision == Decision.SKIP) {
+          measured(step, UpgradeMetrics.Outcome.SKIPPED, started);
           listener.unblocked(step, true, decisionReason);
           return Optional.empty();
         }
         listener.unblocked(step, false, decisionReason);
         again = true;
       }
+    }
+  }
+
+  private void measured(String step, UpgradeMetrics.Outcome outcome, long started) {
+    if (measuredUpgrade != null) {
+      UpgradeMetrics.stepEnded(measuredUpgrade, stageOf.apply(step), step, outcome,
+          Workflow.currentTimeMillis() - started);
     }
   }
 

@@ -2,6 +2,7 @@ package org.fleetupgrade.worker.cli;
 
 import io.temporal.worker.WorkerFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +11,8 @@ import org.fleetupgrade.worker.engine.DevServer;
 import org.fleetupgrade.worker.engine.FleetActivities;
 import org.fleetupgrade.worker.engine.FleetWorker;
 import org.fleetupgrade.worker.engine.TemporalConnection;
+import org.fleetupgrade.worker.metrics.MetricsEndpoint;
+import org.fleetupgrade.worker.metrics.MetricsServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,23 +26,44 @@ public class DevCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "a simulated fleet config (default: the bundled demo.yaml)")
   Path config;
 
+  @Option(names = "--metrics-port", defaultValue = "0", paramLabel = "PORT",
+      description = "serve Prometheus metrics at :PORT/metrics, as `worker` does (default ${DEFAULT-VALUE}: none)")
+  int metricsPort;
+
+  @Option(names = "--metrics-interval", defaultValue = "15s", paramLabel = "DURATION",
+      description = "how often the upgrades' gauges are read (default ${DEFAULT-VALUE})")
+  String metricsInterval;
+
   @Override
   public Integer call() throws Exception {
     FleetConfig fleet = ConfigCommand.loadOrDemo(config);
+    Duration interval = DurationOption.parse("--metrics-interval", metricsInterval);
+    MetricsServer.checkPort(metricsPort, "--metrics-port");
     List<Object> activities = FleetActivities.forConfig(fleet, fault -> System.out.println("injected: " + fault));
     DevServer server = DevServer.start(port);
-    TemporalConnection temporal = TemporalConnection.open(server.address(), "default", TemporalConnection.Tls.NONE);
+    MetricsEndpoint metrics;
+    try {
+      metrics = MetricsEndpoint.serve(metricsPort, "--metrics-port");
+    } catch (RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    TemporalConnection temporal = TemporalConnection.open(server.address(), "default", TemporalConnection.Tls.NONE,
+        metrics.scope());
     WorkerFactory factory = WorkerFactory.newInstance(temporal.client());
     FleetWorker.register(factory, fleet.temporal().taskQueue(), activities);
     factory.start();
+    metrics.watch(temporal.client(), interval);
     System.out.println("fleet-upgrade dev: Temporal on " + server.address() + " (namespace default), worker on task queue "
-        + fleet.temporal().taskQueue() + ", simulated fleet " + fleet.stageNames() + " from " + fleet.source());
+        + fleet.temporal().taskQueue() + ", simulated fleet " + fleet.stageNames() + " from " + fleet.source()
+        + (metrics.on() ? ", metrics on :" + metrics.port() + MetricsServer.PATH : ""));
     System.out.println(startHint(config, server.address()));
     System.out.println("stop with Ctrl-C or SIGTERM");
     System.out.flush();
     GracefulStop.jvm().await(() -> {
       factory.shutdown();
       factory.awaitTermination(10, TimeUnit.SECONDS);
+      metrics.close();
       temporal.close();
       server.close();
     });

@@ -35,12 +35,18 @@ public class GlobalOptions {
    * port (which used to end in "connection refused") or an unknown namespace is bad input.
    */
   public TemporalConnection connect(String configAddress, String configNamespace) {
+    return connect(configAddress, configNamespace, null);
+  }
+
+  /** As {@link #connect(String, String)}, reporting the SDK's metrics to {@code metricsScope} (null: none). */
+  public TemporalConnection connect(String configAddress, String configNamespace, com.uber.m3.tally.Scope metricsScope) {
     String a = blankToNull(address) != null ? address : configAddress != null ? configAddress : "localhost:7233";
     String n = blankToNull(namespace) != null ? namespace : configNamespace != null ? configNamespace : "default";
     TemporalConnection.checkAddress(blankToNull(address) != null ? "--address (or TEMPORAL_ADDRESS)"
         : "temporal.address", a);
     return TemporalConnection.open(a, n,
-        new TemporalConnection.Tls(tls, blankToNull(tlsCertPath), blankToNull(tlsKeyPath), blankToNull(tlsCaPath)));
+        new TemporalConnection.Tls(tls, blankToNull(tlsCertPath), blankToNull(tlsKeyPath), blankToNull(tlsCaPath)),
+        metricsScope);
   }
 
   public TemporalConnection connect() {

@@ -10,6 +10,8 @@ import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.FleetActivities;
 import org.fleetupgrade.worker.engine.FleetWorker;
 import org.fleetupgrade.worker.engine.TemporalConnection;
+import org.fleetupgrade.worker.metrics.MetricsEndpoint;
+import org.fleetupgrade.worker.metrics.MetricsServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,16 +47,29 @@ public class WorkerCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "fleet config")
   Path config;
 
+  @Option(names = "--metrics-port", defaultValue = "" + MetricsServer.DEFAULT_PORT, paramLabel = "PORT",
+      description = "serve Prometheus metrics at :PORT/metrics on every interface (default ${DEFAULT-VALUE}; 0: none)")
+  int metricsPort;
+
+  @Option(names = "--metrics-interval", defaultValue = "15s", paramLabel = "DURATION",
+      description = "how often the upgrades' gauges are read from Temporal (default ${DEFAULT-VALUE})")
+  String metricsInterval;
+
   @Override
   public Integer call() throws InterruptedException {
     FleetConfig fleet = ConfigCommand.load(config);
+    Duration interval = DurationOption.parse("--metrics-interval", metricsInterval);
     List<Object> activities = FleetActivities.forConfig(fleet, fault -> System.err.println("injected: " + fault));
-    try (TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace())) {
+    try (MetricsEndpoint metrics = MetricsEndpoint.serve(metricsPort, "--metrics-port");
+        TemporalConnection temporal = global.connect(fleet.temporal().address(), fleet.temporal().namespace(),
+            metrics.scope())) {
       WorkerFactory factory = WorkerFactory.newInstance(temporal.client());
       FleetWorker.register(factory, fleet.temporal().taskQueue(), activities);
       factory.start();
+      metrics.watch(temporal.client(), interval);
       System.out.println("worker on " + temporal.address() + ", namespace " + temporal.namespace() + ", task queue "
-          + fleet.temporal().taskQueue() + "; stop with Ctrl-C or SIGTERM");
+          + fleet.temporal().taskQueue() + (metrics.on() ? ", metrics on :" + metrics.port() + MetricsServer.PATH
+              : ", no metrics") + "; stop with Ctrl-C or SIGTERM");
       GracefulStop.jvm(STOP_LIMIT).await(() -> {
         factory.shutdown();
         factory.awaitTermination(ACTIVITY_GRACE.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.engine;
 
+import com.uber.m3.tally.Scope;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.Status;
@@ -70,6 +71,14 @@ public final class TemporalConnection implements AutoCloseable {
    * {@link #CONNECT_TIMEOUT} is a failed operation (exit 1): the input may be right, the server down.
    */
   public static TemporalConnection open(String address, String namespace, Tls tls) {
+    return open(address, namespace, tls, null);
+  }
+
+  /**
+   * As {@link #open(String, String, Tls)}, reporting the SDK's metrics, and those workflow code
+   * emits, to {@code metricsScope} (null: none).
+   */
+  public static TemporalConnection open(String address, String namespace, Tls tls, Scope metricsScope) {
     checkAddress("--address", address);
     if (!NAMESPACE.matcher(namespace).matches()) {
       throw new BadInputException("--namespace: '" + namespace + "' is not a Temporal namespace name");
@@ -77,6 +86,9 @@ public final class TemporalConnection implements AutoCloseable {
     WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
     if (tls.used()) {
       options.setSslContext(sslContext(tls));
+    }
+    if (metricsScope != null) {
+      options.setMetricsScope(metricsScope);
     }
     WorkflowServiceStubs stubs;
     try {

@@ -254,6 +254,25 @@ class BadInputCliTest {
   }
 
   @Test
+  void aMetricsPortOutOfRangeOrInUseIsBadInputBeforeAnythingConnects() throws IOException {
+    // NOBODY listens at the address: a worker that got as far as connecting would exit 1, not 2
+    assertBadInput(run("worker", "--config", DEMO, "--address", NOBODY, "--metrics-port", "70000"),
+        "--metrics-port must be a port from 1 to 65535, or 0 for none (got 70000)");
+    assertBadInput(run("dev", "--port", "1", "--metrics-port", "-1"),
+        "--metrics-port must be a port from 1 to 65535, or 0 for none (got -1)");
+    assertBadInput(run("worker", "--config", DEMO, "--address", NOBODY, "--metrics-interval", "0s"),
+        "--metrics-interval: must be more than zero");
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+      Result inUse = run("worker", "--config", DEMO, "--address", NOBODY, "--metrics-port",
+          String.valueOf(taken.getLocalPort()));
+      assertThat(inUse.code()).as(inUse.err()).isEqualTo(Main.BAD_INPUT);
+      assertThat(inUse.errLines()).hasSize(1);
+      assertThat(inUse.errLines().get(0)).startsWith("fleet-upgrade: --metrics-port: cannot serve metrics on port "
+          + taken.getLocalPort()).endsWith("choose another port, or 0 for none");
+    }
+  }
+
+  @Test
   void anUnknownNamespaceIsBadInputNamingItAndTheAddress() {
     // When list asks a server for a namespace it does not have (it used to list "default" silently)
     Result unknown = run("list", "--address", frontendAddress, "--namespace", "prod-typo");

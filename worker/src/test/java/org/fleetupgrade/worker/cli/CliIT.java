@@ -240,14 +240,27 @@ class CliIT {
         "config/fleet.yaml: controlPlane.ssh: known_hosts file /etc/fleet-upgrade/ssh/known_hosts is not readable");
 
     Path out = dir.resolve("worker.out");
-    Process worker = JarProcess.builder("worker", "--config", config.toString(), "--address", address)
+    int metricsPort;
+    try (ServerSocket free = new ServerSocket(0)) {
+      metricsPort = free.getLocalPort();
+    }
+    Process worker = JarProcess.builder("worker", "--config", config.toString(), "--address", address,
+            "--metrics-port", String.valueOf(metricsPort), "--metrics-interval", "1s")
         .redirectErrorStream(true).redirectOutput(out.toFile()).start();
     try {
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (!Files.readString(out).contains("worker on " + address) && System.nanoTime() < deadline && worker.isAlive()) {
         worker.waitFor(200, TimeUnit.MILLISECONDS);
       }
-      assertThat(Files.readString(out)).contains("worker on " + address + ", namespace default, task queue fleet-upgrade");
+      assertThat(Files.readString(out)).contains("worker on " + address + ", namespace default, task queue fleet-upgrade"
+          + ", metrics on :" + metricsPort + "/metrics");
+      // --metrics-port serves Prometheus' text format: the SDK's metrics (the worker polls) and the gauges' reads
+      java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+              .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      assertThat(scraped.body()).contains("# TYPE fleet_upgrade_status_last_read_timestamp_seconds gauge",
+          "jvm_memory_used_bytes{");
       worker.destroy();
       assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(Files.readString(out)).contains("stopped");

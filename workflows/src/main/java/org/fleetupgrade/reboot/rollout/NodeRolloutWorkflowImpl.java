@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
+import org.fleetupgrade.metrics.UpgradeMetrics;
 import org.fleetupgrade.reboot.RebootSummary;
 import org.fleetupgrade.reboot.node.NodePage;
 import org.fleetupgrade.reboot.node.NodeRebootActivities;
@@ -440,6 +441,10 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     since.remove(node);
     window.finished(node, result.fate());
+    if (result.fate() == NodeFate.REBOOTED || (result.fate() == NodeFate.FAILED && result.seconds() > 0)) {
+      // Once per node: a node told twice returned above. Nodes not rebooted took no time to count.
+      UpgradeMetrics.nodeRebootEnded(input.target().toString(), input.stage(), result.fate().name(), result.seconds());
+    }
     if (result.fate() == NodeFate.FAILED) {
       failedDetails.add(node + ": " + result.detail());
       log.warn("{}: {} failed: {}", input.stage(), node, result.detail());
