@@ -206,6 +206,28 @@ class RecordReplayHistories {
     }
   }
 
+  /**
+   * Since change "maintenance-windows": started on a Saturday, the first member waits for Monday
+   * 09:00 in Berlin; the rollout stops starting nodes when the window closes and goes on at the next.
+   */
+  @Test
+  void recordMaintenanceWindows() throws IOException {
+    org.fleetupgrade.maintenance.MaintenanceWindow window = new org.fleetupgrade.maintenance.MaintenanceWindow(
+        List.of(java.time.DayOfWeek.MONDAY, java.time.DayOfWeek.TUESDAY), java.time.LocalTime.of(9, 0),
+        java.time.LocalTime.of(9, 50), "Europe/Berlin", List.of());
+    org.fleetupgrade.fleet.StagePlan sandbox = new org.fleetupgrade.fleet.StagePlan("sandbox", "mlab-sandbox", "us-east1",
+        List.of("b", "c", "d"), Duration.ofHours(2), new org.fleetupgrade.fleet.RebootBudget(1, 1, Duration.ofMinutes(30),
+            0, 2, Duration.ofHours(1), null), PromotionPolicy.auto(Duration.ZERO), window);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 3, 1)), List.of())) {
+      t.fleet.rebootTimes(Duration.ofMinutes(25), 0, 1);
+      t.skip(Duration.ofDays(3));
+      t.result(t.start(request(sandbox)));
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2/sandbox", "stage-upgrade-maintenance.json");
+      write(t, "fleet-upgrade-v1.31.2/sandbox/rollout", "node-rollout-maintenance.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

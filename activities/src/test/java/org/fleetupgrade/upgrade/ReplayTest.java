@@ -82,6 +82,14 @@ class ReplayTest {
   }
 
   @Test
+  void maintenanceWindowsReplay() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-maintenance.json", FLEET_ID + "/sandbox"),
+        StageUpgradeWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("node-rollout-maintenance.json", FLEET_ID + "/sandbox/rollout"),
+        org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);
+  }
+
+  @Test
   void reviewCountingNodesAtTargetReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("upgrade-review.json", "fleet-upgrade-review-recorded"),
         org.fleetupgrade.preflight.UpgradeReviewWorkflowImpl.class);

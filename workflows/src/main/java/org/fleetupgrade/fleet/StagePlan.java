@@ -11,6 +11,8 @@ import org.fleetupgrade.promotion.PromotionPolicy;
  *
  * @param convergenceDeadline how long health verification polls before the stage blocks
  * @param promotion the gate after this stage, before the next one starts (unused for the last)
+ * @param maintenance when its disruptive steps (a member's upgrade, a node's reboot) may start; null:
+ *     any time (and in plans from before windows)
  */
 public record StagePlan(
     String name,
@@ -19,7 +21,13 @@ public record StagePlan(
     List<String> zones,
     Duration convergenceDeadline,
     RebootBudget reboot,
-    PromotionPolicy promotion) {
+    PromotionPolicy promotion,
+    org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
+
+  public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
+      RebootBudget reboot, PromotionPolicy promotion) {
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null);
+  }
 
   public StagePlan {
     Objects.requireNonNull(name, "name");
@@ -30,6 +38,10 @@ public record StagePlan(
   }
 
   public StagePlan withPromotion(PromotionPolicy newPromotion) {
-    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion);
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion, maintenance);
+  }
+
+  public StagePlan withMaintenance(org.fleetupgrade.maintenance.MaintenanceWindow window) {
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, window);
   }
 }

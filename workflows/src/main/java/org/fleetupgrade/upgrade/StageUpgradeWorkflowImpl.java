@@ -30,6 +30,7 @@ import org.fleetupgrade.images.ImageInputs;
 import org.fleetupgrade.images.ImageRelease;
 import org.fleetupgrade.images.ImageRequest;
 import org.fleetupgrade.images.StageImages;
+import org.fleetupgrade.maintenance.MaintenanceWindow;
 import org.fleetupgrade.preflight.InventoryActivities;
 import org.fleetupgrade.preflight.StageInventory;
 import org.fleetupgrade.reboot.RebootSummary;
@@ -135,6 +136,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
   /** The change id of members found done (a new run after an abort) being left alone, drain included. */
   static final String SKIP_DONE_MEMBERS_CHANGE = "skip-done-members";
+
+  /** The change id of maintenance windows: disruptive steps start only inside the stage's window. */
+  static final String MAINTENANCE_CHANGE = "maintenance-windows";
 
   /** The change id of an abort uncordoning the member it had cordoned, if Ready. */
   static final String ABORT_RELEASES_MEMBER_CHANGE = "abort-releases-member";
@@ -250,6 +254,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
           && Workflow.getVersion(SKIP_DONE_MEMBERS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
       for (ControlPlaneMember member : found.members()) {
         if (!(lookFirst && alreadyDone(member, assignment))) {
+          awaitMaintenanceWindow(assignment, member.name() + "'s upgrade");
           upgradeMember(member, assignment);
         }
       }
@@ -352,6 +357,38 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     step = null;
     record(member.name() + " already at " + assignment.target().kubernetes() + ", Ready and uncordoned: left alone");
     return true;
+  }
+
+  /**
+   * The stage's maintenance window, for upgrades started with one (change "maintenance-windows");
+   * null otherwise, and in histories from before windows (their plans have none: no marker asked).
+   */
+  private MaintenanceWindow maintenance(StageAssignment assignment) {
+    MaintenanceWindow window = assignment.plan().maintenance();
+    if (window == null) {
+      return null;
+    }
+    return Workflow.getVersion(MAINTENANCE_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1 ? window : null;
+  }
+
+  /**
+   * A disruptive step starts only inside the stage's maintenance window: outside it, the stage
+   * waits (a durable timer to the opening, computed from workflow time) and says until when. Work
+   * already under way is not interrupted when the window closes.
+   */
+  private void awaitMaintenanceWindow(StageAssignment assignment, String what) {
+    MaintenanceWindow window = maintenance(assignment);
+    if (window == null || window.isOpen(now())) {
+      return;
+    }
+    Instant opening = window.nextOpening(now());
+    String waited = step;
+    step = "maintenance window (opens " + opening.truncatedTo(java.time.temporal.ChronoUnit.MINUTES) + ")";
+    record("waiting for the maintenance window that opens at " + opening.truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+        + " (" + window + ") before " + what);
+    runner.await(Duration.between(now(), opening), () -> false);
+    step = waited;
+    record("maintenance window open: " + what);
   }
 
   private void upgradeMember(ControlPlaneMember member, StageAssignment assignment) {
@@ -525,7 +562,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     // The rollout reads the node list itself, page by page: a 20,000-node list fits in no payload.
     Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
         limits, plan.reboot().deadlinePerNode(), selfId, pausedAtStart)
-        .withFirstLook(plan.reboot().firstLook()));
+        .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment)));
     Workflow.getWorkflowExecution(child).get();
     rolloutIsWindow = true;
     return followReboot(childId, pausedAtStart, done);

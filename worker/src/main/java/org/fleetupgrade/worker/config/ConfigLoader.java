@@ -46,6 +46,7 @@ import org.fleetupgrade.reboot.trigger.RebootApiSettings;
 import org.fleetupgrade.reboot.trigger.RebootMethod;
 import org.fleetupgrade.reboot.trigger.SshTriggerSettings;
 import org.fleetupgrade.promotion.PromotionMode;
+import org.fleetupgrade.maintenance.MaintenanceWindow;
 import org.fleetupgrade.simulated.SimulatedFault;
 import org.fleetupgrade.simulated.SimulatedFleet;
 import org.fleetupgrade.simulated.SimulatedTiming;
@@ -232,7 +233,7 @@ public final class ConfigLoader {
     List<String> errors = new ArrayList<>();
     ConfigNode top = new ConfigNode(root, "", name, errors);
     top.allowOnly("temporal", "versions", "controlPlane", "drain", "images", "health", "reboot", "stages", "changelog",
-        "simulation", "schedule");
+        "simulation", "schedule", "maintenance");
 
     Temporal temporal = temporal(top.child("temporal"));
     Versions versions = versions(top.child("versions"));
@@ -245,7 +246,8 @@ public final class ConfigLoader {
     Optional<FleetConfig.Changelog> changelog = top.has("changelog") ? Optional.of(changelog(top.child("changelog")))
         : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
-    List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent());
+    MaintenanceWindow maintenance = top.has("maintenance") ? maintenance(top.child("maintenance")) : null;
+    List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent(), maintenance);
     Optional<FleetConfig.Schedule> schedule = top.has("schedule") ? Optional.ofNullable(schedule(top.child("schedule")))
         : Optional.empty();
     for (int i = 0; i + 1 < stages.size(); i++) {
@@ -651,7 +653,7 @@ public final class ConfigLoader {
   }
 
   private static List<Stage> stages(ConfigNode top, RebootBudget reboot, FleetConfig.Rebooting rebooting, Health health,
-      Images images, boolean simulation) {
+      Images images, boolean simulation, MaintenanceWindow maintenance) {
     if (!top.has("stages")) {
       top.error("stages", "is required: list the stages in promotion order");
       return List.of();
@@ -664,7 +666,8 @@ public final class ConfigLoader {
     Set<String> names = new HashSet<>();
     for (ConfigNode s : items) {
       s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
-          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "adminConfHeaders", "images");
+          "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "adminConfHeaders", "images",
+          "maintenance");
       String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
       if (name != null && !names.add(name)) {
         s.error("name", "duplicate stage '" + name + "'");
@@ -712,8 +715,9 @@ public final class ConfigLoader {
       if (pipeline.isPresent() && shape.isPresent()) {
         s.error("images", "a simulated stage builds simulated images: remove its images section");
       }
+      MaintenanceWindow stageMaintenance = s.has("maintenance") ? maintenance(s.child("maintenance")) : maintenance;
       stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf,
-          pipeline, stageRebooting));
+          pipeline, stageRebooting, stageMaintenance));
     }
     long simulatedNodes = stages.stream().flatMap(st -> st.simulated().stream())
         .mapToLong(sh -> (long) sh.sites() * sh.nodesPerSite() + sh.virtualNodes()).sum();
@@ -787,6 +791,58 @@ public final class ConfigLoader {
 
   static final Max CATCHUP = new Max(Duration.ofDays(1), "a weekly promotion missed by more than a day waits for next week");
   static final Max JITTER = new Max(Duration.ofHours(1), "a weekly promotion spread over more than an hour is not at its time");
+
+  /**
+   * When disruptive steps may start: {@code days} (names), {@code from} and {@code to} (local
+   * HH:MM, same day), {@code timeZone} (default UTC), {@code exclude} (ISO dates).
+   */
+  private static MaintenanceWindow maintenance(ConfigNode n) {
+    n.allowOnly("days", "from", "to", "timeZone", "exclude");
+    List<DayOfWeek> days = new ArrayList<>();
+    for (String day : n.strings("days")) {
+      try {
+        days.add(DayOfWeek.valueOf(day.strip().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        n.error("days", "'" + day + "' is not a day of the week (monday ... sunday)");
+      }
+    }
+    if (!n.has("days")) {
+      n.error("days", "is required (e.g. [monday, tuesday, wednesday, thursday, friday])");
+    }
+    java.util.function.Function<String, LocalTime> time = t -> {
+      try {
+        return LocalTime.parse(t);
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException("'" + t + "' is not a time of day (HH:MM)");
+      }
+    };
+    LocalTime from = n.parsed("from", null, time, true);
+    LocalTime to = n.parsed("to", null, time, true);
+    String zone = n.parsed("timeZone", "UTC", z -> {
+      try {
+        return java.time.ZoneId.of(z).getId();
+      } catch (java.time.DateTimeException e) {
+        throw new IllegalArgumentException("'" + z + "' is not a time zone (e.g. UTC, America/New_York)");
+      }
+    }, false);
+    List<java.time.LocalDate> excluded = new ArrayList<>();
+    for (String date : n.strings("exclude")) {
+      try {
+        excluded.add(java.time.LocalDate.parse(date.strip()));
+      } catch (DateTimeParseException e) {
+        n.error("exclude", "'" + date + "' is not a date (YYYY-MM-DD)");
+      }
+    }
+    if (days.isEmpty() || from == null || to == null) {
+      return null;
+    }
+    try {
+      return new MaintenanceWindow(days, from, to, zone, excluded);
+    } catch (IllegalArgumentException e) {
+      n.error("to", e.getMessage());
+      return null;
+    }
+  }
 
   /** The weekly promotion Schedule's calendar, in a time zone (default UTC). */
   private static FleetConfig.Schedule schedule(ConfigNode n) {

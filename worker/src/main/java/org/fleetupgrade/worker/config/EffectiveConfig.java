@@ -104,6 +104,10 @@ public final class EffectiveConfig {
         "soak", duration(s.soak()), "promotion", s.promotion().name().toLowerCase(Locale.ROOT),
         "window", s.window() == null ? null : map("day", s.window().day().name().toLowerCase(Locale.ROOT),
             "time", s.window().time().toString(), "length", duration(s.window().length())),
+        "maintenance", s.maintenance() == null ? null : map("days", s.maintenance().days().stream()
+            .map(d -> d.name().toLowerCase(Locale.ROOT)).toList(), "from", s.maintenance().opens().toString(),
+            "to", s.maintenance().closes().toString(), "timeZone", s.maintenance().zone(),
+            "exclude", s.maintenance().excluded().stream().map(Object::toString).toList()),
         "reboot", reboot(s.reboot(), s.rebooting()),
         "convergenceDeadline", duration(s.convergenceDeadline()),
         "simulated", s.simulated().map(sh -> map("currentVersion", sh.currentVersion(), "sites", sh.sites(),

@@ -178,7 +178,8 @@ public record FleetConfig(
       Optional<Kubernetes> kubernetes,
       AdminConfCopy adminConf,
       Optional<ImagePipeline> images,
-      Rebooting rebooting) {
+      Rebooting rebooting,
+      org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
 
     public Stage {
       zones = List.copyOf(zones);
@@ -186,7 +187,7 @@ public record FleetConfig(
 
     public StagePlan plan() {
       return new StagePlan(name, project, region, zones, convergenceDeadline, reboot,
-          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()));
+          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()), maintenance);
     }
   }
 

@@ -310,6 +310,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void maintenanceWindowsDefaultForEveryStageAndAStageMayHaveItsOwn() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse("""
+        maintenance: {days: [monday, tuesday, wednesday, thursday, friday], from: "09:00", to: "17:00",
+                      timeZone: Europe/Berlin, exclude: ["2026-12-24"]}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+          - {name: production, project: mlab-oti, region: us-east1, zones: [b], simulated: {currentVersion: v1.30.5},
+             maintenance: {days: [tuesday], from: "14:00", to: "16:00", timeZone: America/New_York}}
+        simulation: {timing: {}}
+        """, Path.of("test.yaml"));
+
+    assertThat(config.stages().get(0).plan().maintenance())
+        .hasToString("Mon,Tue,Wed,Thu,Fri 09:00-17:00 Europe/Berlin except 2026-12-24");
+    assertThat(config.stages().get(1).plan().maintenance()).hasToString("Tue 14:00-16:00 America/New_York");
+  }
+
+  @Test
+  void aMaintenanceWindowThatCannotBeIsNamed() {
+    assertThat(errors("""
+        maintenance: {days: [someday], from: "18:00", to: "9:00", timeZone: Mars/Olympus, exclude: [tomorrow], every: 1}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+        simulation: {timing: {}}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: maintenance.every: unknown field (known: days, exclude, from, timeZone, to)",
+        "test.yaml: maintenance.days: 'someday' is not a day of the week (monday ... sunday)",
+        "test.yaml: maintenance.to: '9:00' is not a time of day (HH:MM)",
+        "test.yaml: maintenance.timeZone: 'Mars/Olympus' is not a time zone (e.g. UTC, America/New_York)",
+        "test.yaml: maintenance.exclude: 'tomorrow' is not a date (YYYY-MM-DD)");
+    assertThat(errors("""
+        maintenance: {days: [monday], from: "18:00", to: "09:00"}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+        simulation: {timing: {}}
+        """).errors()).containsExactly("test.yaml: maintenance.to: a maintenance window must open (18:00) before it"
+        + " closes (09:00) on the same day");
+  }
+
+  @Test
   void everyErrorIsReportedWithFileFieldAndReason() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
         temporal: {adress: x}

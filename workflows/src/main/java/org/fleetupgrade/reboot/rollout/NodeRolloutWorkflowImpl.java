@@ -100,6 +100,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   private RebootLock lock = RebootLock.NOT_NEEDED;
   private long nextRefresh;
   private String lockWait;
+  /** What the rollout waits for outside its maintenance window, or null. */
+  private String maintenanceWait;
   private final List<String> failedDetails = new ArrayList<>();
   private boolean paged;
   private NodePaging paging = NodePaging.START;
@@ -157,7 +159,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
         }
         boolean carryOver = Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AT
             || Workflow.getInfo().isContinueAsNewSuggested();
-        if (!paused && !carryOver) {
+        boolean closed = outsideMaintenance();
+        if (!paused && !carryOver && !closed) {
           startNodes();
         }
         if (carryOver && (paged || running.isEmpty())) {
@@ -170,6 +173,10 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           }
           if (window.budgetSpent()) {
             break;
+          }
+          if (closed && !paused) {
+            awaitMaintenance();
+            continue;
           }
           awaitOrRefresh(() -> !paused);
           continue;
@@ -282,11 +289,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     tick = null;
     long now = Workflow.currentTimeMillis();
-    if (holdingLock && now >= nextRefresh) {
-      if (!toTheEnd(() -> locks.refresh(input.stage(), holder))) {
-        holdLock();
-      }
-      nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
+    if (holdingLock) {
+      refreshLockIfDue();
     }
     Duration overdue = input.nodeDeadline().plus(REPORT_GRACE);
     since.forEach((node, at) -> {
@@ -296,6 +300,47 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
             + " (terminated?); left as it is", 0));
       }
     });
+  }
+
+  /** Whether no node may start now: outside the stage's maintenance window (none: always inside). */
+  private boolean outsideMaintenance() {
+    return input.maintenance() != null && !input.maintenance().isOpen(Instant.ofEpochMilli(Workflow.currentTimeMillis()));
+  }
+
+  /**
+   * Outside the maintenance window with nothing in flight: waits for its opening (a timer, so the
+   * wait costs a few events however long), holding kured's lock meanwhile, or for a pause or resume.
+   */
+  private void awaitMaintenance() {
+    Instant now = Instant.ofEpochMilli(Workflow.currentTimeMillis());
+    Instant opening = input.maintenance().nextOpening(now);
+    maintenanceWait = "the maintenance window that opens at " + opening.truncatedTo(java.time.temporal.ChronoUnit.MINUTES)
+        + " (" + input.maintenance() + ")";
+    log.info("{}: waiting for {}", input.stage(), maintenanceWait);
+    boolean wasPaused = paused;
+    // Nothing is in flight: kured's lock is let go while the rollout may reboot nothing (kured's own
+    // reboots are not held up for days, and the wait is one timer), and held again before any node.
+    boolean held = lock.needed() && lock.holding();
+    if (held) {
+      releaseLock();
+      maintenanceWait += "; kured's lock released meanwhile";
+    }
+    Promise<Void> opened = detachedTimer(Duration.between(now, opening));
+    Workflow.await(() -> opened.isCompleted() || paused != wasPaused);
+    maintenanceWait = null;
+    if (held) {
+      holdLock();
+    }
+  }
+
+  /** Refreshes kured's lock when due (holding it again if it was lost). */
+  private void refreshLockIfDue() {
+    if (Workflow.currentTimeMillis() >= nextRefresh) {
+      if (!toTheEnd(() -> locks.refresh(input.stage(), holder))) {
+        holdLock();
+      }
+      nextRefresh = Workflow.currentTimeMillis() + lock.refreshEverySeconds() * 1000;
+    }
   }
 
   private boolean anyEnded() {
@@ -563,6 +608,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     return new RolloutProgress(total(), window.count(NodeFate.REBOOTED), window.count(NodeFate.ALREADY_AT_TARGET),
         window.count(NodeFate.SKIPPED), window.count(NodeFate.FAILED), window.inFlightCount(), remaining(),
-        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait, slowest, paging.excludedSample());
+        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait != null ? lockWait : maintenanceWait, slowest,
+        paging.excludedSample());
   }
 }
