@@ -11,6 +11,10 @@ import org.fleetupgrade.promotion.PromotionPolicy;
  *
  * @param convergenceDeadline how long health verification polls before the stage blocks
  * @param promotion the gate after this stage, before the next one starts (unused for the last)
+ * @param heartbeatTimeout null: each step keeps its own timeouts (2 minutes of silence for the steps
+ *     that heartbeat, start-to-close for the others); set (simulated stages, simulation.heartbeatTimeout):
+ *     every activity of the stage also gets this heartbeat timeout, so an attempt whose worker died is
+ *     retried that soon ({@link ActivityLiveness})
  */
 public record StagePlan(
     String name,
@@ -19,7 +23,13 @@ public record StagePlan(
     List<String> zones,
     Duration convergenceDeadline,
     RebootBudget reboot,
-    PromotionPolicy promotion) {
+    PromotionPolicy promotion,
+    Duration heartbeatTimeout) {
+
+  public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
+      RebootBudget reboot, PromotionPolicy promotion) {
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null);
+  }
 
   public StagePlan {
     Objects.requireNonNull(name, "name");
@@ -30,6 +40,6 @@ public record StagePlan(
   }
 
   public StagePlan withPromotion(PromotionPolicy newPromotion) {
-    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion);
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion, heartbeatTimeout);
   }
 }
