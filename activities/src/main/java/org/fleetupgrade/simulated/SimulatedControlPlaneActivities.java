@@ -30,8 +30,22 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
   @Override
   public MemberUpgradeResult upgrade(String stage, ControlPlaneMember member, TargetVersions target) {
     fleet.maybeFail("upgrade", stage, member.name());
-    SimulatedWork.take(fleet.timing().memberUpgrade(), "upgrading " + member.name() + " to " + target.kubernetes());
-    UpgradeMode mode = fleet.cluster(stage).upgrade(member.name(), target.kubernetes());
+    SimulatedFleet.Cluster cluster = fleet.cluster(stage);
+    UpgradeMode mode;
+    if (cluster.memberAt(member.name(), target.kubernetes())) {
+      // As the real script: a member already at the target is seen at once, and nothing is done.
+      mode = cluster.upgrade(member.name(), target.kubernetes());
+    } else {
+      // kubeadm changes the member halfway through the step's time; the rest is the static pods and
+      // kubelet coming back. A worker that dies in that second half leaves the member upgraded and
+      // Temporal not knowing it: the retry must find it so (and not apply twice).
+      String doing = "upgrading " + member.name() + " to " + target.kubernetes();
+      java.time.Duration half = fleet.timing().memberUpgrade().dividedBy(2);
+      SimulatedWork.take(half, doing);
+      mode = cluster.upgrade(member.name(), target.kubernetes());
+      fleet.save();
+      SimulatedWork.take(fleet.timing().memberUpgrade().minus(half), doing);
+    }
     String note = switch (mode) {
       case APPLY -> "kubeadm upgrade apply " + target.kubernetes() + " --force --certificate-renewal=true";
       case NODE -> "kubeadm upgrade node";

@@ -1,6 +1,10 @@
 package org.fleetupgrade.simulated;
 
 import io.temporal.failure.ApplicationFailure;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +20,11 @@ import org.fleetupgrade.fleet.PlatformNode;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.preflight.StageInventory;
 import org.fleetupgrade.reboot.node.NodePage;
+import org.fleetupgrade.simulated.SimulatedFleetState.ClusterState;
+import org.fleetupgrade.simulated.SimulatedFleetState.JournalEntry;
+import org.fleetupgrade.simulated.SimulatedFleetState.MemberState;
+import org.fleetupgrade.simulated.SimulatedFleetState.NodeState;
+import org.fleetupgrade.simulated.SimulatedFleetState.VirtualState;
 import org.fleetupgrade.version.ReleaseVersion;
 
 /**
@@ -23,6 +32,11 @@ import org.fleetupgrade.version.ReleaseVersion;
  * it reboots into an image built for the new version; a member's static pods only when it is
  * upgraded; kubeadm-config only by the first member's {@code apply}. The simulated adapters are
  * thin shells around it. Thread-safe: activities run on several worker threads.
+ *
+ * <p>In memory by default. {@link #keepStateIn} keeps it in a file as well (simulation.stateFile):
+ * loaded at start, written atomically after every change, so a worker killed with SIGKILL and started
+ * again finds the fleet as the last one left it, with a journal of every side effect
+ * ({@link SimulatedFleetState}).
  */
 public final class SimulatedFleet {
 
@@ -37,6 +51,13 @@ public final class SimulatedFleet {
   private final Consumer<String> faultListener;
   private final List<String> changelogNotes;
   private final SimulatedImageRepository imageRepository;
+  /** Every side effect so far, in order (kept in the state file; in memory it only grows). */
+  private final List<JournalEntry> journal = new ArrayList<>();
+  /** Where the state is kept; null: in memory only. */
+  private volatile Path stateFile;
+  /** What was last written, so an activity that changed nothing writes nothing. */
+  private String lastSaved;
+  private final Object saving = new Object();
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
     this(stages, timing, faults, List.of(), message -> { });
@@ -90,6 +111,133 @@ public final class SimulatedFleet {
 
   List<String> changelogNotes() {
     return changelogNotes;
+  }
+
+  // ---- persistence ----
+
+  /**
+   * Keeps the fleet's state in {@code file} from now on: loads it if it exists (a worker started
+   * again), else writes the fleet as configured. The file must describe this fleet (the same stages,
+   * members and nodes); delete it to start again from the config.
+   */
+  public SimulatedFleet keepStateIn(Path file) {
+    if (Files.exists(file)) {
+      restore(SimulatedFleetState.read(file), file);
+    }
+    stateFile = file;
+    save();
+    return this;
+  }
+
+  /** Where the state is kept, or null. */
+  public Path stateFile() {
+    return stateFile;
+  }
+
+  /** Writes the state if it changed since the last write (nothing without a state file). */
+  void save() {
+    Path file = stateFile;
+    if (file == null) {
+      return;
+    }
+    synchronized (saving) {
+      String json = snapshot().toJson();
+      if (!json.equals(lastSaved)) {
+        SimulatedFleetState.write(file, json);
+        lastSaved = json;
+      }
+    }
+  }
+
+  /** Records a side effect; called under its cluster's lock, so it is saved with the change. */
+  void journal(String action, String stage, String target, String detail) {
+    synchronized (journal) {
+      journal.add(new JournalEntry(System.currentTimeMillis(), action, stage, target, detail));
+    }
+  }
+
+  /** Every side effect so far, in order. */
+  public List<JournalEntry> journal() {
+    synchronized (journal) {
+      return List.copyOf(journal);
+    }
+  }
+
+  /** The whole state at one instant: every cluster's lock is held while it is read. */
+  private SimulatedFleetState snapshot() {
+    List<Cluster> all = new ArrayList<>(clusters.values());
+    List<ClusterState> states = new ArrayList<>();
+    return underLocks(all, 0, () -> {
+      all.forEach(c -> states.add(c.state()));
+      List<Integer> counts = faults.stream().map(f -> fired.containsKey(f) ? fired.get(f).get() : 0).toList();
+      synchronized (imageRepository) {
+        synchronized (journal) {
+          return new SimulatedFleetState(SimulatedFleetState.FORMAT, states, imageRepository.state(),
+              new java.util.TreeMap<>(kuredLocks), counts, List.copyOf(journal));
+        }
+      }
+    });
+  }
+
+  private static <T> T underLocks(List<Cluster> locks, int from, java.util.function.Supplier<T> read) {
+    if (from == locks.size()) {
+      return read.get();
+    }
+    synchronized (locks.get(from)) {
+      return underLocks(locks, from + 1, read);
+    }
+  }
+
+  private void restore(SimulatedFleetState state, Path file) {
+    if (state.format() != SimulatedFleetState.FORMAT) {
+      throw new IllegalStateException(file + ": a simulated fleet state of format " + state.format() + ", not "
+          + SimulatedFleetState.FORMAT + ": delete it to start from the config's fleet");
+    }
+    List<String> inFile = state.clusters().stream().map(ClusterState::name).toList();
+    if (!inFile.equals(new ArrayList<>(clusters.keySet()))) {
+      throw new IllegalStateException(file + ": its simulated fleet has the stages " + inFile + ", the config "
+          + clusters.keySet() + ": delete it to start from the config's fleet");
+    }
+    for (ClusterState c : state.clusters()) {
+      clusters.get(c.name()).restore(c, file);
+    }
+    imageRepository.restore(state.images());
+    kuredLocks.clear();
+    kuredLocks.putAll(state.kuredLocks());
+    if (state.faultsFired().size() == faults.size()) {
+      for (int i = 0; i < faults.size(); i++) {
+        fired.computeIfAbsent(faults.get(i), k -> new AtomicInteger()).set(state.faultsFired().get(i));
+      }
+    }
+    synchronized (journal) {
+      journal.clear();
+      journal.addAll(state.journal());
+    }
+  }
+
+  /**
+   * Wraps an adapter so that each of its activities saves the fleet before it returns or throws:
+   * Temporal hears of a step only once what it did is in the state file.
+   */
+  private Object saving(Object adapter) {
+    return Proxy.newProxyInstance(adapter.getClass().getClassLoader(), adapter.getClass().getInterfaces(),
+        (proxy, method, args) -> {
+          if (method.getDeclaringClass() == Object.class) {
+            return switch (method.getName()) {
+              case "toString" -> "saving " + adapter;
+              case "hashCode" -> System.identityHashCode(proxy);
+              case "equals" -> proxy == args[0];
+              default -> throw new IllegalStateException(method.getName());
+            };
+          }
+          try {
+            return method.invoke(adapter, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          } finally {
+            save();
+          }
+        });
   }
 
   // ---- faults ----
@@ -195,10 +343,11 @@ public final class SimulatedFleet {
 
   /** One instance of every simulated adapter, ready to register with a worker. */
   public List<Object> activities() {
-    return List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
+    List<Object> adapters = List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
         new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
         new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this),
         new SimulatedNodeReboots(this), new SimulatedRebootLock(this));
+    return stateFile == null ? adapters : adapters.stream().map(this::saving).toList();
   }
 
   public int rebootCount(String stage) {
@@ -362,6 +511,67 @@ public final class SimulatedFleet {
       }
     }
 
+    synchronized ClusterState state() {
+      return new ClusterState(spec.name(), kubeadmConfig.toString(), bootImage.toString(),
+          members.stream().map(m -> new MemberState(m.name, m.kubelet.toString(), m.staticPods.toString(), m.cordoned))
+              .toList(),
+          platform.values().stream().map(n -> new NodeState(n.name, n.kubelet.toString(), n.ready, n.boot, n.backAt,
+              n.comesBackWith == null ? null : n.comesBackWith.toString(), n.lost, n.cordonedBy, n.cordoned,
+              n.cordonedAt, n.cordonedOnBoot, n.lastRebootSeconds)).toList(),
+          virtual.values().stream().map(n -> new VirtualState(n.name, n.kubelet.toString())).toList(),
+          new LinkedHashMap<>(builds), new LinkedHashMap<>(hostImages), reboots.get(), drains.get(), applies.get(),
+          maxDown, maxDownPerSite, firstReboot, lastBack, List.copyOf(rebootOrder));
+    }
+
+    synchronized void restore(ClusterState state, Path file) {
+      List<String> memberNames = members.stream().map(m -> m.name).toList();
+      if (!state.members().stream().map(MemberState::name).toList().equals(memberNames)
+          || !state.platform().stream().map(NodeState::name).toList().equals(new ArrayList<>(platform.keySet()))
+          || !state.virtual().stream().map(VirtualState::name).toList().equals(new ArrayList<>(virtual.keySet()))) {
+        throw new IllegalStateException(file + ": stage " + spec.name() + " has other members or nodes there than"
+            + " in the config (" + state.members().size() + " members, " + state.platform().size() + " platform and "
+            + state.virtual().size() + " virtual nodes): delete it to start from the config's fleet");
+      }
+      kubeadmConfig = ReleaseVersion.parse(state.kubeadmConfig());
+      bootImage = ReleaseVersion.parse(state.bootImage());
+      for (int i = 0; i < members.size(); i++) {
+        MemberState m = state.members().get(i);
+        members.get(i).kubelet = ReleaseVersion.parse(m.kubelet());
+        members.get(i).staticPods = ReleaseVersion.parse(m.staticPods());
+        members.get(i).cordoned = m.cordoned();
+      }
+      for (NodeState saved : state.platform()) {
+        Node n = platform.get(saved.name());
+        n.kubelet = ReleaseVersion.parse(saved.kubelet());
+        n.ready = saved.ready();
+        n.boot = saved.boot();
+        n.backAt = saved.backAt();
+        n.comesBackWith = saved.comesBackWith() == null ? null : ReleaseVersion.parse(saved.comesBackWith());
+        n.lost = saved.lost();
+        n.cordonedBy = saved.cordonedBy();
+        n.cordoned = saved.cordoned();
+        n.cordonedAt = saved.cordonedAt();
+        n.cordonedOnBoot = saved.cordonedOnBoot();
+        n.lastRebootSeconds = saved.lastRebootSeconds();
+      }
+      for (VirtualState saved : state.virtual()) {
+        virtual.get(saved.name()).kubelet = ReleaseVersion.parse(saved.kubelet());
+      }
+      builds.clear();
+      builds.putAll(state.builds());
+      hostImages.clear();
+      hostImages.putAll(state.hostImages());
+      reboots.set(state.reboots());
+      drains.set(state.drains());
+      applies.set(state.applies());
+      maxDown = state.maxDown();
+      maxDownPerSite = state.maxDownPerSite();
+      firstReboot = state.firstReboot();
+      lastBack = state.lastBack();
+      rebootOrder.clear();
+      rebootOrder.addAll(state.rebootOrder());
+    }
+
     synchronized StageInventory inventory() {
       List<ControlPlaneMember> found = members.stream()
           .map(m -> new ControlPlaneMember(m.name, m.zone, m.internalIp, m.externalIp, m.kubelet)).toList();
@@ -400,6 +610,9 @@ public final class SimulatedFleet {
 
     synchronized int drain(String name) {
       Member m = member(name);
+      if (!m.cordoned) {
+        journal("drain", spec.name(), name, null);
+      }
       m.cordoned = true;
       drains.incrementAndGet();
       return 3;
@@ -411,6 +624,12 @@ public final class SimulatedFleet {
 
     synchronized void uncordon(String name) {
       member(name).cordoned = false;
+    }
+
+    /** Whether the member's kubelet and static pods run {@code target}: its upgrade has nothing to do. */
+    synchronized boolean memberAt(String name, ReleaseVersion target) {
+      Member m = member(name);
+      return m.kubelet.equals(target) && m.staticPods.equals(target);
     }
 
     /** kubeadm's rule: apply while the cluster configuration is not yet at the target, node after. */
@@ -428,6 +647,7 @@ public final class SimulatedFleet {
         applies.incrementAndGet();
         kubeadmConfig = target;
       }
+      journal(mode == UpgradeMode.APPLY ? "apply" : "upgrade-node", spec.name(), name, target.toString());
       m.staticPods = target;
       m.kubelet = target;
       return mode;
@@ -451,11 +671,16 @@ public final class SimulatedFleet {
         return false;
       }
       n.kubelet = target;
+      journal("tooling", spec.name(), name, target.toString());
       return true;
     }
 
     synchronized String recordBuild(String ref, String what) {
-      return builds.computeIfAbsent(ref + "@" + what, k -> "sim-build-" + spec.name() + "-" + (builds.size() + 1));
+      return builds.computeIfAbsent(ref + "@" + what, k -> {
+        String id = "sim-build-" + spec.name() + "-" + (builds.size() + 1);
+        journal("build", spec.name(), ref, id);
+        return id;
+      });
     }
 
     /** Every platform node boots the release; the ones not already pointed at it are returned. */
@@ -489,6 +714,7 @@ public final class SimulatedFleet {
     synchronized void startReboot(Node n) {
       n.ready = false;
       reboots.incrementAndGet();
+      journal("reboot", spec.name(), n.name, "boot-" + n.boot);
     }
 
     synchronized void finishReboot(Node n) {
@@ -516,6 +742,7 @@ public final class SimulatedFleet {
       n.comesBackWith = oldImage ? n.kubelet : bootImage;
       reboots.incrementAndGet();
       rebootOrder.add(n.name);
+      journal("reboot", spec.name(), n.name, "boot-" + n.boot);
     }
 
     /** Brings back a node whose reboot is over by {@code now}. */

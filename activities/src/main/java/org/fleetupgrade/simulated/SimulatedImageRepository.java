@@ -42,6 +42,21 @@ final class SimulatedImageRepository {
     refs.put("v2.4." + releasePatch, initial.id());
   }
 
+  /** What is kept in the simulated fleet's state file. */
+  synchronized SimulatedFleetState.ImagesState state() {
+    Map<String, Map<String, String>> saved = new LinkedHashMap<>();
+    commits.forEach((id, commit) -> saved.put(id, new LinkedHashMap<>(commit.versions())));
+    return new SimulatedFleetState.ImagesState(saved, new LinkedHashMap<>(refs), releasePatch);
+  }
+
+  synchronized void restore(SimulatedFleetState.ImagesState state) {
+    commits.clear();
+    state.commits().forEach((id, versions) -> commits.put(id, new Commit(id, new LinkedHashMap<>(versions))));
+    refs.clear();
+    refs.putAll(state.refs());
+    releasePatch = state.releasePatch();
+  }
+
   synchronized Map<String, String> versionsOf(String commit) {
     Commit c = commits.get(commit);
     if (c == null) {

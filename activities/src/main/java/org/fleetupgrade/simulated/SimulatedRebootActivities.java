@@ -35,6 +35,7 @@ public class SimulatedRebootActivities implements RebootActivities {
       }
     }
     toReboot.forEach(cluster::startReboot);
+    fleet.save();
     SimulatedWork.take(fleet.timing().nodeReboot(), "rebooting " + toReboot.size() + " nodes");
     toReboot.forEach(cluster::finishReboot);
     return new WaveResult(toReboot.stream().map(n -> n.name).toList(), already);

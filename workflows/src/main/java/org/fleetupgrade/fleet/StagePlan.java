@@ -13,6 +13,10 @@ import org.fleetupgrade.promotion.PromotionPolicy;
  * @param promotion the gate after this stage, before the next one starts (unused for the last)
  * @param maintenance when its disruptive steps (a member's upgrade, a node's reboot) may start; null:
  *     any time (and in plans from before windows)
+ * @param heartbeatTimeout null: each step keeps its own timeouts (2 minutes of silence for the steps
+ *     that heartbeat, start-to-close for the others); set (simulated stages, simulation.heartbeatTimeout):
+ *     every activity of the stage also gets this heartbeat timeout, so an attempt whose worker died is
+ *     retried that soon ({@link ActivityLiveness})
  */
 public record StagePlan(
     String name,
@@ -22,11 +26,17 @@ public record StagePlan(
     Duration convergenceDeadline,
     RebootBudget reboot,
     PromotionPolicy promotion,
-    org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
+    org.fleetupgrade.maintenance.MaintenanceWindow maintenance,
+    Duration heartbeatTimeout) {
 
   public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
       RebootBudget reboot, PromotionPolicy promotion) {
-    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null);
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null, null);
+  }
+
+  public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
+      RebootBudget reboot, PromotionPolicy promotion, org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, maintenance, null);
   }
 
   public StagePlan {
@@ -38,10 +48,11 @@ public record StagePlan(
   }
 
   public StagePlan withPromotion(PromotionPolicy newPromotion) {
-    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion, maintenance);
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion, maintenance,
+        heartbeatTimeout);
   }
 
   public StagePlan withMaintenance(org.fleetupgrade.maintenance.MaintenanceWindow window) {
-    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, window);
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, window, heartbeatTimeout);
   }
 }

@@ -22,6 +22,7 @@ import org.fleetupgrade.changelog.ChangelogReview;
 import org.fleetupgrade.changelog.ReviewRequest;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
+import org.fleetupgrade.fleet.ActivityLiveness;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.fleetupgrade.images.ImageInputs;
@@ -61,8 +62,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
   private final InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class,
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
 
-  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
+  private static final ActivityOptions HEALTH_OPTIONS =
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build();
 
   private final StepRunner runner = new StepRunner(new StepRunner.Listener() {
     @Override
@@ -308,7 +309,9 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     // Verified right before promoting, after any wait, so what is promoted is what is healthy now.
     setGate(new GateStatus(from.name(), to.name(), GatePhase.VERIFYING_HEALTH, null, "re-verifying " + from.name()));
     runner.run(Steps.promotionHealth(from.name()), () -> {
-      HealthReport report = health.check(from.name(), target.kubernetes());
+      // The soaked stage's health, with that stage's bound on a silent attempt (ActivityLiveness).
+      HealthReport report = ActivityLiveness.stub(HealthActivities.class, HEALTH_OPTIONS, from.heartbeatTimeout())
+          .check(from.name(), target.kubernetes());
       if (!report.converged()) {
         throw ApplicationFailure.newNonRetryableFailure(
             from.name() + " is not healthy after its soak: " + report.summary(), "NotHealthyAfterSoak");

@@ -19,6 +19,7 @@ import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.MemberUpgradeResult;
 import org.fleetupgrade.controlplane.MemberVerification;
 import org.fleetupgrade.controlplane.UpgradeMode;
+import org.fleetupgrade.fleet.ActivityLiveness;
 import org.fleetupgrade.fleet.ControlPlaneMember;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.health.HealthActivities;
@@ -71,21 +72,24 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       .setMaximumAttempts(5)
       .build();
 
-  private final InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class,
+  private static final ActivityOptions INVENTORY_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class, INVENTORY_OPTIONS);
 
-  private final ControlPlaneActivities controlPlane = Workflow.newActivityStub(ControlPlaneActivities.class,
+  private static final ActivityOptions CONTROL_PLANE_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(45))
           .setHeartbeatTimeout(Duration.ofMinutes(2))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private ControlPlaneActivities controlPlane =
+      Workflow.newActivityStub(ControlPlaneActivities.class, CONTROL_PLANE_OPTIONS);
 
   /** Static pods take a while to restart with new images: a mismatch is retried for about ten minutes. */
-  private final ControlPlaneActivities verification = Workflow.newActivityStub(ControlPlaneActivities.class,
+  private static final ActivityOptions VERIFICATION_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(2))
           .setRetryOptions(RetryOptions.newBuilder()
@@ -94,32 +98,37 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
               .setMaximumInterval(Duration.ofMinutes(1))
               .setMaximumAttempts(15)
               .build())
-          .build());
+          .build();
+  private ControlPlaneActivities verification =
+      Workflow.newActivityStub(ControlPlaneActivities.class, VERIFICATION_OPTIONS);
 
-  private final NodeToolingActivities tooling = Workflow.newActivityStub(NodeToolingActivities.class,
+  private static final ActivityOptions TOOLING_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(2))
           .setHeartbeatTimeout(Duration.ofMinutes(2))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private NodeToolingActivities tooling = Workflow.newActivityStub(NodeToolingActivities.class, TOOLING_OPTIONS);
 
-  private final ImageActivities images = Workflow.newActivityStub(ImageActivities.class,
+  private static final ActivityOptions IMAGES_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(3))
           .setHeartbeatTimeout(Duration.ofMinutes(2))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private ImageActivities images = Workflow.newActivityStub(ImageActivities.class, IMAGES_OPTIONS);
 
   /**
    * Builds take hours (epoxy-images allows its stage1 build ten): the adapter enforces the
    * configured build timeout itself and fails non-retryably; this bound only catches a lost worker.
    */
-  private final ImageActivities imageBuilds = Workflow.newActivityStub(ImageActivities.class,
+  private static final ActivityOptions IMAGE_BUILDS_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofHours(24))
           .setHeartbeatTimeout(Duration.ofMinutes(2))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private ImageActivities imageBuilds = Workflow.newActivityStub(ImageActivities.class, IMAGE_BUILDS_OPTIONS);
 
   /** The change id of the sliding-window rollout (a workflow per node) that replaced reboot waves. */
   static final String SLIDING_WINDOW_CHANGE = "sliding-window-reboot";
@@ -128,11 +137,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   static final String IMAGE_PIPELINE_CHANGE = "image-pipeline";
 
   /** A quick look at a member; a failed look only means the member goes the whole way. */
-  private final ControlPlaneActivities inspection = Workflow.newActivityStub(ControlPlaneActivities.class,
+  private static final ActivityOptions INSPECTION_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(2))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private ControlPlaneActivities inspection = Workflow.newActivityStub(ControlPlaneActivities.class, INSPECTION_OPTIONS);
 
   /** The change id of members found done (a new run after an abort) being left alone, drain included. */
   static final String SKIP_DONE_MEMBERS_CHANGE = "skip-done-members";
@@ -149,11 +159,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
    */
   static final String STEP_STARTS_CHANGE = "step-recorded-when-it-starts";
 
-  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
+  private static final ActivityOptions HEALTH_OPTIONS =
       ActivityOptions.newBuilder()
           .setStartToCloseTimeout(Duration.ofMinutes(5))
           .setRetryOptions(STEP_RETRIES)
-          .build());
+          .build();
+  private HealthActivities health = Workflow.newActivityStub(HealthActivities.class, HEALTH_OPTIONS);
 
   private final StepRunner runner = new StepRunner(new StepRunner.Listener() {
     @Override
@@ -236,6 +247,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   @Override
   public StageStatus run(StageAssignment assignment) {
     StagePlan plan = assignment.plan();
+    boundActivities(plan.heartbeatTimeout());
     name = plan.name();
     fleetWorkflowId = assignment.fleetWorkflowId();
     startedAt = now();
@@ -298,6 +310,21 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
     awaitLastReport();
     return status();
+  }
+
+  /** The stubs again, each activity with at most the stage's heartbeat timeout ({@link ActivityLiveness}). */
+  private void boundActivities(Duration heartbeatTimeout) {
+    if (heartbeatTimeout == null) {
+      return;
+    }
+    inventory = ActivityLiveness.stub(InventoryActivities.class, INVENTORY_OPTIONS, heartbeatTimeout);
+    controlPlane = ActivityLiveness.stub(ControlPlaneActivities.class, CONTROL_PLANE_OPTIONS, heartbeatTimeout);
+    verification = ActivityLiveness.stub(ControlPlaneActivities.class, VERIFICATION_OPTIONS, heartbeatTimeout);
+    tooling = ActivityLiveness.stub(NodeToolingActivities.class, TOOLING_OPTIONS, heartbeatTimeout);
+    images = ActivityLiveness.stub(ImageActivities.class, IMAGES_OPTIONS, heartbeatTimeout);
+    imageBuilds = ActivityLiveness.stub(ImageActivities.class, IMAGE_BUILDS_OPTIONS, heartbeatTimeout);
+    inspection = ActivityLiveness.stub(ControlPlaneActivities.class, INSPECTION_OPTIONS, heartbeatTimeout);
+    health = ActivityLiveness.stub(HealthActivities.class, HEALTH_OPTIONS, heartbeatTimeout);
   }
 
   /** A signal still in flight when a workflow completes is lost: the fleet must see the final state. */
@@ -562,7 +589,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     // The rollout reads the node list itself, page by page: a 20,000-node list fits in no payload.
     Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
         limits, plan.reboot().deadlinePerNode(), selfId, pausedAtStart)
-        .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment)));
+        .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment))
+        .withHeartbeatTimeout(plan.heartbeatTimeout()));
     Workflow.getWorkflowExecution(child).get();
     rolloutIsWindow = true;
     return followReboot(childId, pausedAtStart, done);

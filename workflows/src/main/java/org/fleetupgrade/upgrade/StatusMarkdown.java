@@ -11,6 +11,8 @@ import org.fleetupgrade.status.GateStatus;
 import org.fleetupgrade.status.MemberStatus;
 import org.fleetupgrade.status.StageStatus;
 import org.fleetupgrade.status.Text;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Renders a snapshot as the Markdown the Temporal web UI shows as a workflow's current details. */
 public final class StatusMarkdown {
@@ -41,15 +43,26 @@ public final class StatusMarkdown {
     if (gate != null) {
       md.append("\n**Gate** ").append(gate.stage()).append(" -> ").append(gate.next()).append(": ")
           .append(gate.phase()).append(gate.until() == null ? "" : " until " + gate.until())
-          .append(" (").append(gate.detail()).append(")\n");
+          .append(" (").append(commands(gate.detail())).append(")\n");
     }
     if (status.blockedStep() != null) {
       md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError())
           .append("\n\nretry, skip (with a reason) or abort.\n");
     }
     review(md, status.review());
-    md.append("\nLast: ").append(lastEvent).append('\n');
+    md.append("\nLast: ").append(commands(lastEvent)).append('\n');
     return md.toString();
+  }
+
+  /** A command to run, as in {@code approve with: fleet-upgrade approve ID sandbox --reason ...}. */
+  private static final Pattern COMMAND = Pattern.compile("fleet-upgrade [a-z]+ [^)`\n]*[^)`\n ]");
+
+  /**
+   * The commands in {@code text} as code: the web UI's Markdown typography would turn {@code --reason}
+   * into an en dash and {@code ...} into an ellipsis, and a command copied from there would fail.
+   */
+  static String commands(String text) {
+    return text == null ? null : COMMAND.matcher(text).replaceAll(m -> "`" + Matcher.quoteReplacement(m.group()) + "`");
   }
 
   /** The review's summary, and what must be read: urgent notes and warnings, first lines only. */
@@ -138,7 +151,7 @@ public final class StatusMarkdown {
     if (status.blockedStep() != null) {
       md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError()).append('\n');
     }
-    md.append("\nLast: ").append(lastEvent).append('\n');
+    md.append("\nLast: ").append(commands(lastEvent)).append('\n');
     return md.toString();
   }
 }

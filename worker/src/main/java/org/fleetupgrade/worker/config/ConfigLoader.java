@@ -139,6 +139,9 @@ public final class ConfigLoader {
   static final Max SIMULATED_STEP = new Max(Duration.ofHours(1),
       "a simulated step's wall time (the demo's are milliseconds)");
 
+  static final Max SIMULATED_HEARTBEAT = new Max(Duration.ofMinutes(2),
+      "the steps' own heartbeat timeout: the simulated one only shortens it");
+
   /** Simulated nodes live in the worker's memory; 20,000 is the largest fleet the rollout is tested with. */
   static final int MAX_SIMULATED_NODES = 20_000;
   static final String SIMULATED_WHY = "the simulated fleet is held in the worker's memory (at most "
@@ -879,7 +882,7 @@ public final class ConfigLoader {
   }
 
   private static Simulation simulation(ConfigNode n) {
-    n.allowOnly("timing", "faults", "urgentNotes", "latestStable");
+    n.allowOnly("timing", "faults", "urgentNotes", "latestStable", "stateFile", "heartbeatTimeout");
     ConfigNode t = n.child("timing");
     t.allowOnly("drain", "memberUpgrade", "nodeTooling", "imageBuild", "nodeReboot");
     SimulatedTiming timing = new SimulatedTiming(duration(t, "drain", Duration.ZERO, false, SIMULATED_STEP),
@@ -899,6 +902,14 @@ public final class ConfigLoader {
     }
     String stable = n.parsed("latestStable", SimulatedFleet.DEFAULT_LATEST_STABLE.toString(),
         v -> ReleaseVersion.parse(v).toString(), false);
-    return new Simulation(timing, faults, n.strings("urgentNotes"), stable);
+    String stateFile = n.string("stateFile", null);
+    Duration heartbeat = duration(n, "heartbeatTimeout", null, true, SIMULATED_HEARTBEAT);
+    if (heartbeat != null && heartbeat.compareTo(Duration.ofSeconds(1)) < 0) {
+      n.error("heartbeatTimeout", "must be at least 1s (got " + n.string("heartbeatTimeout", "") + "): simulated steps"
+          + " heartbeat every 250 ms");
+      heartbeat = null;
+    }
+    return new Simulation(timing, faults, n.strings("urgentNotes"), stable,
+        stateFile == null ? null : java.nio.file.Path.of(stateFile), heartbeat);
   }
 }

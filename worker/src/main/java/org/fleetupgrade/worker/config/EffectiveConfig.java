@@ -94,7 +94,9 @@ public final class EffectiveConfig {
       return map("timing", map("drain", duration(sim.timing().drain()),
               "memberUpgrade", duration(sim.timing().memberUpgrade()), "nodeTooling", duration(sim.timing().nodeTooling()),
               "imageBuild", duration(sim.timing().imageBuild()), "nodeReboot", duration(sim.timing().nodeReboot())),
-          "faults", faults, "urgentNotes", sim.urgentNotes(), "latestStable", sim.latestStable());
+          "faults", faults, "urgentNotes", sim.urgentNotes(), "latestStable", sim.latestStable(),
+          "stateFile", sim.stateFile() == null ? null : sim.stateFile().toString(),
+          "heartbeatTimeout", sim.heartbeatTimeout() == null ? null : duration(sim.heartbeatTimeout()));
     }).orElse(null));
     return root;
   }

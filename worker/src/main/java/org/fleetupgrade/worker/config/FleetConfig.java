@@ -186,17 +186,30 @@ public record FleetConfig(
     }
 
     public StagePlan plan() {
+      return plan(null);
+    }
+
+    /** The stage's plan, its activities' heartbeat timeout bounded by {@code heartbeatTimeout} (null: their own). */
+    public StagePlan plan(Duration heartbeatTimeout) {
       return new StagePlan(name, project, region, zones, convergenceDeadline, reboot,
-          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()), maintenance);
+          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()), maintenance, heartbeatTimeout);
     }
   }
 
   /**
    * @param urgentNotes what the simulated changelog reports as urgent (any: the upgrade waits for acknowledge)
    * @param latestStable the simulated stable.txt: a newer target needs --allow-prerelease
+   * @param stateFile where the simulated fleet's state is kept across worker restarts (null: in memory)
+   * @param heartbeatTimeout the heartbeat timeout of every activity of a simulated stage (null: the steps' own)
    */
   public record Simulation(SimulatedTiming timing, List<SimulatedFault> faults, List<String> urgentNotes,
-      String latestStable) {}
+      String latestStable, Path stateFile, Duration heartbeatTimeout) {
+
+    public Simulation(SimulatedTiming timing, List<SimulatedFault> faults, List<String> urgentNotes,
+        String latestStable) {
+      this(timing, faults, urgentNotes, latestStable, null, null);
+    }
+  }
 
   public List<String> stageNames() {
     return stages.stream().map(Stage::name).toList();
@@ -210,7 +223,8 @@ public record FleetConfig(
   public UpgradeRequest request(TargetVersions target, List<String> only) {
     return new UpgradeRequest(target, stages.stream()
         .filter(s -> only.isEmpty() || only.contains(s.name()))
-        .map(Stage::plan).toList());
+        .map(s -> s.plan(s.simulated().isPresent() ? simulation.map(Simulation::heartbeatTimeout).orElse(null) : null))
+        .toList());
   }
 
   public Optional<Stage> stage(String name) {

@@ -40,6 +40,13 @@ public final class FleetActivities {
     SimulatedFleet fleet = new SimulatedFleet(config.simulatedStages(), simulation.timing(), simulation.faults(),
         simulation.urgentNotes(), faultListener);
     fleet.latestStable(org.fleetupgrade.version.ReleaseVersion.parse(simulation.latestStable()));
+    if (simulation.stateFile() != null) {
+      try {
+        fleet.keepStateIn(simulation.stateFile());
+      } catch (IllegalStateException | java.io.UncheckedIOException e) {
+        throw new BadInputException(config.source() + ": simulation.stateFile: " + e.getMessage());
+      }
+    }
     return fleet;
   }
 

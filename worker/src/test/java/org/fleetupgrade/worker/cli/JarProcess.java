@@ -9,20 +9,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real fleet-upgrade.jar as an operator would, in its own JVM. */
-final class JarProcess {
+public final class JarProcess {
 
-  static final Path JAR = Path.of(System.getProperty("fleetupgrade.jar", "target/fleet-upgrade.jar"));
-  static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
+  public static final Path JAR = Path.of(System.getProperty("fleetupgrade.jar", "target/fleet-upgrade.jar"));
+  public static final Path REPO = Path.of(System.getProperty("fleetupgrade.repo", ".."));
 
-  record Result(int exit, String out, String err) {
-    String all() {
+  public record Result(int exit, String out, String err) {
+    public String all() {
       return out + err;
     }
   }
 
   private JarProcess() {}
 
-  static ProcessBuilder builder(String... args) {
+  public static ProcessBuilder builder(String... args) {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", JAR.toString()));
     command.addAll(List.of(args));
@@ -32,7 +32,7 @@ final class JarProcess {
     return builder;
   }
 
-  static Result run(String... args) {
+  public static Result run(String... args) {
     try {
       Path out = Files.createTempFile("fleet-upgrade-out", ".txt");
       Path err = Files.createTempFile("fleet-upgrade-err", ".txt");

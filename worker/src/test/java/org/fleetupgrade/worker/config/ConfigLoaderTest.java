@@ -456,6 +456,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aSimulatedFleetMayKeepItsStateInAFileAndBoundItsActivitiesSilence() throws ConfigException {
+    String stages = """
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+        """;
+    FleetConfig kept = ConfigLoader.parse(stages + "simulation: {stateFile: /tmp/fleet.json, heartbeatTimeout: 5s}\n",
+        Path.of("test.yaml"));
+    assertThat(kept.simulation().orElseThrow().stateFile()).isEqualTo(Path.of("/tmp/fleet.json"));
+    assertThat(kept.request(org.fleetupgrade.version.TargetVersions.parse("v1.31.2", "v1.6.2", "v1.31.1"), java.util.List.of())
+        .stages().get(0).heartbeatTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+
+    FleetConfig memory = ConfigLoader.parse(stages + "simulation: {}\n", Path.of("test.yaml"));
+    assertThat(memory.simulation().orElseThrow().stateFile()).isNull();
+    assertThat(memory.request(org.fleetupgrade.version.TargetVersions.parse("v1.31.2", "v1.6.2", "v1.31.1"),
+        java.util.List.of()).stages().get(0).heartbeatTimeout()).isNull();
+
+    assertThat(errors(stages + "simulation: {heartbeatTimeout: 500ms}\n").errors()).containsExactly(
+        "test.yaml: simulation.heartbeatTimeout: must be at least 1s (got 500ms): simulated steps heartbeat every 250 ms");
+    assertThat(errors(stages + "simulation: {heartbeatTimeout: 5m}\n").errors()).singleElement().asString()
+        .startsWith("test.yaml: simulation.heartbeatTimeout: must be at most 2m (got 5m)");
+  }
+
+  @Test
   void changelogSourcesDefaultToTheOfficialOnesAndMustBeHttpUrls() throws ConfigException {
     FleetConfig fleet = ConfigLoader.load(REPO.resolve("config/fleet.yaml"));
     assertThat(fleet.changelog()).hasValueSatisfying(c -> {

@@ -1,6 +1,7 @@
 package org.fleetupgrade.reboot.rollout;
 
 import io.temporal.activity.ActivityOptions;
+import org.fleetupgrade.fleet.ActivityLiveness;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -34,22 +35,28 @@ public class NodeRebootWorkflowImpl implements NodeRebootWorkflow {
       .setMaximumAttempts(5)
       .build();
 
-  private final NodeRebootActivities nodes = Workflow.newActivityStub(NodeRebootActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
+  private static final ActivityOptions NODE_OPTIONS =
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build();
+  private NodeRebootActivities nodes = Workflow.newActivityStub(NodeRebootActivities.class, NODE_OPTIONS);
 
   /**
    * A drain waits for disruption budgets: it may take long (drain.timeout), and heartbeats while it
    * works, so a retry never runs beside an attempt that still evicts. The start-to-close bound only
    * catches a lost worker. (Timeouts are not part of the replayed commands.)
    */
-  private final NodeRebootActivities drains = Workflow.newActivityStub(NodeRebootActivities.class,
+  private static final ActivityOptions DRAIN_OPTIONS =
       ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofHours(2)).setHeartbeatTimeout(Duration.ofMinutes(2))
-          .setRetryOptions(RETRIES).build());
+          .setRetryOptions(RETRIES).build();
+  private NodeRebootActivities drains = Workflow.newActivityStub(NodeRebootActivities.class, DRAIN_OPTIONS);
 
   private static final Logger log = Workflow.getLogger(NodeRebootWorkflowImpl.class);
 
   @Override
   public NodeResult run(NodeReboot reboot) {
+    if (reboot.heartbeatTimeout() != null) {
+      nodes = ActivityLiveness.stub(NodeRebootActivities.class, NODE_OPTIONS, reboot.heartbeatTimeout());
+      drains = ActivityLiveness.stub(NodeRebootActivities.class, DRAIN_OPTIONS, reboot.heartbeatTimeout());
+    }
     if (!reboot.reportsBack()) {
       return reboot(reboot);
     }

@@ -18,11 +18,14 @@ import org.fleetupgrade.version.ReleaseVersion;
  *
  * @param baselineProblems the stage's problem count before any reboot (-1: not measured yet)
  * @param maintenance when nodes may start rebooting; null: any time
+ * @param heartbeatTimeout the stage's bound on its activities' silence (null: their own timeouts), for the
+ *     rollout's activities and its nodes' ({@link org.fleetupgrade.fleet.ActivityLiveness})
  */
 public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
     List<PlatformNode> nodes, String progressTo, boolean paused, RebootWindow.State window, int baselineProblems,
     long rebootSeconds, int rebootsTimed, Duration firstLook, NodePaging paging, Map<String, Instant> inFlightSince,
-    List<String> failedDetails, NodeResult slowest, NodeResult fastest, MaintenanceWindow maintenance) {
+    List<String> failedDetails, NodeResult slowest, NodeResult fastest, MaintenanceWindow maintenance,
+    Duration heartbeatTimeout) {
 
   public NodeRollout {
     nodes = nodes == null ? List.of() : List.copyOf(nodes);
@@ -34,18 +37,26 @@ public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limi
   public static NodeRollout start(String stage, ReleaseVersion target, WindowLimits limits, Duration nodeDeadline,
       String progressTo, boolean paused) {
     return new NodeRollout(stage, target, limits, nodeDeadline, List.of(), progressTo, paused, null, -1, 0, 0, null,
-        null, null, null, null, null, null);
+        null, null, null, null, null, null, null);
   }
 
   public NodeRollout withFirstLook(Duration look) {
     return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, window, baselineProblems,
-        rebootSeconds, rebootsTimed, look, paging, inFlightSince, failedDetails, slowest, fastest, maintenance);
+        rebootSeconds, rebootsTimed, look, paging, inFlightSince, failedDetails, slowest, fastest, maintenance,
+        heartbeatTimeout);
   }
 
   /** No node starts outside {@code window} (nodes in flight when it closes finish). */
   public NodeRollout withMaintenance(MaintenanceWindow window) {
     return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, this.window, baselineProblems,
-        rebootSeconds, rebootsTimed, firstLook, paging, inFlightSince, failedDetails, slowest, fastest, window);
+        rebootSeconds, rebootsTimed, firstLook, paging, inFlightSince, failedDetails, slowest, fastest, window,
+        heartbeatTimeout);
+  }
+
+  public NodeRollout withHeartbeatTimeout(Duration timeout) {
+    return new NodeRollout(stage, target, limits, nodeDeadline, nodes, progressTo, paused, window, baselineProblems,
+        rebootSeconds, rebootsTimed, firstLook, paging, inFlightSince, failedDetails, slowest, fastest, maintenance,
+        timeout);
   }
 
   /** What the next run after a continue-as-new starts from. */
@@ -53,6 +64,6 @@ public record NodeRollout(String stage, ReleaseVersion target, WindowLimits limi
       NodePaging pagingNow, Map<String, Instant> since, List<String> failures, NodeResult slowestNow,
       NodeResult fastestNow) {
     return new NodeRollout(stage, target, limits, nodeDeadline, List.of(), progressTo, pausedNow, windowNow, baseline,
-        seconds, timed, firstLook, pagingNow, since, failures, slowestNow, fastestNow, maintenance);
+        seconds, timed, firstLook, pagingNow, since, failures, slowestNow, fastestNow, maintenance, heartbeatTimeout);
   }
 }

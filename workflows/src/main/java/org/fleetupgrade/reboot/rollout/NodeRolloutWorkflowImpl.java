@@ -1,6 +1,7 @@
 package org.fleetupgrade.reboot.rollout;
 
 import io.temporal.activity.ActivityOptions;
+import org.fleetupgrade.fleet.ActivityLiveness;
 import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
@@ -69,22 +70,26 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   /** How often a lock held by a node is looked at again. */
   static final Duration LOCK_WAIT = Duration.ofMinutes(1);
 
-  private final RebootLockActivities locks = Workflow.newActivityStub(RebootLockActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+  private static final ActivityOptions LOCK_OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(2))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build();
+  private RebootLockActivities locks = Workflow.newActivityStub(RebootLockActivities.class, LOCK_OPTIONS);
 
-  private final NodeRebootActivities nodeList = Workflow.newActivityStub(NodeRebootActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+  private static final ActivityOptions NODE_LIST_OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(5))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build();
+  private NodeRebootActivities nodeList = Workflow.newActivityStub(NodeRebootActivities.class, NODE_LIST_OPTIONS);
 
   /** Starting workflows is quick; retried, it starts none twice. */
-  private final NodeLaunchActivities launcher = Workflow.newActivityStub(NodeLaunchActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+  private static final ActivityOptions LAUNCH_OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(1))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build();
+  private NodeLaunchActivities launcher = Workflow.newActivityStub(NodeLaunchActivities.class, LAUNCH_OPTIONS);
 
-  private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5))
-          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+  private static final ActivityOptions HEALTH_OPTIONS = ActivityOptions.newBuilder()
+      .setStartToCloseTimeout(Duration.ofMinutes(5))
+      .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build();
+  private HealthActivities health = Workflow.newActivityStub(HealthActivities.class, HEALTH_OPTIONS);
 
   private NodeRollout input;
   private RebootWindow window;
@@ -117,6 +122,12 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   @Override
   public RebootSummary run(NodeRollout rollout) {
     input = rollout;
+    if (rollout.heartbeatTimeout() != null) {
+      locks = ActivityLiveness.stub(RebootLockActivities.class, LOCK_OPTIONS, rollout.heartbeatTimeout());
+      nodeList = ActivityLiveness.stub(NodeRebootActivities.class, NODE_LIST_OPTIONS, rollout.heartbeatTimeout());
+      launcher = ActivityLiveness.stub(NodeLaunchActivities.class, LAUNCH_OPTIONS, rollout.heartbeatTimeout());
+      health = ActivityLiveness.stub(HealthActivities.class, HEALTH_OPTIONS, rollout.heartbeatTimeout());
+    }
     paused = rollout.paused();
     rebootSeconds = rollout.rebootSeconds();
     rebootsTimed = rollout.rebootsTimed();
@@ -417,7 +428,7 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           .setParentClosePolicy(ParentClosePolicy.PARENT_CLOSE_POLICY_TERMINATE)
           .build());
       NodeReboot reboot = new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId),
-          input.nodeDeadline(), input.firstLook(), false, null);
+          input.nodeDeadline(), input.firstLook(), false, null, input.heartbeatTimeout());
       // Detached: cancelling (aborting) the rollout must not cancel a node halfway through its reboot.
       Workflow.newDetachedCancellationScope(() -> running.put(node, Async.function(child::run, reboot))).run();
       since.put(node, Instant.ofEpochMilli(Workflow.currentTimeMillis()));
@@ -433,7 +444,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     List<NodeReboot> reboots = new ArrayList<>();
     for (String node : starting) {
       reboots.add(new NodeReboot(new NodeTarget(input.stage(), node, input.target(), rolloutId), input.nodeDeadline(),
-          input.firstLook(), true, fastest == null ? null : Duration.ofSeconds(fastest.seconds())));
+          input.firstLook(), true, fastest == null ? null : Duration.ofSeconds(fastest.seconds()),
+          input.heartbeatTimeout()));
       since.put(node, now);
     }
     for (int from = 0; from < reboots.size(); from += NodeLaunchActivities.BATCH) {
