@@ -37,6 +37,7 @@ public final class SimulatedFleet {
   private final Consumer<String> faultListener;
   private final List<String> changelogNotes;
   private final SimulatedImageRepository imageRepository;
+  private final SimulatedAlerts alerts = new SimulatedAlerts();
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
     this(stages, timing, faults, List.of(), message -> { });
@@ -198,7 +199,12 @@ public final class SimulatedFleet {
     return List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
         new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
         new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this),
-        new SimulatedNodeReboots(this), new SimulatedRebootLock(this));
+        new SimulatedNodeReboots(this), new SimulatedRebootLock(this), alerts);
+  }
+
+  /** The simulated stages' alerts: none until a test (or the simulation) fires one. */
+  public SimulatedAlerts alerts() {
+    return alerts;
   }
 
   public int rebootCount(String stage) {
