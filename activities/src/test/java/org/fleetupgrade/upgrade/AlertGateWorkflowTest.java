@@ -12,6 +12,7 @@ import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.promotion.PromotionPolicy;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.status.GatePhase;
 import org.fleetupgrade.status.StageState;
 import org.fleetupgrade.status.TimelineEntry;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,36 @@ class AlertGateWorkflowTest {
       assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
       assertThat(events(done)).contains("warning: sandbox: alert endpoint unavailable: http://prometheus:9090/api/v1/alerts"
           + " could not be read; going ahead with " + FIRST + " (alerts.onUnreachable: proceed)");
+    }
+  }
+
+  @Test
+  void aPromotionWaitsOnTheNextStagesAlerts() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 2, 1), simulated("staging", 2, 1)),
+        List.of())) {
+      // Given staging has a gate and an alert fires there while sandbox upgrades
+      t.fleet.alerts().fire("staging", API_DOWN);
+      FleetUpgradeWorkflow upgrade = t.start(request(plan("sandbox", null), plan("staging", GATE)));
+
+      // When sandbox is done, then its promotion waits on staging's alert, and staging has not started
+      FleetStatus waiting = t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_ALERTS);
+      assertThat(waiting.gate().stage()).isEqualTo("sandbox");
+      assertThat(waiting.gate().next()).isEqualTo("staging");
+      assertThat(waiting.gate().detail()).isEqualTo("staging: 1 blocking alert: ApiServerDown{severity=\"critical\"}"
+          + " since 2026-11-25T09:00:00Z");
+      assertThat(events(waiting)).contains("waiting before the promotion sandbox -> staging: staging: 1 blocking alert:"
+          + " ApiServerDown{severity=\"critical\"} since 2026-11-25T09:00:00Z");
+      t.skip(Duration.ofMinutes(60));
+      assertThat(upgrade.status().stage("staging").state()).isEqualTo(StageState.PENDING);
+      assertThat(t.fleet.drainCount("staging")).isZero();
+
+      // Then once it resolves staging is promoted and upgraded
+      t.fleet.alerts().resolve("staging");
+      FleetStatus done = t.result(upgrade);
+      assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(events(done)).contains("staging: no blocking alert any more (0 firing): going ahead with the promotion"
+          + " sandbox -> staging");
+      assertThat(t.fleet.drainCount("staging")).isEqualTo(3);
     }
   }
 }

@@ -57,11 +57,11 @@ final class AlertWait {
   }
 
   /**
-   * Runs the gate as its own step {@code alerts:<what>}: returns once nothing holds it (or an operator
-   * skipped it after it blocked).
+   * Runs the gate as its own step {@code step} (alerts:...) before {@code what}: returns once nothing
+   * holds it (or an operator skipped it after it blocked).
    */
-  void await(String stage, AlertGate gate, String what, Listener listener) {
-    runner.runStep(Steps.alerts(what), () -> untilClear(stage, gate, what, listener));
+  void await(String step, String stage, AlertGate gate, String what, Listener listener) {
+    runner.runStep(step, () -> untilClear(stage, gate, what, listener));
   }
 
   /** One check, for callers that cache the answer themselves (the rolling reboot). */

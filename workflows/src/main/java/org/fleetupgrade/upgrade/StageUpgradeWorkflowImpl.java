@@ -408,7 +408,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
     String gateStep = Steps.alerts(member);
     step = gateStep;
-    alertWait.await(name, gate, member, new AlertWait.Listener() {
+    alertWait.await(gateStep, name, gate, member, new AlertWait.Listener() {
       @Override
       public void record(String event) {
         StageUpgradeWorkflowImpl.this.record(event);
