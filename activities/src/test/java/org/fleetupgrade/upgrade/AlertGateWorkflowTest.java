@@ -8,8 +8,11 @@ import java.time.Duration;
 import java.util.List;
 import org.fleetupgrade.alerts.AlertGate;
 import org.fleetupgrade.alerts.FiringAlert;
+import org.fleetupgrade.fleet.RebootBudget;
 import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.promotion.PromotionPolicy;
+import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
+import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.GatePhase;
@@ -144,6 +147,53 @@ class AlertGateWorkflowTest {
       assertThat(events(done)).contains("staging: no blocking alert any more (0 firing): going ahead with the promotion"
           + " sandbox -> staging");
       assertThat(t.fleet.drainCount("staging")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void theRollingRebootStartsNoNewNodeWhileABlockingAlertFires() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 4, 1)), List.of())) {
+      // Given four nodes that take 25 minutes each, one at a time
+      t.fleet.rebootTimes(Duration.ofMinutes(25), 0, 1);
+      StagePlan oneAtATime = new StagePlan("sandbox", "mlab-sandbox", "us-east1", List.of("b", "c", "d"),
+          Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30), 0, 2, Duration.ofHours(1), null),
+          PromotionPolicy.auto(Duration.ZERO)).withAlerts(GATE);
+      FleetUpgradeWorkflow upgrade = t.start(request(oneAtATime));
+      NodeRolloutWorkflow rollout = t.client.newWorkflowStub(NodeRolloutWorkflow.class,
+          "fleet-upgrade-v1.31.2/sandbox/rollout");
+      RolloutProgress started = null;
+      for (int i = 0; i < 200 && started == null; i++) {
+        t.skip(Duration.ofMinutes(5));
+        try {
+          RolloutProgress p = rollout.progress();
+          started = p.rebooted() >= 1 ? p : null;
+        } catch (RuntimeException notStartedYet) {
+          // the rollout starts after the members and the images
+        }
+      }
+      assertThat(started).as("the rollout rebooted a node").isNotNull();
+
+      // When a critical alert fires, then the node in flight finishes and no new one starts, saying why
+      t.fleet.alerts().fire("sandbox", API_DOWN);
+      RolloutProgress waiting = null;
+      for (int i = 0; i < 100 && waiting == null; i++) {
+        t.skip(Duration.ofMinutes(5));
+        RolloutProgress p = rollout.progress();
+        waiting = p.inFlight() == 0 && p.waitingFor() != null && p.waitingFor().contains("ApiServerDown") ? p : null;
+      }
+      assertThat(waiting).as("the rollout waits on the alert").isNotNull();
+      assertThat(waiting.waitingFor()).isEqualTo("no new node while 1 blocking alert: ApiServerDown{severity=\"critical\"}"
+          + " since 2026-11-25T09:00:00Z");
+      int rebooted = t.fleet.rebootCount("sandbox");
+      assertThat(rebooted).isLessThan(4);
+      t.skip(Duration.ofMinutes(60));
+      assertThat(t.fleet.rebootCount("sandbox")).isEqualTo(rebooted);
+
+      // Then once it resolves the rest reboot and the upgrade completes
+      t.fleet.alerts().resolve("sandbox");
+      FleetStatus done = t.result(upgrade);
+      assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.rebootCount("sandbox")).isEqualTo(4);
     }
   }
 }

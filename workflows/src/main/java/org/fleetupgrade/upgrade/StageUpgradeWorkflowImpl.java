@@ -595,7 +595,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     // The rollout reads the node list itself, page by page: a 20,000-node list fits in no payload.
     Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
         limits, plan.reboot().deadlinePerNode(), selfId, pausedAtStart)
-        .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment)));
+        .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment))
+        .withAlerts(AlertWait.gate(plan)));
     Workflow.getWorkflowExecution(child).get();
     rolloutIsWindow = true;
     return followReboot(childId, pausedAtStart, done);
