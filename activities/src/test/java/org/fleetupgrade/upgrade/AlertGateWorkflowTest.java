@@ -196,4 +196,32 @@ class AlertGateWorkflowTest {
       assertThat(t.fleet.rebootCount("sandbox")).isEqualTo(4);
     }
   }
+
+  @Test
+  void anAlertHoldingTheRollingRebootPastItsLimitBlocksTheRebootStepAndRetryGoesOn() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 4, 1)), List.of())) {
+      t.fleet.rebootTimes(Duration.ofMinutes(25), 0, 1);
+      StagePlan oneAtATime = new StagePlan("sandbox", "mlab-sandbox", "us-east1", List.of("b", "c", "d"),
+          Duration.ofHours(2), new RebootBudget(1, 1, Duration.ofMinutes(30), 0, 2, Duration.ofHours(1), null),
+          PromotionPolicy.auto(Duration.ZERO)).withAlerts(GATE);
+      FleetUpgradeWorkflow upgrade = t.start(request(oneAtATime));
+      t.awaitStatus(upgrade, s -> s.stage("sandbox").reboot() != null && s.stage("sandbox").reboot().rebooted() >= 1);
+
+      // When an alert fires mid-rollout and keeps firing past blockAfter, then the reboot step BLOCKS
+      t.fleet.alerts().fire("sandbox", API_DOWN);
+      FleetStatus blocked = t.awaitStatus(upgrade, s -> s.stage("sandbox").state() == StageState.BLOCKED);
+      assertThat(blocked.blockedStep()).isEqualTo("reboot");
+      assertThat(blocked.stage("sandbox").lastError()).contains("sandbox: 1 blocking alert: ApiServerDown")
+          .contains("(alerts.blockAfter 2h): no node was started meanwhile; retry checks again");
+      int rebooted = t.fleet.rebootCount("sandbox");
+      assertThat(rebooted).isLessThan(4);
+
+      // Then once it resolves, retry reboots the rest
+      t.fleet.alerts().resolve("sandbox");
+      upgrade.retry("alert resolved");
+      FleetStatus done = t.result(upgrade);
+      assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.rebootCount("sandbox")).isEqualTo(4);
+    }
+  }
 }
