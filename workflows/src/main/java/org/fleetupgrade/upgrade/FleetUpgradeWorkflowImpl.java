@@ -334,7 +334,6 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       if (alertGate == null) {
         continue;
       }
-      GateStatus before = gate;
       alertWait.await(Steps.alerts(checked.name()), checked.name(), alertGate, promotion, new AlertWait.Listener() {
         @Override
         public void record(String event) {
@@ -344,11 +343,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
         @Override
         public void waiting(String stage, org.fleetupgrade.alerts.AlertCheck check) {
           if (check == null) {
-            if (gate != null && gate.phase() == GatePhase.WAITING_ALERTS) {
-              gateEnded();
-              gate = before;
-              gateSince = Workflow.currentTimeMillis();
-            }
+            // Cleared (the next phase replaces the gate at once), or blocked: the gate keeps naming the alerts.
             return;
           }
           GateStatus waiting = new GateStatus(from.name(), to.name(), GatePhase.WAITING_ALERTS, null,
