@@ -58,6 +58,7 @@ public final class SimulatedFleet {
   /** What was last written, so an activity that changed nothing writes nothing. */
   private String lastSaved;
   private final Object saving = new Object();
+  private final SimulatedAlerts alerts = new SimulatedAlerts();
 
   public SimulatedFleet(List<SimulatedStage> stages, SimulatedTiming timing, List<SimulatedFault> faults) {
     this(stages, timing, faults, List.of(), message -> { });
@@ -346,8 +347,13 @@ public final class SimulatedFleet {
     List<Object> adapters = List.of(new SimulatedChangelogActivities(this), new SimulatedInventoryActivities(this),
         new SimulatedControlPlaneActivities(this), new SimulatedNodeToolingActivities(this),
         new SimulatedImageActivities(this), new SimulatedRebootActivities(this), new SimulatedHealthActivities(this),
-        new SimulatedNodeReboots(this), new SimulatedRebootLock(this));
+        new SimulatedNodeReboots(this), new SimulatedRebootLock(this), alerts);
     return stateFile == null ? adapters : adapters.stream().map(this::saving).toList();
+  }
+
+  /** The simulated stages' alerts: none until a test (or the simulation) fires one. */
+  public SimulatedAlerts alerts() {
+    return alerts;
   }
 
   public int rebootCount(String stage) {

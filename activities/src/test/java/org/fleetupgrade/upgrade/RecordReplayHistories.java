@@ -228,6 +228,61 @@ class RecordReplayHistories {
     }
   }
 
+  /**
+   * Since change "alert-gate": sandbox's first member waits while an alert fires; mid-rollout an
+   * alert holds new nodes; the promotion to staging waits on staging's alert; each then resolves.
+   */
+  @Test
+  void recordAlertGate() throws IOException {
+    org.fleetupgrade.alerts.AlertGate gate = AlertGateWorkflowTest.GATE;
+    org.fleetupgrade.fleet.StagePlan sandbox = new org.fleetupgrade.fleet.StagePlan("sandbox", "mlab-sandbox", "us-east1",
+        List.of("b", "c", "d"), Duration.ofHours(2), new org.fleetupgrade.fleet.RebootBudget(1, 1, Duration.ofMinutes(30),
+            0, 2, Duration.ofHours(1), null), PromotionPolicy.auto(Duration.ZERO)).withAlerts(gate);
+    org.fleetupgrade.fleet.StagePlan staging = plan("staging", PromotionPolicy.auto(Duration.ZERO)).withAlerts(gate);
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 3, 1), simulated("staging", 1, 1)),
+        List.of())) {
+      t.fleet.rebootTimes(Duration.ofMinutes(25), 0, 1);
+      t.fleet.alerts().fire("sandbox", AlertGateWorkflowTest.API_DOWN);
+      FleetUpgradeWorkflow upgrade = t.start(request(sandbox, staging));
+      t.awaitProgress(upgrade, s -> s.stage("sandbox").alerts() != null);
+      t.skip(Duration.ofMinutes(30));
+      t.fleet.alerts().resolve("sandbox");
+
+      org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow rollout = t.client.newWorkflowStub(
+          org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow.class, "fleet-upgrade-v1.31.2/sandbox/rollout");
+      boolean rebooting = false;
+      for (int i = 0; i < 200 && !rebooting; i++) {
+        t.skip(Duration.ofMinutes(5));
+        try {
+          rebooting = rollout.progress().rebooted() >= 1;
+        } catch (RuntimeException notStartedYet) {
+          // the rollout starts after the members and the images
+        }
+      }
+      t.fleet.alerts().fire("sandbox", AlertGateWorkflowTest.API_DOWN);
+      t.fleet.alerts().fire("staging", AlertGateWorkflowTest.API_DOWN);
+      boolean held = false;
+      for (int i = 0; i < 100 && !held; i++) {
+        t.skip(Duration.ofMinutes(5));
+        var p = rollout.progress();
+        held = p.inFlight() == 0 && p.waitingFor() != null && p.waitingFor().contains("ApiServerDown");
+      }
+      if (!held) {
+        throw new AssertionError("the rollout never waited on the alert");
+      }
+      t.skip(Duration.ofMinutes(30));
+      t.fleet.alerts().resolve("sandbox");
+      t.awaitStatus(upgrade, s -> s.gate() != null && s.gate().phase() == org.fleetupgrade.status.GatePhase.WAITING_ALERTS);
+      t.skip(Duration.ofMinutes(30));
+      t.fleet.alerts().resolve("staging");
+      t.result(upgrade);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2", "fleet-upgrade-alerts.json");
+      write(t, "fleet-upgrade-v1.31.2/sandbox", "stage-upgrade-alerts.json");
+      write(t, "fleet-upgrade-v1.31.2/sandbox/rollout", "node-rollout-alerts.json");
+    }
+  }
+
   private static void write(FleetTestEnvironment t, String workflowId, String file) throws IOException {
     Files.writeString(DIRECTORY.resolve(file), t.client.fetchHistory(workflowId).toJson(true));
   }

@@ -90,6 +90,15 @@ class ReplayTest {
   }
 
   @Test
+  void alertGateReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-alerts.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-alerts.json", FLEET_ID + "/sandbox"),
+        StageUpgradeWorkflowImpl.class);
+    WorkflowReplayer.replayWorkflowExecution(history("node-rollout-alerts.json", FLEET_ID + "/sandbox/rollout"),
+        org.fleetupgrade.reboot.rollout.NodeRolloutWorkflowImpl.class);
+  }
+
+  @Test
   void reviewCountingNodesAtTargetReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("upgrade-review.json", "fleet-upgrade-review-recorded"),
         org.fleetupgrade.preflight.UpgradeReviewWorkflowImpl.class);

@@ -17,6 +17,8 @@ import org.fleetupgrade.promotion.PromotionPolicy;
  *     that heartbeat, start-to-close for the others); set (simulated stages, simulation.heartbeatTimeout):
  *     every activity of the stage also gets this heartbeat timeout, so an attempt whose worker died is
  *     retried that soon ({@link ActivityLiveness})
+ * @param alerts the timing of its alert gate (the endpoint stays in the worker's config); null: no
+ *     gate (and in plans from before the gate)
  */
 public record StagePlan(
     String name,
@@ -27,16 +29,17 @@ public record StagePlan(
     RebootBudget reboot,
     PromotionPolicy promotion,
     org.fleetupgrade.maintenance.MaintenanceWindow maintenance,
-    Duration heartbeatTimeout) {
+    Duration heartbeatTimeout,
+    org.fleetupgrade.alerts.AlertGate alerts) {
 
   public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
       RebootBudget reboot, PromotionPolicy promotion) {
-    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null, null);
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, null, null, null);
   }
 
   public StagePlan(String name, String project, String region, List<String> zones, Duration convergenceDeadline,
       RebootBudget reboot, PromotionPolicy promotion, org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
-    this(name, project, region, zones, convergenceDeadline, reboot, promotion, maintenance, null);
+    this(name, project, region, zones, convergenceDeadline, reboot, promotion, maintenance, null, null);
   }
 
   public StagePlan {
@@ -49,10 +52,16 @@ public record StagePlan(
 
   public StagePlan withPromotion(PromotionPolicy newPromotion) {
     return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, newPromotion, maintenance,
-        heartbeatTimeout);
+        heartbeatTimeout, alerts);
   }
 
   public StagePlan withMaintenance(org.fleetupgrade.maintenance.MaintenanceWindow window) {
-    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, window, heartbeatTimeout);
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, window, heartbeatTimeout,
+        alerts);
+  }
+
+  public StagePlan withAlerts(org.fleetupgrade.alerts.AlertGate gate) {
+    return new StagePlan(name, project, region, zones, convergenceDeadline, reboot, promotion, maintenance,
+        heartbeatTimeout, gate);
   }
 }

@@ -9,5 +9,7 @@ public enum GatePhase {
   WAITING_WINDOW,
   /** Soaked; waits for the weekly promotion Schedule (or an operator's approve). */
   WAITING_SCHEDULE,
+  /** Before promoting: a blocking alert fires in the soaked stage or the next one (the alert gate). */
+  WAITING_ALERTS,
   PASSED
 }

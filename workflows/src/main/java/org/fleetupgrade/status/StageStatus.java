@@ -13,7 +13,9 @@ import org.fleetupgrade.reboot.rollout.RolloutProgress;
  * image step pushed, built and pointed (null until it starts). {@code reboot} is the rolling
  * reboot as it last told (bounded: the nodes longest in flight, the first failed; null before it
  * starts, and in upgrades from before it told details). {@code stepSince} is when {@code step} started
- * (or was last retried); null before, and in snapshots from before it was kept.
+ * (or was last retried); null before, and in snapshots from before it was kept. {@code alerts} is
+ * what the stage's alert gate waits on now (the blocking alerts: name, labels, since when; or why
+ * the endpoint cannot be read); null when it waits on none.
  */
 public record StageStatus(
     String name,
@@ -29,7 +31,15 @@ public record StageStatus(
     Instant finishedAt,
     StageImages images,
     RolloutProgress reboot,
-    Instant stepSince) {
+    Instant stepSince,
+    org.fleetupgrade.alerts.AlertCheck alerts) {
+
+  public StageStatus(String name, StageState state, String step, String blockedStep, String lastError,
+      List<MemberStatus> members, NodeConvergence nodes, HealthReport lastHealth, List<SkippedStep> skipped,
+      Instant startedAt, Instant finishedAt, StageImages images, RolloutProgress reboot, Instant stepSince) {
+    this(name, state, step, blockedStep, lastError, members, nodes, lastHealth, skipped, startedAt, finishedAt, images,
+        reboot, stepSince, null);
+  }
 
   public StageStatus {
     members = List.copyOf(members);
@@ -38,7 +48,7 @@ public record StageStatus(
 
   public StageStatus withReboot(RolloutProgress progress) {
     return new StageStatus(name, state, step, blockedStep, lastError, members, nodes, lastHealth, skipped, startedAt,
-        finishedAt, images, progress, stepSince);
+        finishedAt, images, progress, stepSince, alerts);
   }
 
   public static StageStatus pending(String name) {

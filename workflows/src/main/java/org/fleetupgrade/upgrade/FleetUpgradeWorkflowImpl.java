@@ -92,6 +92,8 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     }
   }, false);
 
+  private final AlertWait alertWait = new AlertWait(runner);
+
   /** The Temporal Schedule that runs the weekly promotion. */
   public static final String SCHEDULE_ID = "fleet-upgrade-weekly-promotion";
 
@@ -306,6 +308,7 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
       runner.await(Duration.between(now(), opening), () -> false);
     }
     runner.checkpoint();
+    awaitPromotionAlerts(from, to);
     // Verified right before promoting, after any wait, so what is promoted is what is healthy now.
     setGate(new GateStatus(from.name(), to.name(), GatePhase.VERIFYING_HEALTH, null, "re-verifying " + from.name()));
     runner.run(Steps.promotionHealth(from.name()), () -> {
@@ -320,6 +323,43 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
     });
     setGate(new GateStatus(from.name(), to.name(), GatePhase.PASSED, null, "promoting to " + to.name()));
     clearGate();
+  }
+
+  /**
+   * The alert gate before a promotion: the soaked stage's alerts, then the next stage's (each stage
+   * with a gate, in upgrades started with it). While one holds, the gate waits (WAITING_ALERTS,
+   * naming them); past the stage's blockAfter the step {@code alerts:<stage>} blocks.
+   */
+  private void awaitPromotionAlerts(StagePlan from, StagePlan to) {
+    String promotion = "the promotion " + from.name() + " -> " + to.name();
+    for (StagePlan checked : List.of(from, to)) {
+      org.fleetupgrade.alerts.AlertGate alertGate = AlertWait.gate(checked);
+      if (alertGate == null) {
+        continue;
+      }
+      alertWait.await(Steps.alerts(checked.name()), checked.name(), alertGate, promotion, new AlertWait.Listener() {
+        @Override
+        public void record(String event) {
+          FleetUpgradeWorkflowImpl.this.record(checked.name(), event);
+        }
+
+        @Override
+        public void waiting(String stage, org.fleetupgrade.alerts.AlertCheck check) {
+          if (check == null) {
+            // Cleared (the next phase replaces the gate at once), or blocked: the gate keeps naming the alerts.
+            return;
+          }
+          GateStatus waiting = new GateStatus(from.name(), to.name(), GatePhase.WAITING_ALERTS, null,
+              stage + ": " + check.summary());
+          if (gate == null || gate.phase() != GatePhase.WAITING_ALERTS) {
+            gateEnded();
+            gateSince = Workflow.currentTimeMillis();
+          }
+          // Recorded with the gate's next timeline entry, which names the alerts.
+          gate = waiting;
+        }
+      });
+    }
   }
 
   private void clearGate() {

@@ -215,6 +215,10 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     }
   }, true);
 
+  private final AlertWait alertWait = new AlertWait(runner);
+  /** What the alert gate waits on now; null: nothing. */
+  private org.fleetupgrade.alerts.AlertCheck alertsWaitedOn;
+
   private String name;
   private String fleetWorkflowId;
   private StageState state = StageState.PENDING;
@@ -267,6 +271,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       for (ControlPlaneMember member : found.members()) {
         if (!(lookFirst && alreadyDone(member, assignment))) {
           awaitMaintenanceWindow(assignment, member.name() + "'s upgrade");
+          awaitAlerts(assignment, member.name());
           upgradeMember(member, assignment);
         }
       }
@@ -416,6 +421,34 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     runner.await(Duration.between(now(), opening), () -> false);
     step = waited;
     record("maintenance window open: " + what);
+  }
+
+  /**
+   * The alert gate before a member's upgrade (stages with one, upgrades started with it): waits
+   * while a blocking alert fires, showing them; blocks as step {@code alerts:<member>} past the
+   * gate's limit.
+   */
+  private void awaitAlerts(StageAssignment assignment, String member) {
+    org.fleetupgrade.alerts.AlertGate gate = AlertWait.gate(assignment.plan());
+    if (gate == null) {
+      return;
+    }
+    String gateStep = Steps.alerts(member);
+    step = gateStep;
+    alertWait.await(gateStep, name, gate, member, new AlertWait.Listener() {
+      @Override
+      public void record(String event) {
+        StageUpgradeWorkflowImpl.this.record(event);
+      }
+
+      @Override
+      public void waiting(String stage, org.fleetupgrade.alerts.AlertCheck check) {
+        // Shown with the next timeline entry, which the gate records whenever what it waits on changes.
+        alertsWaitedOn = check;
+        step = check == null ? gateStep : gateStep + " (waiting on " + check.names() + ")";
+      }
+    });
+    alertsWaitedOn = null;
   }
 
   private void upgradeMember(ControlPlaneMember member, StageAssignment assignment) {
@@ -590,7 +623,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     Promise<RebootSummary> done = Async.function(child::run, NodeRollout.start(name, assignment.target().kubernetes(),
         limits, plan.reboot().deadlinePerNode(), selfId, pausedAtStart)
         .withFirstLook(plan.reboot().firstLook()).withMaintenance(maintenance(assignment))
-        .withHeartbeatTimeout(plan.heartbeatTimeout()));
+        .withHeartbeatTimeout(plan.heartbeatTimeout()).withAlerts(AlertWait.gate(plan)));
     Workflow.getWorkflowExecution(child).get();
     rolloutIsWindow = true;
     return followReboot(childId, pausedAtStart, done);
@@ -700,7 +733,7 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   public StageStatus status() {
     StageState shown = state == StageState.RUNNING && runner.paused() ? StageState.PAUSED : state;
     return new StageStatus(name, shown, step, blockedStep, lastError, members, nodes, lastHealth, skipped,
-        startedAt, finishedAt, stageImages, rolloutDetails, stepSince);
+        startedAt, finishedAt, stageImages, rolloutDetails, stepSince, alertsWaitedOn);
   }
 
   // ---- transitions ----

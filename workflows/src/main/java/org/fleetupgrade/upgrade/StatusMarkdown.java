@@ -129,6 +129,24 @@ public final class StatusMarkdown {
     }
   }
 
+  /** What the alert gate waits on: each blocking alert (name, labels, since when), or why the endpoint cannot be read. */
+  static void alerts(StringBuilder md, org.fleetupgrade.alerts.AlertCheck check) {
+    if (check == null) {
+      return;
+    }
+    if (check.unavailable() != null) {
+      md.append("\n**Waiting**: the alert endpoint cannot be read: ").append(check.unavailable()).append('\n');
+      return;
+    }
+    md.append("\n**Waiting on alerts** (").append(check.blocking()).append(" blocking, ").append(check.firing())
+        .append(" firing):\n\n| alert | labels | since |\n|---|---|---|\n");
+    check.alerts().forEach(a -> md.append("| ").append(a.name()).append(" | ").append(a.labels() == null ? ""
+        : a.labels().replace("|", "\\|")).append(" | ").append(a.activeAt() == null ? "" : a.activeAt()).append(" |\n"));
+    if (check.blocking() > check.alerts().size()) {
+      md.append("\n... and ").append(check.blocking() - check.alerts().size()).append(" more\n");
+    }
+  }
+
   public static String stage(StageStatus status, String lastEvent) {
     StringBuilder md = new StringBuilder();
     md.append("## Stage ").append(status.name()).append(": **").append(status.state()).append("**\n\n");
@@ -148,6 +166,7 @@ public final class StatusMarkdown {
     }
     md.append("\nNodes at target: ").append(status.nodes()).append('\n');
     rollout(md, status.reboot());
+    alerts(md, status.alerts());
     if (status.blockedStep() != null) {
       md.append("\n**Blocked** at `").append(status.blockedStep()).append("`: ").append(status.lastError()).append('\n');
     }

@@ -18,6 +18,11 @@ final class Steps {
     return action + ":" + member;
   }
 
+  /** The alert gate before {@code what} (a member, a promotion): blocks when an alert fires past its limit. */
+  static String alerts(String what) {
+    return "alerts:" + what;
+  }
+
   static String promotionHealth(String stage) {
     return "promotion-health:" + stage;
   }

@@ -59,6 +59,9 @@ final class StatusTable {
         out.append("\nimages of ").append(stage.name()).append(": ").append(images).append('\n');
       }
     }
+    for (StageStatus stage : s.stages()) {
+      alerts(out, stage.name(), stage.alerts());
+    }
     GateStatus gate = s.gate();
     if (gate != null) {
       out.append("\ngate: ").append(gate.stage()).append(" -> ").append(gate.next()).append("  ").append(gate.phase());
@@ -93,6 +96,24 @@ final class StatusTable {
       timeline.subList(Math.max(0, timeline.size() - events), timeline.size()).forEach(e -> out.append(event(e)).append('\n'));
     }
     return out.toString();
+  }
+
+  /** What a stage's alert gate waits on: each blocking alert, its labels and since when; or the unreadable endpoint. */
+  static void alerts(StringBuilder out, String stage, org.fleetupgrade.alerts.AlertCheck check) {
+    if (check == null) {
+      return;
+    }
+    if (check.unavailable() != null) {
+      out.append('\n').append(stage).append(" waits: the alert endpoint cannot be read: ").append(check.unavailable())
+          .append('\n');
+      return;
+    }
+    out.append('\n').append(stage).append(" waits on ").append(check.blocking()).append(" blocking alert")
+        .append(check.blocking() == 1 ? "" : "s").append(" (").append(check.firing()).append(" firing):\n");
+    check.alerts().forEach(a -> out.append("  ").append(a).append('\n'));
+    if (check.blocking() > check.alerts().size()) {
+      out.append("  ... and ").append(check.blocking() - check.alerts().size()).append(" more\n");
+    }
   }
 
   /**

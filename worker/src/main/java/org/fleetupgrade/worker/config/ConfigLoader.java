@@ -236,7 +236,7 @@ public final class ConfigLoader {
     List<String> errors = new ArrayList<>();
     ConfigNode top = new ConfigNode(root, "", name, errors);
     top.allowOnly("temporal", "versions", "controlPlane", "drain", "images", "health", "reboot", "stages", "changelog",
-        "simulation", "schedule", "maintenance");
+        "simulation", "schedule", "maintenance", "alerts");
 
     Temporal temporal = temporal(top.child("temporal"));
     Versions versions = versions(top.child("versions"));
@@ -250,7 +250,8 @@ public final class ConfigLoader {
         : Optional.empty();
     Optional<Simulation> simulation = top.has("simulation") ? Optional.of(simulation(top.child("simulation"))) : Optional.empty();
     MaintenanceWindow maintenance = top.has("maintenance") ? maintenance(top.child("maintenance")) : null;
-    List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent(), maintenance);
+    FleetConfig.Alerts alerts = top.has("alerts") ? alerts(top.child("alerts")) : null;
+    List<Stage> stages = stages(top, reboot, rebooting, health, images, simulation.isPresent(), maintenance, alerts);
     Optional<FleetConfig.Schedule> schedule = top.has("schedule") ? Optional.ofNullable(schedule(top.child("schedule")))
         : Optional.empty();
     for (int i = 0; i + 1 < stages.size(); i++) {
@@ -656,7 +657,7 @@ public final class ConfigLoader {
   }
 
   private static List<Stage> stages(ConfigNode top, RebootBudget reboot, FleetConfig.Rebooting rebooting, Health health,
-      Images images, boolean simulation, MaintenanceWindow maintenance) {
+      Images images, boolean simulation, MaintenanceWindow maintenance, FleetConfig.Alerts alerts) {
     if (!top.has("stages")) {
       top.error("stages", "is required: list the stages in promotion order");
       return List.of();
@@ -670,7 +671,7 @@ public final class ConfigLoader {
     for (ConfigNode s : items) {
       s.allowOnly("name", "project", "region", "zones", "soak", "promotion", "window", "reboot",
           "convergenceDeadline", "simulated", "kubernetes", "adminConfDestination", "adminConfHeaders", "images",
-          "maintenance");
+          "maintenance", "alerts");
       String name = s.matching("name", null, STAGE_NAME, "a stage name (lower-case letters, digits, '-')", true);
       if (name != null && !names.add(name)) {
         s.error("name", "duplicate stage '" + name + "'");
@@ -719,8 +720,9 @@ public final class ConfigLoader {
         s.error("images", "a simulated stage builds simulated images: remove its images section");
       }
       MaintenanceWindow stageMaintenance = s.has("maintenance") ? maintenance(s.child("maintenance")) : maintenance;
+      FleetConfig.Alerts stageAlerts = s.has("alerts") ? alerts(s.child("alerts")) : alerts;
       stages.add(new Stage(name, project, region, zones, soak, mode, window, budget, deadline, shape, kubernetes, adminConf,
-          pipeline, stageRebooting, stageMaintenance));
+          pipeline, stageRebooting, stageMaintenance, stageAlerts));
     }
     long simulatedNodes = stages.stream().flatMap(st -> st.simulated().stream())
         .mapToLong(sh -> (long) sh.sites() * sh.nodesPerSite() + sh.virtualNodes()).sum();
@@ -845,6 +847,62 @@ public final class ConfigLoader {
       n.error("to", e.getMessage());
       return null;
     }
+  }
+
+  static final Max ALERT_POLL = new Max(Duration.ofHours(1), "a gate polled less often than hourly misses a resolve by hours");
+  static final Max ALERT_BLOCK_AFTER = new Max(Duration.ofDays(7),
+      "an alert firing for a week is the operator's to decide: the stage blocks");
+  static final Max ALERT_CACHE = new Max(Duration.ofHours(1), "an answer older than an hour says little about now");
+  static final Max ALERT_TIMEOUT = new Max(Duration.ofMinutes(1), "the check is one HTTP request");
+
+  /**
+   * The alert gate: {@code prometheus} (http(s) URL, required), {@code matchers} and {@code exclude}
+   * (Prometheus label matchers), {@code pollInterval} (1m), {@code maxPoll} (10m), {@code blockAfter}
+   * (2h), {@code cacheFor} (1m), {@code timeout} (10s), {@code onUnreachable} (wait | proceed).
+   */
+  private static FleetConfig.Alerts alerts(ConfigNode n) {
+    n.allowOnly("prometheus", "matchers", "exclude", "pollInterval", "maxPoll", "blockAfter", "cacheFor", "timeout",
+        "onUnreachable");
+    URI prometheus = n.parsed("prometheus", null, ConfigLoader::httpUrl, true);
+    List<String> matchers = matchers(n, "matchers", List.of());
+    List<String> exclude = matchers(n, "exclude", org.fleetupgrade.alerts.prometheus.AlertSource.DEFAULT_EXCLUDE);
+    Duration poll = duration(n, "pollInterval", org.fleetupgrade.alerts.AlertGate.DEFAULT_POLL, true, ALERT_POLL);
+    Duration maxPoll = duration(n, "maxPoll", org.fleetupgrade.alerts.AlertGate.DEFAULT_MAX_POLL.compareTo(poll) < 0 ? poll
+        : org.fleetupgrade.alerts.AlertGate.DEFAULT_MAX_POLL, true, ALERT_POLL);
+    if (maxPoll.compareTo(poll) < 0) {
+      n.error("maxPoll", "must be at least pollInterval (" + ConfigNode.format(poll) + ")");
+      maxPoll = poll;
+    }
+    Duration blockAfter = duration(n, "blockAfter", org.fleetupgrade.alerts.AlertGate.DEFAULT_BLOCK_AFTER, true,
+        ALERT_BLOCK_AFTER);
+    Duration cacheFor = duration(n, "cacheFor", org.fleetupgrade.alerts.AlertGate.DEFAULT_CACHE_FOR, false, ALERT_CACHE);
+    Duration timeout = duration(n, "timeout", org.fleetupgrade.alerts.prometheus.AlertSource.DEFAULT_TIMEOUT, true,
+        ALERT_TIMEOUT);
+    String onUnreachable = n.parsed("onUnreachable", "wait", t -> {
+      if (!t.equals("wait") && !t.equals("proceed")) {
+        throw new IllegalArgumentException("'" + t + "' is not wait or proceed");
+      }
+      return t;
+    }, false);
+    return prometheus == null ? null : new FleetConfig.Alerts(prometheus, matchers, exclude, poll, maxPoll, blockAfter,
+        cacheFor, timeout, "proceed".equals(onUnreachable));
+  }
+
+  /** Prometheus label matchers, each checked; {@code defaults} when the field is absent. */
+  private static List<String> matchers(ConfigNode n, String field, List<String> defaults) {
+    if (!n.has(field)) {
+      return defaults;
+    }
+    List<String> valid = new ArrayList<>();
+    for (String text : n.strings(field)) {
+      try {
+        org.fleetupgrade.alerts.prometheus.AlertMatcher.parse(text);
+        valid.add(text.strip());
+      } catch (IllegalArgumentException e) {
+        n.error(field, e.getMessage());
+      }
+    }
+    return valid;
   }
 
   /** The weekly promotion Schedule's calendar, in a time zone (default UTC). */

@@ -179,7 +179,8 @@ public record FleetConfig(
       AdminConfCopy adminConf,
       Optional<ImagePipeline> images,
       Rebooting rebooting,
-      org.fleetupgrade.maintenance.MaintenanceWindow maintenance) {
+      org.fleetupgrade.maintenance.MaintenanceWindow maintenance,
+      Alerts alerts) {
 
     public Stage {
       zones = List.copyOf(zones);
@@ -192,7 +193,39 @@ public record FleetConfig(
     /** The stage's plan, its activities' heartbeat timeout bounded by {@code heartbeatTimeout} (null: their own). */
     public StagePlan plan(Duration heartbeatTimeout) {
       return new StagePlan(name, project, region, zones, convergenceDeadline, reboot,
-          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()), maintenance, heartbeatTimeout);
+          new PromotionPolicy(soak, promotion, window == null ? null : window.weekly()), maintenance, heartbeatTimeout,
+          alerts == null ? null : alerts.gate());
+    }
+  }
+
+  /**
+   * A stage's alert gate: which firing alerts of which Prometheus hold its disruptive steps, and
+   * how long. Matchers are Prometheus label matchers ({@code severity=~"critical|page"}), already
+   * checked by the loader.
+   *
+   * @param matchers every one must match an alert for it to block (empty: every firing alert)
+   * @param exclude an alert any of these matches never blocks
+   * @param proceedWhenUnreachable {@code onUnreachable: proceed}: an unreadable endpoint lets steps go on
+   */
+  public record Alerts(URI prometheus, List<String> matchers, List<String> exclude, Duration pollInterval,
+      Duration maxPoll, Duration blockAfter, Duration cacheFor, Duration timeout, boolean proceedWhenUnreachable) {
+
+    public Alerts {
+      matchers = List.copyOf(matchers);
+      exclude = List.copyOf(exclude);
+    }
+
+    /** The timing the workflows need (the endpoint stays here). */
+    public org.fleetupgrade.alerts.AlertGate gate() {
+      return new org.fleetupgrade.alerts.AlertGate(pollInterval, maxPoll, blockAfter, cacheFor);
+    }
+
+    /** What the activity reads and how it filters. */
+    public org.fleetupgrade.alerts.prometheus.AlertSource source() {
+      return new org.fleetupgrade.alerts.prometheus.AlertSource(prometheus,
+          matchers.stream().map(org.fleetupgrade.alerts.prometheus.AlertMatcher::parse).toList(),
+          exclude.stream().map(org.fleetupgrade.alerts.prometheus.AlertMatcher::parse).toList(), timeout,
+          proceedWhenUnreachable);
     }
   }
 

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.fleetupgrade.alerts.AlertActivities;
+import org.fleetupgrade.alerts.prometheus.AlertSource;
+import org.fleetupgrade.alerts.prometheus.PrometheusAlertActivities;
 import org.fleetupgrade.changelog.ChangelogActivities;
 import org.fleetupgrade.changelog.ChangelogSources;
 import org.fleetupgrade.changelog.HttpChangelogActivities;
@@ -74,6 +77,7 @@ public final class FleetActivities {
     activities.add(route(NodeRebootActivities.class, simulated, simulatedStages, real.nodes));
     activities.add(route(RebootLockActivities.class, simulated, simulatedStages, real.locks));
     activities.add(route(HealthActivities.class, simulated, simulatedStages, real.health));
+    activities.add(alerts(config, fleet));
     activities.add(changelog(config, fleet, !realStages.isEmpty()));
     return activities;
   }
@@ -83,6 +87,21 @@ public final class FleetActivities {
     simulated.stream().filter(type::isInstance).map(type::cast).findFirst()
         .ifPresent(adapter -> simulatedStages.forEach(stage -> byStage.put(stage, adapter)));
     return StageRouter.route(type, byStage);
+  }
+
+  /**
+   * Every stage's alerts: a stage with an {@code alerts} section reads its Prometheus (simulated
+   * or not); a simulated stage without one, the simulated fleet's alerts; a real one, none.
+   */
+  private static AlertActivities alerts(FleetConfig config, SimulatedFleet fleet) {
+    Map<String, AlertSource> sources = new LinkedHashMap<>();
+    config.stages().stream().filter(s -> s.alerts() != null).forEach(s -> sources.put(s.name(), s.alerts().source()));
+    PrometheusAlertActivities prometheus = new PrometheusAlertActivities(sources);
+    Map<String, AlertActivities> byStage = new LinkedHashMap<>();
+    for (Stage s : config.stages()) {
+      byStage.put(s.name(), s.alerts() == null && s.simulated().isPresent() && fleet != null ? fleet.alerts() : prometheus);
+    }
+    return StageRouter.route(AlertActivities.class, byStage);
   }
 
   private static ChangelogActivities changelog(FleetConfig config, SimulatedFleet fleet, boolean anyReal) {

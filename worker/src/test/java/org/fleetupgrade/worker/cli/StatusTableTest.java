@@ -47,6 +47,20 @@ class StatusTableTest {
   }
 
   @Test
+  void aStageWaitingOnAlertsListsThemWithLabelsAndSinceWhen() {
+    StageStatus waiting = sandbox(StageState.RUNNING, "alerts:" + MEMBER + " (waiting on ApiServerDown)", null, null);
+    waiting = new StageStatus(waiting.name(), waiting.state(), waiting.step(), null, null, waiting.members(),
+        waiting.nodes(), null, List.of(), waiting.startedAt(), null, null, null, waiting.stepSince(),
+        new org.fleetupgrade.alerts.AlertCheck(3, 1, List.of(new org.fleetupgrade.alerts.FiringAlert("ApiServerDown",
+            "severity=\"critical\"", "2026-11-27T09:00:00Z")), null, false));
+
+    String table = StatusTable.render(fleet(FleetState.RUNNING, null, null, null, waiting), List.of(), NOW, 0, "");
+
+    assertThat(table).contains("sandbox waits on 1 blocking alert (3 firing):\n"
+        + "  ApiServerDown{severity=\"critical\"} since 2026-11-27T09:00:00Z\n");
+  }
+
+  @Test
   void aRetryingStepShowsItsAttemptSinceWhenAndItsLastFailureNotAnOlderError() {
     // Given a verify that Temporal retries, after an earlier step's error was cleared
     FleetStatus status = fleet(FleetState.RUNNING, null, null, null,

@@ -349,6 +349,86 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void anAlertGateDefaultsForEveryStageAndAStageMayHaveItsOwn() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse("""
+        alerts:
+          prometheus: http://prometheus.example:9090
+          matchers: ['severity=~"critical|page"']
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+          - name: production
+            project: mlab-oti
+            region: us-east1
+            zones: [b]
+            simulated: {currentVersion: v1.30.5}
+            alerts: {prometheus: "https://prom.oti.example/prometheus", matchers: ['team="platform"'],
+                     exclude: ['alertname=~"Watchdog|InfoInhibitor"'], pollInterval: 30s, maxPoll: 5m, blockAfter: 1d,
+                     cacheFor: 0s, timeout: 5s, onUnreachable: proceed}
+        simulation: {timing: {}}
+        """, Path.of("test.yaml"));
+
+    FleetConfig.Alerts sandbox = config.stages().get(0).alerts();
+    assertThat(sandbox.prometheus()).hasToString("http://prometheus.example:9090");
+    assertThat(sandbox.matchers()).containsExactly("severity=~\"critical|page\"");
+    assertThat(sandbox.exclude()).as("default").containsExactly("alertname=\"Watchdog\"");
+    assertThat(config.stages().get(0).plan().alerts()).isEqualTo(org.fleetupgrade.alerts.AlertGate.defaults());
+    assertThat(sandbox.proceedWhenUnreachable()).isFalse();
+    FleetConfig.Alerts production = config.stages().get(1).alerts();
+    assertThat(config.stages().get(1).plan().alerts()).isEqualTo(new org.fleetupgrade.alerts.AlertGate(
+        java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), java.time.Duration.ofDays(1),
+        java.time.Duration.ZERO));
+    assertThat(production.proceedWhenUnreachable()).isTrue();
+    assertThat(production.source().blocks(java.util.Map.of("alertname", "X", "team", "platform"))).isTrue();
+    assertThat(production.source().blocks(java.util.Map.of("alertname", "InfoInhibitor", "team", "platform"))).isFalse();
+  }
+
+  @Test
+  void aStageWithoutAlertsHasNoGate() throws ConfigException {
+    FleetConfig config = ConfigLoader.parse("""
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+        simulation: {timing: {}}
+        """, Path.of("test.yaml"));
+    assertThat(config.stages().get(0).alerts()).isNull();
+    assertThat(config.stages().get(0).plan().alerts()).isNull();
+  }
+
+  @Test
+  void anAlertGateThatCannotBeIsNamed() {
+    assertThat(errors("""
+        alerts: {prometheus: "prometheus:9090", matchers: ['severity=critical', 'sev=~"(crit"'],
+                 exclude: ['alertname=="Watchdog"'], pollInterval: 0s, blockAfter: 30d, cacheFor: 2h, timeout: 5m,
+                 onUnreachable: maybe, every: 1}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
+        simulation: {timing: {}}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: alerts.every: unknown field (known: blockAfter, cacheFor, exclude, matchers, maxPoll, onUnreachable,"
+            + " pollInterval, prometheus, timeout)",
+        "test.yaml: alerts.prometheus: 'prometheus:9090' is not an http(s) URL",
+        "test.yaml: alerts.matchers: 'severity=critical' is not a label matcher: a label name, one of = != =~ !~, and a"
+            + " quoted value (e.g. severity=~\"critical|page\", alertname!=\"Watchdog\")",
+        "test.yaml: alerts.matchers: 'sev=~\"(crit\"': not a valid regular expression: Unclosed group",
+        "test.yaml: alerts.exclude: 'alertname==\"Watchdog\"' is not a label matcher: a label name, one of = != =~ !~,"
+            + " and a quoted value (e.g. severity=~\"critical|page\", alertname!=\"Watchdog\")",
+        "test.yaml: alerts.pollInterval: must be more than zero",
+        "test.yaml: alerts.blockAfter: must be at most 7d (got 30d): an alert firing for a week is the operator's to"
+            + " decide: the stage blocks",
+        "test.yaml: alerts.cacheFor: must be at most 1h (got 2h): an answer older than an hour says little about now",
+        "test.yaml: alerts.timeout: must be at most 1m (got 5m): the check is one HTTP request",
+        "test.yaml: alerts.onUnreachable: 'maybe' is not wait or proceed");
+    assertThat(errors("""
+        alerts: {prometheus: "http://p:9090", pollInterval: 10m, maxPoll: 1m}
+        stages:
+          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5},
+             alerts: {matchers: []}}
+        simulation: {timing: {}}
+        """).errors()).containsExactlyInAnyOrder(
+        "test.yaml: alerts.maxPoll: must be at least pollInterval (10m)",
+        "test.yaml: stages[0].alerts.prometheus: is required");
+  }
+
+  @Test
   void everyErrorIsReportedWithFileFieldAndReason() {
     ConfigException e = errors(REAL_CONTROL_PLANE + """
         temporal: {adress: x}

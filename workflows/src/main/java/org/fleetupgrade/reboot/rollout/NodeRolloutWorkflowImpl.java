@@ -91,6 +91,11 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
       .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build();
   private HealthActivities health = Workflow.newActivityStub(HealthActivities.class, HEALTH_OPTIONS);
 
+  private final org.fleetupgrade.alerts.AlertActivities alerts = Workflow.newActivityStub(
+      org.fleetupgrade.alerts.AlertActivities.class,
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(1))
+          .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(5).build()).build());
+
   private NodeRollout input;
   private RebootWindow window;
   private boolean paused;
@@ -107,6 +112,14 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
   private String lockWait;
   /** What the rollout waits for outside its maintenance window, or null. */
   private String maintenanceWait;
+  /** The alert gate's last answer, when it was asked (workflow millis), and what the rollout waits on. */
+  private org.fleetupgrade.alerts.AlertCheck alertCheck;
+  private long alertCheckedAt;
+  private String alertWait;
+  /** Since when the alerts hold the rollout with nothing in flight (-1: they do not); the poll now and its timer. */
+  private long alertsHeldSince = -1;
+  private Duration alertPoll;
+  private Promise<Void> alertTimer;
   private final List<String> failedDetails = new ArrayList<>();
   private boolean paged;
   private NodePaging paging = NodePaging.START;
@@ -171,7 +184,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
         boolean carryOver = Workflow.getInfo().getHistoryLength() > CONTINUE_AS_NEW_AT
             || Workflow.getInfo().isContinueAsNewSuggested();
         boolean closed = outsideMaintenance();
-        if (!paused && !carryOver && !closed) {
+        boolean alerted = !paused && !carryOver && !closed && alertsHold();
+        if (!paused && !carryOver && !closed && !alerted) {
           startNodes();
         }
         if (carryOver && (paged || running.isEmpty())) {
@@ -187,6 +201,10 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
           }
           if (closed && !paused) {
             awaitMaintenance();
+            continue;
+          }
+          if (alerted) {
+            awaitAlerts();
             continue;
           }
           awaitOrRefresh(() -> !paused);
@@ -341,6 +359,67 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     maintenanceWait = null;
     if (held) {
       holdLock();
+    }
+  }
+
+  /**
+   * Whether the stage's alert gate holds new nodes back: asked at most once per the gate's
+   * {@code cacheFor} of workflow time (every time when it is zero); none: never.
+   */
+  private boolean alertsHold() {
+    org.fleetupgrade.alerts.AlertGate gate = input.alerts();
+    if (gate == null) {
+      return false;
+    }
+    long now = Workflow.currentTimeMillis();
+    if (alertCheck == null || now >= alertCheckedAt + gate.cacheFor().toMillis()) {
+      alertCheck = toTheEnd(() -> alerts.firing(input.stage()));
+      alertCheckedAt = now;
+      String was = alertWait;
+      alertWait = alertCheck.holds() ? "no new node while " + alertCheck.summary() : null;
+      if (!alertCheck.holds()) {
+        alertsHeldSince = -1;
+        alertPoll = null;
+      }
+      if (alertWait != null || was != null) {
+        log.info("{}: {}", input.stage(), alertWait == null ? "alerts cleared" : alertWait);
+      }
+      if (details && !java.util.Objects.equals(was, alertWait)) {
+        report(false);
+      }
+    }
+    return alertCheck.holds();
+  }
+
+  /**
+   * Alerts hold new nodes and nothing is in flight: waits one poll (a timer; doubling up to the
+   * gate's maxPoll) or for a pause, then asks again. Past the gate's blockAfter the rollout fails,
+   * so the stage's reboot step BLOCKS (retry starts the rollout again, skip goes past it).
+   */
+  private void awaitAlerts() {
+    org.fleetupgrade.alerts.AlertGate gate = input.alerts();
+    long now = Workflow.currentTimeMillis();
+    if (alertsHeldSince < 0) {
+      alertsHeldSince = now;
+    }
+    Duration held = Duration.ofMillis(now - alertsHeldSince);
+    if (held.compareTo(gate.blockAfter()) >= 0) {
+      throw ApplicationFailure.newNonRetryableFailure(input.stage() + ": " + alertCheck.summary() + "; still after "
+          + Text.duration(held.truncatedTo(java.time.temporal.ChronoUnit.MINUTES)) + " (alerts.blockAfter "
+          + Text.duration(gate.blockAfter()) + "): no node was started meanwhile; retry checks again, skip goes past"
+          + " the rolling reboot", "AlertsFiring");
+    }
+    if (alertTimer == null) {
+      alertPoll = alertPoll == null ? gate.pollInterval() : gate.nextPoll(alertPoll);
+      Duration left = gate.blockAfter().minus(held);
+      alertTimer = detachedTimer(alertPoll.compareTo(left) < 0 ? alertPoll : left);
+    }
+    boolean wasPausedNow = paused;
+    Promise<Void> timer = alertTimer;
+    awaitOrRefresh(() -> timer.isCompleted() || paused != wasPausedNow);
+    if (timer.isCompleted()) {
+      alertTimer = null;
+      alertCheck = null; // ask again now, whatever the cache says
     }
   }
 
@@ -620,7 +699,8 @@ public class NodeRolloutWorkflowImpl implements NodeRolloutWorkflow {
     }
     return new RolloutProgress(total(), window.count(NodeFate.REBOOTED), window.count(NodeFate.ALREADY_AT_TARGET),
         window.count(NodeFate.SKIPPED), window.count(NodeFate.FAILED), window.inFlightCount(), remaining(),
-        flying, window.failed(), mean, eta, !window.isOpen(), paused, lockWait != null ? lockWait : maintenanceWait, slowest,
+        flying, window.failed(), mean, eta, !window.isOpen(), paused,
+        lockWait != null ? lockWait : maintenanceWait != null ? maintenanceWait : alertWait, slowest,
         paging.excludedSample());
   }
 }
