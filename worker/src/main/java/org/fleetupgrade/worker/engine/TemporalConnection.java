@@ -38,6 +38,9 @@ public final class TemporalConnection implements AutoCloseable {
 
   /** How long a command waits for the server to answer before calling the address unreachable. */
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** How long "no worker polls" is asked again before it is believed: a worker's first poll may be on its way. */
+  static final Duration WORKER_GRACE = Duration.ofSeconds(3);
+  private static final Duration WORKER_POLL = Duration.ofMillis(250);
 
   /** host:port, the host a name or an IPv4 address, or [IPv6]:port. */
   private static final Pattern ADDRESS = Pattern.compile(
@@ -156,24 +159,40 @@ public final class TemporalConnection implements AutoCloseable {
     requireWorkerOn(described.getExecutionConfig().getTaskQueue().getName());
   }
 
-  /** As {@link #requireWorkerFor}, for a task queue named in the config (review and start). */
+  /**
+   * As {@link #requireWorkerFor}, for a task queue named in the config (review and start). A worker
+   * started a moment ago is not listed until its first poll reaches the server, so "none" is asked
+   * again for {@link #WORKER_GRACE} before it is believed.
+   */
   public void requireWorkerOn(String taskQueue) {
     if (taskQueue == null || taskQueue.isEmpty()) {
       return;
     }
-    DescribeTaskQueueResponse described;
-    try {
-      described = stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-          .describeTaskQueue(DescribeTaskQueueRequest.newBuilder().setNamespace(namespace)
-              .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
-              .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW).build());
-    } catch (StatusRuntimeException e) {
-      return; // UNIMPLEMENTED (the test server) or not answered: the command goes on and says what it finds
-    }
-    if (described.getPollersCount() == 0) {
-      throw new OperationFailedException("no worker polls task queue '" + taskQueue + "' at " + address
-          + " (namespace " + namespace + "): nothing was sent; start one (`fleet-upgrade worker --config FILE`, or"
-          + " `fleet-upgrade dev`) and run the command again");
+    long deadline = System.nanoTime() + WORKER_GRACE.toNanos();
+    while (true) {
+      DescribeTaskQueueResponse described;
+      try {
+        described = stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+            .describeTaskQueue(DescribeTaskQueueRequest.newBuilder().setNamespace(namespace)
+                .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue))
+                .setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW).build());
+      } catch (StatusRuntimeException e) {
+        return; // UNIMPLEMENTED (the test server) or not answered: the command goes on and says what it finds
+      }
+      if (described.getPollersCount() > 0) {
+        return;
+      }
+      if (System.nanoTime() >= deadline) {
+        throw new OperationFailedException("no worker polls task queue '" + taskQueue + "' at " + address
+            + " (namespace " + namespace + ", asked for " + WORKER_GRACE.toSeconds() + "s): nothing was sent; start one"
+            + " (`fleet-upgrade worker --config FILE`, or `fleet-upgrade dev`) and run the command again");
+      }
+      try {
+        Thread.sleep(WORKER_POLL.toMillis()); // a CLI waiting on the server, not a workflow
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new OperationFailedException("interrupted while looking for a worker on task queue '" + taskQueue + "'");
+      }
     }
   }
 

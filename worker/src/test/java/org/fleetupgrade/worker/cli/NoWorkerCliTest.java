@@ -35,6 +35,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,6 +53,9 @@ class NoWorkerCliTest {
   static Server frontend;
   static String address;
   static volatile boolean workerPolls;
+  /** The worker's first poll reaches the server at this describe (0: never). */
+  static volatile int workerPollsFromDescribe;
+  static final AtomicInteger describes = new AtomicInteger();
   static final List<String> updates = new CopyOnWriteArrayList<>();
 
   @BeforeAll
@@ -93,7 +97,9 @@ class NoWorkerCliTest {
           public void describeTaskQueue(DescribeTaskQueueRequest request,
               StreamObserver<DescribeTaskQueueResponse> response) {
             DescribeTaskQueueResponse.Builder answer = DescribeTaskQueueResponse.newBuilder();
-            if (workerPolls && request.getTaskQueue().getName().equals("fleet-upgrade-sre")) {
+            int asked = describes.incrementAndGet();
+            boolean polls = workerPolls || (workerPollsFromDescribe > 0 && asked >= workerPollsFromDescribe);
+            if (polls && request.getTaskQueue().getName().equals("fleet-upgrade-sre")) {
               answer.addPollers(PollerInfo.newBuilder().setIdentity("4242@worker-1"));
             }
             response.onNext(answer.build());
@@ -118,6 +124,8 @@ class NoWorkerCliTest {
   @BeforeEach
   void noWorker() {
     workerPolls = false;
+    workerPollsFromDescribe = 0;
+    describes.set(0);
     updates.clear();
   }
 
@@ -149,7 +157,7 @@ class NoWorkerCliTest {
     for (Result r : List.of(pause, status)) {
       assertThat(r.code()).as(r.err()).isEqualTo(1);
       assertThat(r.err().lines().toList()).containsExactly("fleet-upgrade: no worker polls task queue 'fleet-upgrade-sre'"
-          + " at " + address + " (namespace default): nothing was sent; start one (`fleet-upgrade worker --config"
+          + " at " + address + " (namespace default, asked for 3s): nothing was sent; start one (`fleet-upgrade worker --config"
           + " FILE`, or `fleet-upgrade dev`) and run the command again");
     }
     assertThat(updates).isEmpty();
@@ -162,5 +170,18 @@ class NoWorkerCliTest {
     Result pause = run("pause", "v1.31.2", "--reason", "checking a site", "--address", address);
 
     assertThat(updates).as(pause.err()).containsExactly("pause");
+  }
+
+  @Test
+  void aWorkerWhoseFirstPollIsOnItsWayIsWaitedFor() {
+    // Given a worker started a moment ago: the server lists it from the third time it is asked
+    workerPollsFromDescribe = 3;
+
+    // When the operator pauses the upgrade
+    Result pause = run("pause", "v1.31.2", "--reason", "checking a site", "--address", address);
+
+    // Then the command is sent, not refused for want of a worker
+    assertThat(updates).as(pause.err()).containsExactly("pause");
+    assertThat(describes.get()).isEqualTo(3);
   }
 }

@@ -1,5 +1,8 @@
 package org.fleetupgrade.worker.cli;
 
+import io.temporal.api.enums.v1.TaskQueueType;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -51,6 +54,20 @@ final class RealServerCli implements AutoCloseable {
     workers = WorkerFactory.newInstance(client);
     FleetWorker.register(workers, fleet.temporal().taskQueue(), FleetActivities.forConfig(fleet, fault -> { }));
     workers.start();
+    awaitPoller(fleet.temporal().taskQueue());
+  }
+
+  /** Until the server lists the worker's poller, within 30 s: only then do the CLI's worker checks pass. */
+  private void awaitPoller(String taskQueue) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    DescribeTaskQueueRequest describe = DescribeTaskQueueRequest.newBuilder().setNamespace("default")
+        .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue)).setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
+        .build();
+    while (service.blockingStub().describeTaskQueue(describe).getPollersCount() == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the worker never polled task queue " + taskQueue);
+      }
+    }
   }
 
   /** The CLI with {@code args} and --address of the server. */
