@@ -26,7 +26,7 @@ public class Main implements Callable<Integer> {
   CommandLine.Model.CommandSpec spec;
 
   /**
-   * gRPC logs through java.util.logging, which the jar's logback.xml does not reach: an unknown host
+   * gRPC logs through java.util.logging, which the jar's logback configuration does not reach: an unknown host
    * printed some 50 lines of name-resolution warnings before our one line. Held here, as
    * java.util.logging keeps its loggers only weakly.
    */
