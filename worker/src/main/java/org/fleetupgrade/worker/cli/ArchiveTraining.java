@@ -1,0 +1,69 @@
+package org.fleetupgrade.worker.cli;
+
+import io.temporal.api.common.v1.Payloads;
+import io.temporal.api.workflowservice.v1.QueryWorkflowResponse;
+import io.temporal.common.converter.DataConverter;
+import io.temporal.common.converter.GlobalDataConverter;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.fleetupgrade.status.FleetStatus;
+import org.fleetupgrade.worker.config.ConfigLoader;
+import picocli.CommandLine;
+
+/**
+ * The training run of the class-data-sharing archive (worker/pom.xml, README "A fast CLI"): the
+ * package step runs it once under {@code -XX:ArchiveClassesAtExit}, and the launcher maps the
+ * classes it loaded instead of loading them from the jar again on every command. It walks what a
+ * client command does, with no server and no network: `config check` of the bundled demo config,
+ * `status --json` against an address where nothing listens (refused after the connect timeout),
+ * and the part it cannot reach that way, a status snapshot arriving in a query response and
+ * printed as JSON. Its output is thrown away; it always exits 0.
+ */
+public final class ArchiveTraining {
+
+  private ArchiveTraining() {}
+
+  public static void main(String[] args) throws Exception {
+    PrintStream out = System.out;
+    System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    try {
+      Path demo = Files.createTempFile("fleet-upgrade-training", ".yaml");
+      try (InputStream in = ConfigLoader.class.getResourceAsStream(ConfigLoader.DEMO_RESOURCE)) {
+        Files.write(demo, in.readAllBytes());
+        run("config", "check", demo.toString());
+      } finally {
+        Files.deleteIfExists(demo);
+      }
+      run("status", "v0.0.0", "--json", "--address", "127.0.0.1:1");
+      snapshot();
+    } finally {
+      System.setOut(out);
+    }
+  }
+
+  private static void run(String... args) {
+    CommandLine cli = Main.cli(args);
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(new StringWriter()));
+    cli.execute(args);
+  }
+
+  /** A status snapshot (nearly empty) as a query answers it: a JSON payload in a protobuf response. */
+  private static void snapshot() throws Exception {
+    DataConverter converter = GlobalDataConverter.get(); // what WorkflowClient uses
+    Payloads answer = converter.toPayloads(StatusCommand.json().readTree(
+        "{\"upgradeId\": \"fleet-upgrade-v0.0.0\", \"stages\": [], \"approvals\": [], \"timeline\": []}")).orElseThrow();
+    QueryWorkflowResponse response = QueryWorkflowResponse.parseFrom(
+        QueryWorkflowResponse.newBuilder().setQueryResult(answer).build().toByteArray());
+    FleetStatus status = converter.fromPayloads(0, Optional.of(response.getQueryResult()), FleetStatus.class,
+        FleetStatus.class);
+    System.out.println(StatusCommand.json().writeValueAsString(status));
+  }
+}
