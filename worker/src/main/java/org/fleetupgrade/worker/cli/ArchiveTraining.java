@@ -2,8 +2,13 @@ package org.fleetupgrade.worker.cli;
 
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.workflowservice.v1.QueryWorkflowResponse;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.GlobalDataConverter;
+import io.temporal.serviceclient.RpcRetryOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -12,6 +17,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.worker.config.ConfigLoader;
@@ -23,8 +30,9 @@ import picocli.CommandLine;
  * classes it loaded instead of loading them from the jar again on every command. It walks what a
  * client command does, with no server and no network: `config check` of the bundled demo config,
  * `status --json` against an address where nothing listens (refused after the connect timeout),
- * and the part it cannot reach that way, a status snapshot arriving in a query response and
- * printed as JSON. Its output is thrown away; it always exits 0.
+ * and the parts it cannot reach that way: the calls status and the operator commands make, each
+ * refused at once, and a status snapshot arriving in a query response, printed as JSON. Its output
+ * is thrown away; it always exits 0.
  */
 public final class ArchiveTraining {
 
@@ -42,6 +50,7 @@ public final class ArchiveTraining {
         Files.deleteIfExists(demo);
       }
       run("status", "v0.0.0", "--json", "--address", "127.0.0.1:1");
+      client();
       snapshot();
     } finally {
       System.setOut(out);
@@ -53,6 +62,36 @@ public final class ArchiveTraining {
     cli.setOut(new PrintWriter(new StringWriter()));
     cli.setErr(new PrintWriter(new StringWriter()));
     cli.execute(args);
+  }
+
+  /**
+   * The client side of what status and the operator commands send (describe, the status query, an
+   * update), each failing at once: nothing listens at the address, and the stubs try once.
+   */
+  private static void client() {
+    // Once, and without the 5 s the stubs give the server's capabilities before each call.
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
+        .setTarget("127.0.0.1:1").setSystemInfoTimeout(Duration.ofMillis(200))
+        .setRpcRetryOptions(RpcRetryOptions.newBuilder().setMaximumAttempts(1).setExpiration(Duration.ofSeconds(1))
+            .validateBuildWithDefaults()).build());
+    try {
+      WorkflowClient client = WorkflowClient.newInstance(stubs,
+          WorkflowClientOptions.newBuilder().setNamespace("default").build());
+      String id = Upgrades.workflowId("v0.0.0");
+      List<Runnable> calls = List.of(
+          () -> client.newUntypedWorkflowStub(id).describe(),
+          () -> Upgrades.stub(client, id).status(),
+          () -> Upgrades.stub(client, id).pause("training"));
+      for (Runnable call : calls) {
+        try {
+          call.run();
+        } catch (RuntimeException expected) {
+          // UNAVAILABLE: connection refused
+        }
+      }
+    } finally {
+      stubs.shutdownNow();
+    }
   }
 
   /** A status snapshot (nearly empty) as a query answers it: a JSON payload in a protobuf response. */
