@@ -18,6 +18,10 @@ launcher=$repo/worker/target/fleet-upgrade
 runs=${RUNS:-20}
 if [ -n "${JAVA:-}" ]; then java=$JAVA; elif [ -n "${JAVA_HOME:-}" ]; then java=$JAVA_HOME/bin/java; else java=java; fi
 
+if [ -z "${EPOCHREALTIME:-}" ]; then
+  echo "cli-latency: needs bash 5 or later (EPOCHREALTIME)" >&2
+  exit 2
+fi
 if [ ! -f "$jar" ] || [ ! -x "$launcher" ]; then
   echo "cli-latency: no $jar or $launcher: build first (./mvnw -q -B package -DskipTests)" >&2
   exit 2
