@@ -26,13 +26,13 @@ import picocli.CommandLine;
 
 /**
  * The training run of the class-data-sharing archive (worker/pom.xml, README "A fast CLI"): the
- * package step runs it once under {@code -XX:ArchiveClassesAtExit}, and the launcher maps the
- * classes it loaded instead of loading them from the jar again on every command. It walks what a
- * client command does, with no server and no network: `config check` of the bundled demo config,
- * `status --json` against an address where nothing listens (refused after the connect timeout),
- * and the parts it cannot reach that way: the calls status and the operator commands make, each
- * refused at once, and a status snapshot arriving in a query response, printed as JSON. Its output
- * is thrown away; it always exits 0.
+ * package step runs it once under {@code -XX:DumpLoadedClassList} and archives the classes it
+ * loaded, and the launcher maps them instead of loading them from the jar on every command. It
+ * walks what a client command does, with no server and no network: `config check` of the bundled
+ * demo config, `status --json` against an address where nothing listens (refused after the connect
+ * timeout), and the parts it cannot reach that way: the calls status and the operator commands
+ * make, each refused at once, and a status snapshot arriving in a query response, printed as JSON.
+ * Its output is thrown away; it always exits 0.
  */
 public final class ArchiveTraining {
 
