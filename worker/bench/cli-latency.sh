@@ -8,8 +8,9 @@
 #
 # It starts `dev` on a free port with config/demo.yaml, starts one upgrade (v1.31.2), makes one
 # untimed call of each kind (so both find the jar in the page cache), then RUNS calls of each,
-# alternating, and prints median, min and max; `dev` is stopped on exit, whatever happens. The
-# machine's load is printed before and after: other builds on the same cores slow every call.
+# alternating, and prints median, min and max wall time and the median CPU time; `dev` is stopped
+# on exit, whatever happens. The machine's load is printed before dev starts and at the end: other
+# builds on the same cores slow every call's wall time (its CPU time less so).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
@@ -27,6 +28,7 @@ if [ ! -f "$jar" ] || [ ! -x "$launcher" ]; then
   exit 2
 fi
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 work=$(mktemp -d)
 dev_pid=
 stop_dev() {
@@ -66,25 +68,32 @@ done
 "$java" -jar "$jar" start --config "$repo/config/demo.yaml" --kubernetes v1.31.2 --address "$address" >"$work/start.out" 2>&1 \
   || { echo "cli-latency: start failed:" >&2; cat "$work/start.out" >&2; exit 1; }
 
-# One call, its wall time in ms on stdout; a failed call or one that prints no JSON ends the run.
+# CPU time (user + system) of the finished children of this shell so far, in ms; 0 without /proc.
+tick_ms=$((1000 / $(getconf CLK_TCK 2>/dev/null || echo 100)))
+cpu_ms() { if [ -r "/proc/$$/stat" ]; then awk -v t="$tick_ms" '{ print ($16 + $17) * t }' "/proc/$$/stat"; else echo 0; fi; }
+
+# One call: "WALL CPU" in ms on stdout; a failed call or one that prints no JSON ends the run.
 timed() {
-  local start end
+  local start end cpu_start cpu_end
+  cpu_start=$(cpu_ms)
   start=$(now_ms)
   if ! "$@" status v1.31.2 --json --address "$address" >"$work/call.out" 2>"$work/call.err"; then
     echo "cli-latency: failed: $* status v1.31.2 --json" >&2; cat "$work/call.err" >&2; exit 1
   fi
   end=$(now_ms)
+  cpu_end=$(cpu_ms)
   [ "$(head -c 1 "$work/call.out")" = "{" ] || { echo "cli-latency: not JSON from $*:" >&2; cat "$work/call.out" >&2; exit 1; }
-  echo $((end - start))
+  echo "$((end - start)) $((cpu_end - cpu_start))"
 }
 
-summary() { # ms values on stdin -> "median X s  min Y  max Z"
-  sort -n | awk '{ v[NR] = $1 } END {
-    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "median %.2f s   min %.2f   max %.2f\n", m / 1000, v[1] / 1000, v[NR] / 1000 }'
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+summary() { # a file of "WALL CPU" lines -> "median X s   min Y   max Z   (CPU median C s)"
+  awk -v wall="$(cut -d' ' -f1 "$1" | median)" -v cpu="$(cut -d' ' -f2 "$1" | median)" \
+    -v min="$(cut -d' ' -f1 "$1" | sort -n | head -1)" -v max="$(cut -d' ' -f1 "$1" | sort -n | tail -1)" \
+    'BEGIN { printf "median %.2f s   min %.2f   max %.2f   (CPU median %.2f s)\n", wall / 1000, min / 1000, max / 1000, cpu / 1000 }'
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 timed "$java" -jar "$jar" >/dev/null
 timed "$launcher" >/dev/null
 : >"$work/before"
@@ -95,11 +104,14 @@ for _ in $(seq "$runs"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 
-archive="no archive (the launcher runs without one)"
+archive="no archive"
 if [ -f "${jar%.jar}.jsa" ]; then
-  archive="archive $(du -m "${jar%.jar}.jsa" | cut -f1) MB"
+  archive="the archive ($(du -m "${jar%.jar}.jsa" | cut -f1) MB)"
 fi
 echo "status --json against dev ($address, one upgrade running), $runs calls each, alternating"
-echo "$(nproc 2>/dev/null || echo '?') cores, load average $load_before before, $load_after after; $("$java" -version 2>&1 | head -1)"
-printf '  before  java -jar fleet-upgrade.jar   %s\n' "$(summary <"$work/before")"
-printf '  after   fleet-upgrade (launcher)      %s   (%s)\n' "$(summary <"$work/after")" "$archive"
+echo "$(nproc 2>/dev/null || echo '?') cores, load average $load_before before dev started, $load_after at the end (the calls add"
+echo "about 1.5 of it); $("$java" -version 2>&1 | head -1)"
+printf '  before  java -jar fleet-upgrade.jar   %s\n' "$(summary "$work/before")"
+printf '  after   fleet-upgrade (launcher)      %s\n' "$(summary "$work/after")"
+echo "  wall: the time an operator waits; CPU: user + system time of the call's JVM, what other"
+echo "  processes on the same cores slow down much less. The launcher ran with $archive."
