@@ -98,8 +98,13 @@ public final class SimulatedFleet {
   /** What the simulated release channel says is the latest stable release (stable.txt). */
   private volatile ReleaseVersion latestStable = DEFAULT_LATEST_STABLE;
 
-  /** The simulated stable.txt unless configured: recent enough for the demo's targets. */
-  public static final ReleaseVersion DEFAULT_LATEST_STABLE = ReleaseVersion.parse("v1.32.4");
+  /**
+   * The simulated stable.txt unless configured: recent enough for the demo's targets. A constant
+   * string, so the config loader reads it without loading the simulated fleet into a client command.
+   */
+  public static final String DEFAULT_LATEST_STABLE_VERSION = "v1.32.4";
+
+  public static final ReleaseVersion DEFAULT_LATEST_STABLE = ReleaseVersion.parse(DEFAULT_LATEST_STABLE_VERSION);
 
   /** Sets the simulated stable.txt: a newer target needs --allow-prerelease, as against the real one. */
   public void latestStable(ReleaseVersion version) {

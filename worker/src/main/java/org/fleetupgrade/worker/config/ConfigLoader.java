@@ -958,7 +958,7 @@ public final class ConfigLoader {
       faults.add(new SimulatedFault(step, f.string("stage", null), f.string("target", null),
           f.integer("times", 1, 1, 1000, "a fault fires at most that often"), f.string("error", "injected fault"), f.bool("retryable", true)));
     }
-    String stable = n.parsed("latestStable", SimulatedFleet.DEFAULT_LATEST_STABLE.toString(),
+    String stable = n.parsed("latestStable", SimulatedFleet.DEFAULT_LATEST_STABLE_VERSION,
         v -> ReleaseVersion.parse(v).toString(), false);
     String stateFile = n.string("stateFile", null);
     Duration heartbeat = duration(n, "heartbeatTimeout", null, true, SIMULATED_HEARTBEAT);

@@ -120,7 +120,7 @@ class BadInputCliTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
     try {
-      CommandLine cli = Main.cli();
+      CommandLine cli = Main.cli(args);
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
       cli.setOut(new PrintWriter(out, true));

@@ -51,7 +51,7 @@ class ImportCommandTest {
   }
 
   private Result run(String... args) {
-    CommandLine cli = Main.cli();
+    CommandLine cli = Main.cli(args);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(out, true));

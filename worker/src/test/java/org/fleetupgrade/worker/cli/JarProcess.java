@@ -33,13 +33,18 @@ public final class JarProcess {
   }
 
   public static Result run(String... args) {
+    return run(builder(args));
+  }
+
+  /** Runs {@code builder}'s command to its end (at most 120 s), its output captured. */
+  public static Result run(ProcessBuilder builder) {
     try {
       Path out = Files.createTempFile("fleet-upgrade-out", ".txt");
       Path err = Files.createTempFile("fleet-upgrade-err", ".txt");
-      Process process = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!process.waitFor(120, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new AssertionError("fleet-upgrade " + String.join(" ", args) + " did not finish in 120 s");
+        throw new AssertionError(String.join(" ", builder.command()) + " did not finish in 120 s");
       }
       Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));

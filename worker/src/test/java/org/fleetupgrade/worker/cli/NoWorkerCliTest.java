@@ -136,7 +136,7 @@ class NoWorkerCliTest {
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
     try {
-      CommandLine cli = Main.cli();
+      CommandLine cli = Main.cli(args);
       StringWriter err = new StringWriter();
       cli.setErr(new PrintWriter(err, true));
       return new Result(cli.execute(args), printed.toString(StandardCharsets.UTF_8), err.toString());
