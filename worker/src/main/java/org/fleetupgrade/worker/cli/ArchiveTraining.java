@@ -1,14 +1,9 @@
 package org.fleetupgrade.worker.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.api.common.v1.Payloads;
-import io.temporal.api.workflowservice.v1.QueryWorkflowResponse;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.converter.DataConverter;
 import io.temporal.common.converter.GlobalDataConverter;
-import io.temporal.serviceclient.RpcRetryOptions;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,10 +12,8 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import org.fleetupgrade.status.FleetStatus;
+import java.util.Map;
+import org.fleetupgrade.upgrade.StageUpgradeWorkflow;
 import org.fleetupgrade.worker.config.ConfigLoader;
 import picocli.CommandLine;
 
@@ -28,13 +21,17 @@ import picocli.CommandLine;
  * The training run of the class-data-sharing archive (worker/pom.xml, README "A fast CLI"): the
  * package step runs it once under {@code -XX:DumpLoadedClassList} and archives the classes it
  * loaded, and the launcher maps them instead of loading them from the jar on every command. It
- * walks what a client command does, with no server and no network: `config check` of the bundled
- * demo config, `status --json` against an address where nothing listens (refused after the connect
- * timeout), and the parts it cannot reach that way: the calls status and the operator commands
- * make, each refused at once, and a status snapshot arriving in a query response, printed as JSON.
- * Its output is thrown away; it always exits 0.
+ * walks what a client command does, with no network beyond this JVM: `config check` of the
+ * bundled demo config, `status` (table and JSON) and an operator command against a frontend in
+ * this JVM that answers them ({@link TrainingFrontend}), and `status` against an address where
+ * nothing listens. Its output is thrown away; it always exits 0.
  */
 public final class ArchiveTraining {
+
+  /** Where nothing listens: the path of a refused connection. */
+  private static final String UNREACHABLE = "127.0.0.1:1";
+  /** The status the training's frontend answers: recorded from `dev` mid-reboot, its id v0.0.0. */
+  static final String STATUS_RESOURCE = "/archive-training-status.json";
 
   private ArchiveTraining() {}
 
@@ -51,9 +48,8 @@ public final class ArchiveTraining {
           Files.deleteIfExists(demo);
         }
       });
-      step("status", () -> run("status", "v0.0.0", "--json", "--address", "127.0.0.1:1"));
-      step("client calls", ArchiveTraining::client);
-      step("status snapshot", ArchiveTraining::snapshot);
+      step("client commands", ArchiveTraining::clientCommands);
+      step("unreachable", () -> run("status", "v0.0.0", "--json", "--address", UNREACHABLE));
     } finally {
       System.setOut(out);
     }
@@ -75,52 +71,39 @@ public final class ArchiveTraining {
     }
   }
 
+  /** Runs a command; one that fails (but "unreachable", which must) says why in the training's log. */
   private static void run(String... args) {
     CommandLine cli = Main.cli(args);
+    StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(new StringWriter()));
-    cli.setErr(new PrintWriter(new StringWriter()));
-    cli.execute(args);
-  }
-
-  /**
-   * The client side of what status and the operator commands send (describe, the status query, an
-   * update), each failing at once: nothing listens at the address, and the stubs try once.
-   */
-  private static void client() {
-    // Once, and without the 5 s the stubs give the server's capabilities before each call.
-    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget("127.0.0.1:1").setSystemInfoTimeout(Duration.ofMillis(200))
-        .setRpcRetryOptions(RpcRetryOptions.newBuilder().setMaximumAttempts(1).setExpiration(Duration.ofSeconds(1))
-            .validateBuildWithDefaults()).build());
-    try {
-      WorkflowClient client = WorkflowClient.newInstance(stubs,
-          WorkflowClientOptions.newBuilder().setNamespace("default").build());
-      String id = Upgrades.workflowId("v0.0.0");
-      List<Runnable> calls = List.of(
-          () -> client.newUntypedWorkflowStub(id).describe(),
-          () -> Upgrades.stub(client, id).status(),
-          () -> Upgrades.stub(client, id).pause("training"));
-      for (Runnable call : calls) {
-        try {
-          call.run();
-        } catch (RuntimeException expected) {
-          // UNAVAILABLE: connection refused
-        }
-      }
-    } finally {
-      stubs.shutdownNow();
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    if (code != Main.OK && !args[args.length - 1].equals(UNREACHABLE)) {
+      System.err.println("fleet-upgrade archive training: " + String.join(" ", args) + " exited " + code + ": " + err);
     }
   }
 
-  /** A status snapshot (nearly empty) as a query answers it: a JSON payload in a protobuf response. */
-  private static void snapshot() throws Exception {
+
+  /**
+   * status (table and JSON) and pause, each answered as by a real server with a worker, for an
+   * upgrade in its first stage's rolling reboot (a snapshot recorded from `dev`).
+   */
+  private static void clientCommands() throws Exception {
     DataConverter converter = GlobalDataConverter.get(); // what WorkflowClient uses
-    Payloads answer = converter.toPayloads(StatusCommand.json().readTree(
-        "{\"upgradeId\": \"fleet-upgrade-v0.0.0\", \"stages\": [], \"approvals\": [], \"timeline\": []}")).orElseThrow();
-    QueryWorkflowResponse response = QueryWorkflowResponse.parseFrom(
-        QueryWorkflowResponse.newBuilder().setQueryResult(answer).build().toByteArray());
-    FleetStatus status = converter.fromPayloads(0, Optional.of(response.getQueryResult()), FleetStatus.class,
-        FleetStatus.class);
-    System.out.println(StatusCommand.json().writeValueAsString(status));
+    JsonNode status;
+    try (InputStream in = ArchiveTraining.class.getResourceAsStream(STATUS_RESOURCE)) {
+      status = StatusCommand.json().readTree(in);
+    }
+    String id = status.path("upgradeId").asText();
+    String stage = status.path("currentStage").asText();
+    Map<String, Payloads> queries = Map.of(
+        id, converter.toPayloads(status).orElseThrow(),
+        StageUpgradeWorkflow.workflowId(id, stage) + "/rollout",
+        converter.toPayloads(status.findValue("reboot")).orElseThrow());
+    try (TrainingFrontend frontend = new TrainingFrontend(id, queries, converter.toPayloads("paused").orElseThrow())) {
+      run("status", id, "--json", "--address", frontend.address());
+      run("status", id, "--address", frontend.address());
+      run("pause", id, "--reason", "training", "--address", frontend.address());
+    }
   }
 }

@@ -132,6 +132,20 @@ class LauncherIT {
   }
 
   @Test
+  void theArchivesTrainingRanEveryCommandToItsEnd() throws IOException {
+    // A training step that fails (its status snapshot no longer reads as a FleetStatus, say) costs
+    // the archive that command's classes and a tenth of a second per call, and says so only here.
+    Path log = JarProcess.JAR.resolveSibling("fleet-upgrade.classlist.log");
+    assertThat(log).isRegularFile();
+    assertThat(Files.readString(log)).as(log.toString()).doesNotContain("archive training");
+    List<String> classes = Files.readAllLines(JarProcess.JAR.resolveSibling("fleet-upgrade.classlist"));
+    assertThat(classes).as("a query answered, an Update completed, status printed")
+        .contains("io/temporal/api/workflowservice/v1/QueryWorkflowResponse",
+            "io/temporal/api/workflowservice/v1/UpdateWorkflowExecutionResponse",
+            "org/fleetupgrade/worker/cli/StatusTable");
+  }
+
+  @Test
   void aMissingUnusableOrStaleArchiveNeverBreaksACommand() throws IOException {
     // A copy of the jar with the launcher beside it: to the JVM, a jar built after the archive.
     Path beside = Files.createDirectories(dir.resolve("copy"));
