@@ -29,10 +29,11 @@ final class OperatorCommands {
     public Integer call() {
       String workflowId = Upgrades.workflowId(id);
       try (TemporalConnection temporal = global.connect()) {
-        temporal.requireWorkerFor(workflowId);
+        var described = Upgrades.describe(temporal.client(), workflowId,
+            Hints.connection(temporal.address(), temporal.namespace()), temporal.requireWorkerFor(workflowId));
         FleetUpgradeWorkflow upgrade = Upgrades.stub(temporal.client(), workflowId);
-        System.out.println(workflowId + ": " + Upgrades.update(temporal.client(), workflowId,
-            Hints.connection(temporal.address(), temporal.namespace()), () -> send(upgrade)));
+        System.out.println(workflowId + ": " + Upgrades.update(temporal.client(), workflowId, described,
+            () -> send(upgrade)));
         return Main.OK;
       }
     }

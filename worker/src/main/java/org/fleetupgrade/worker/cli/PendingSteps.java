@@ -6,6 +6,7 @@ import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.failure.v1.Failure;
 import io.temporal.api.workflow.v1.PendingActivityInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,12 +66,17 @@ final class PendingSteps {
     }
   }
 
-  /** The running upgrade's pending activities, those retrying first, at most {@link #KEPT}; none once it finished. */
-  static List<PendingStep> of(WorkflowServiceStubs stubs, String namespace, FleetStatus status) {
+  /**
+   * The running upgrade's pending activities, those retrying first, at most {@link #KEPT}; none once
+   * it finished. {@code upgrade}: the upgrade's description if the caller has it (null: asked here).
+   */
+  static List<PendingStep> of(WorkflowServiceStubs stubs, String namespace, FleetStatus status,
+      DescribeWorkflowExecutionResponse upgrade) {
     if (status.state().finished()) {
       return List.of();
     }
-    List<PendingStep> found = new ArrayList<>(describe(stubs, namespace, status.upgradeId(), null, null));
+    List<PendingStep> found = new ArrayList<>(upgrade != null ? steps(status.upgradeId(), null, null,
+        upgrade.getPendingActivitiesList()) : describe(stubs, namespace, status.upgradeId(), null, null));
     StageStatus stage = status.currentStage() == null ? null : status.stage(status.currentStage());
     if (stage != null && !stage.state().finished()) {
       String stageId = StageUpgradeWorkflow.workflowId(status.upgradeId(), stage.name());
@@ -95,6 +101,10 @@ final class PendingSteps {
       // Not started yet (the rollout), between runs, or the server did not answer: status shows the rest.
       return List.of();
     }
+    return steps(workflowId, stage, step, pending);
+  }
+
+  private static List<PendingStep> steps(String workflowId, StageStatus stage, String step, List<PendingActivityInfo> pending) {
     List<PendingStep> steps = new ArrayList<>();
     for (PendingActivityInfo a : pending) {
       steps.add(from(workflowId, stage, step, a));

@@ -10,7 +10,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionDescription;
 import org.fleetupgrade.reboot.rollout.NodeRolloutWorkflow;
 import org.fleetupgrade.reboot.rollout.RolloutProgress;
 import org.fleetupgrade.status.FleetStatus;
@@ -107,12 +109,15 @@ public class StatusCommand implements Callable<Integer> {
     String workflowId = Upgrades.workflowId(id);
     Duration every = interval(interval);
     try (TemporalConnection temporal = global.connect()) {
-      temporal.requireWorkerFor(workflowId);
+      DescribeWorkflowExecutionResponse described = temporal.requireWorkerFor(workflowId); // the first round's
       String connection = Hints.connection(temporal.address(), temporal.namespace());
       WatchScreen screen = new WatchScreen(System.out, watch && WatchScreen.onTerminal());
       while (true) {
-        FleetStatus status = Upgrades.status(temporal.client(), workflowId, connection);
-        List<PendingStep> pending = PendingSteps.of(temporal.stubs(), temporal.namespace(), status);
+        WorkflowExecutionDescription upgrade = Upgrades.describe(temporal.client(), workflowId, connection, described);
+        described = null; // each later round asks afresh
+        FleetStatus status = Upgrades.status(temporal.client(), workflowId, upgrade);
+        List<PendingStep> pending = PendingSteps.of(temporal.stubs(), temporal.namespace(), status,
+            upgrade.getRawDescription());
         String block;
         if (json) {
           block = jsonSnapshot(status, pending) + "\n";

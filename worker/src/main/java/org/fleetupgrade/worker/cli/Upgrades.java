@@ -3,6 +3,7 @@ package org.fleetupgrade.worker.cli;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
+import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionDescription;
 import io.temporal.client.WorkflowNotFoundException;
@@ -39,6 +40,13 @@ final class Upgrades {
     }
   }
 
+  /** As {@link #describe(WorkflowClient, String, String)}, from {@code known} when the command already has it. */
+  static WorkflowExecutionDescription describe(WorkflowClient client, String id, String connection,
+      DescribeWorkflowExecutionResponse known) {
+    return known != null ? new WorkflowExecutionDescription(known, client.getOptions().getDataConverter())
+        : describe(client, id, connection);
+  }
+
   private static BadInputException notFound(String id, String connection) {
     return new BadInputException("no upgrade with id '" + id + "' (`" + Hints.command("list", connection) + "` shows them)");
   }
@@ -48,8 +56,7 @@ final class Upgrades {
   }
 
   /** The current snapshot: the query while running, the final report once completed. */
-  static FleetStatus status(WorkflowClient client, String id, String connection) {
-    WorkflowExecutionDescription description = describe(client, id, connection);
+  static FleetStatus status(WorkflowClient client, String id, WorkflowExecutionDescription description) {
     WorkflowExecutionStatus state = description.getWorkflowExecutionInfo().getStatus();
     try {
       if (state == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED) {
@@ -67,8 +74,7 @@ final class Upgrades {
   }
 
   /** Runs an operator update; a rejection (it changed nothing) is bad input, exit 2. */
-  static String update(WorkflowClient client, String id, String connection, Supplier<String> call) {
-    WorkflowExecutionDescription description = describe(client, id, connection);
+  static String update(WorkflowClient client, String id, WorkflowExecutionDescription description, Supplier<String> call) {
     if (description.getWorkflowExecutionInfo().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
       throw new BadInputException(id + " is not running: it takes no more input");
     }

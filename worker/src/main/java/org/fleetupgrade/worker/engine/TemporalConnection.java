@@ -14,6 +14,11 @@ import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -48,12 +53,14 @@ public final class TemporalConnection implements AutoCloseable {
   private static final Pattern NAMESPACE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,254}");
 
   private final WorkflowServiceStubs stubs;
+  private final EventLoopGroup eventLoop;
   private final WorkflowClient client;
   private final String address;
   private final String namespace;
 
-  private TemporalConnection(WorkflowServiceStubs stubs, String address, String namespace) {
+  private TemporalConnection(WorkflowServiceStubs stubs, EventLoopGroup eventLoop, String address, String namespace) {
     this.stubs = stubs;
+    this.eventLoop = eventLoop;
     this.address = address;
     this.namespace = namespace;
     this.client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
@@ -86,24 +93,31 @@ public final class TemporalConnection implements AutoCloseable {
     if (!NAMESPACE.matcher(namespace).matches()) {
       throw new BadInputException("--namespace: '" + namespace + "' is not a Temporal namespace name");
     }
-    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address);
+    // The connection's own event loop, not gRPC's shared one, so close() can end its thread: the JVM
+    // waits up to 300 ms at exit for threads in native code (an event loop in epoll_wait), a third
+    // of a short command's time.
+    EventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-grpc", true));
+    WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address)
+        .setChannelInitializer(channel -> {
+          if (channel instanceof NettyChannelBuilder netty) {
+            netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
+          }
+        });
     if (tls.used()) {
       options.setSslContext(sslContext(tls));
     }
     if (metricsScope != null) {
       options.setMetricsScope(metricsScope);
     }
-    WorkflowServiceStubs stubs;
-    try {
-      stubs = WorkflowServiceStubs.newConnectedServiceStubs(options.build(), CONNECT_TIMEOUT);
-    } catch (RuntimeException e) {
-      throw new OperationFailedException(unreachable(address, e));
-    }
+    // Not newConnectedServiceStubs: its health check waits for the channel to be ready, so a refused
+    // connection took the whole timeout (6 s) to say so. The namespace check below is the first call.
+    WorkflowServiceStubs stubs = WorkflowServiceStubs.newServiceStubs(options.build());
+    TemporalConnection connection = new TemporalConnection(stubs, eventLoop, address, namespace);
     try {
       checkNamespace(stubs, address, namespace);
-      return new TemporalConnection(stubs, address, namespace);
+      return connection;
     } catch (RuntimeException e) {
-      stubs.shutdownNow();
+      connection.close();
       throw e;
     }
   }
@@ -120,18 +134,30 @@ public final class TemporalConnection implements AutoCloseable {
   }
 
   /**
-   * A namespace the server does not have is bad input: without this check `list` answered from
-   * another namespace and a worker polled nothing. Anything else (a server or credential that may
-   * not describe namespaces) leaves the command's own calls to say what is wrong.
+   * The first call: a server that cannot be reached fails here in one line (exit 1), at once when
+   * the connection is refused or the host unknown. A namespace the server does not have is bad input:
+   * without this check `list` answered from another namespace and a worker polled nothing. Anything
+   * else (a server or credential that may not describe namespaces) leaves the command's own calls to
+   * say what is wrong.
    */
   static void checkNamespace(WorkflowServiceStubs stubs, String address, String namespace) {
     try {
       stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
+      switch (e.getStatus().getCode()) {
+        case NOT_FOUND -> throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
             + " (set --namespace or TEMPORAL_NAMESPACE)");
+        case UNAVAILABLE, DEADLINE_EXCEEDED -> throw new OperationFailedException(unreachable(address, e));
+        default -> {
+          // gRPC's words for an HTTP answer that is not gRPC: a web server or proxy at that address
+          String description = String.valueOf(e.getStatus().getDescription());
+          if (description.startsWith("HTTP status code")) {
+            throw new OperationFailedException("cannot reach Temporal at " + address + ": something else answers there ("
+                + description.lines().findFirst().orElse(description) + ", not gRPC)"
+                + " (set --address or TEMPORAL_ADDRESS)");
+          }
+        }
       }
     }
   }
@@ -143,20 +169,23 @@ public final class TemporalConnection implements AutoCloseable {
    * one the upgrade runs on (from the server), so no config is needed. A server that cannot say
    * (the test server behind {@code dev}, which runs its own worker) is not asked again; an upgrade
    * the server does not know is left to the command to report.
+   *
+   * @return the upgrade's description as read for the check, for the command to use rather than ask
+   *     again; null when the server did not give one
    */
-  public void requireWorkerFor(String workflowId) {
+  public DescribeWorkflowExecutionResponse requireWorkerFor(String workflowId) {
     DescribeWorkflowExecutionResponse described;
     try {
       described = stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .describeWorkflowExecution(DescribeWorkflowExecutionRequest.newBuilder().setNamespace(namespace)
               .setExecution(WorkflowExecution.newBuilder().setWorkflowId(workflowId)).build());
     } catch (StatusRuntimeException e) {
-      return; // not found, or not answered: the command's own call says what is wrong
+      return null; // not found, or not answered: the command's own call says what is wrong
     }
-    if (described.getWorkflowExecutionInfo().getStatus() != WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
-      return; // a finished upgrade takes no input, and its status is its result: no worker needed
-    }
-    requireWorkerOn(described.getExecutionConfig().getTaskQueue().getName());
+    if (described.getWorkflowExecutionInfo().getStatus() == WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+      requireWorkerOn(described.getExecutionConfig().getTaskQueue().getName());
+    } // else a finished upgrade takes no input, and its status is its result: no worker needed
+    return described;
   }
 
   /**
@@ -284,8 +313,11 @@ public final class TemporalConnection implements AutoCloseable {
     return namespace;
   }
 
+  /** Ends the channel and its event loop thread, waiting at most a second for each. */
   @Override
   public void close() {
-    stubs.shutdown();
+    stubs.shutdownNow();
+    stubs.awaitTermination(1, TimeUnit.SECONDS);
+    eventLoop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).awaitUninterruptibly(1, TimeUnit.SECONDS);
   }
 }

@@ -71,7 +71,7 @@ class PendingStepsTest {
       while (verify == null && System.nanoTime() < deadline) {
         env.sleep(Duration.ofSeconds(5));
         status = upgrade.status();
-        verify = PendingSteps.of(env.getWorkflowServiceStubs(), env.getNamespace(), status).stream()
+        verify = PendingSteps.of(env.getWorkflowServiceStubs(), env.getNamespace(), status, null).stream()
             .filter(p -> p.attempt() >= 3).findFirst().orElse(null);
       }
 
