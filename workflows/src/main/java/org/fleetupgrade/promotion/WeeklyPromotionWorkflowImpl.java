@@ -1,13 +1,13 @@
 package org.fleetupgrade.promotion;
 
 import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.fleetupgrade.upgrade.Retries;
 import org.fleetupgrade.health.HealthActivities;
 import org.fleetupgrade.health.HealthReport;
 import org.slf4j.Logger;
@@ -16,18 +16,11 @@ public class WeeklyPromotionWorkflowImpl implements WeeklyPromotionWorkflow {
 
   private static final Logger log = Workflow.getLogger(WeeklyPromotionWorkflowImpl.class);
 
-  private static final RetryOptions RETRIES = RetryOptions.newBuilder()
-      .setInitialInterval(Duration.ofSeconds(1))
-      .setBackoffCoefficient(2)
-      .setMaximumInterval(Duration.ofMinutes(1))
-      .setMaximumAttempts(5)
-      .build();
-
   private final PromotionActivities promotions = Workflow.newActivityStub(PromotionActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(Retries.SHORT_READS).build());
 
   private final HealthActivities health = Workflow.newActivityStub(HealthActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(Retries.SHORT_READS).build());
 
   @Override
   public PromotionReport run() {

@@ -2,7 +2,6 @@ package org.fleetupgrade.upgrade;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.api.enums.v1.ParentClosePolicy;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -49,21 +48,14 @@ public class FleetUpgradeWorkflowImpl implements FleetUpgradeWorkflow {
 
   private static final Logger log = Workflow.getLogger(FleetUpgradeWorkflowImpl.class);
 
-  private static final RetryOptions RETRIES = RetryOptions.newBuilder()
-      .setInitialInterval(Duration.ofSeconds(1))
-      .setBackoffCoefficient(2)
-      .setMaximumInterval(Duration.ofMinutes(1))
-      .setMaximumAttempts(5)
-      .build();
-
   private final ChangelogActivities changelog = Workflow.newActivityStub(ChangelogActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(Retries.SHORT_READS).build());
 
   private final InventoryActivities inventory = Workflow.newActivityStub(InventoryActivities.class,
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(RETRIES).build());
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(2)).setRetryOptions(Retries.SHORT_READS).build());
 
   private static final ActivityOptions HEALTH_OPTIONS =
-      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(RETRIES).build();
+      ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofMinutes(5)).setRetryOptions(Retries.SHORT_READS).build();
 
   private final StepRunner runner = new StepRunner(new StepRunner.Listener() {
     @Override
