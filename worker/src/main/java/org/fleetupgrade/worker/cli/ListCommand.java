@@ -1,5 +1,6 @@
 package org.fleetupgrade.worker.cli;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.common.v1.Payload;
@@ -22,6 +23,7 @@ import java.util.regex.Pattern;
 import org.fleetupgrade.status.FleetState;
 import org.fleetupgrade.status.FleetStatus;
 import org.fleetupgrade.status.SearchAttributes;
+import org.fleetupgrade.status.Text;
 import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
 import org.fleetupgrade.version.InvalidVersionException;
 import org.fleetupgrade.version.ReleaseVersion;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Option;
 public class ListCommand implements Callable<Integer> {
 
   private static final String TYPE = "FleetUpgradeWorkflow";
-  private static final int PAGE = 100;
+  /** The most a visibility page holds here: a longer --limit reads several. */
+  private static final int PAGE = 1000;
+  static final int MAX_LIMIT = 10_000;
   /** Upgrades whose status the fallback asks for, newest first; older ones show their workflow state. */
   private static final int STATUS_LOOKUPS = 20;
   private static final Pattern STAGE = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
@@ -62,6 +66,10 @@ public class ListCommand implements Callable<Integer> {
 
   @Option(names = "--open", description = "only running upgrades")
   boolean open;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "100",
+      description = "show at most N upgrades, the newest (default: ${DEFAULT-VALUE}; 1 to " + MAX_LIMIT + ")")
+  int limit;
 
   /** One line of the listing. */
   record Row(String id, String state, String stage, Instant started, Instant closed) {}
@@ -129,6 +137,9 @@ public class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new BadInputException("--limit: must be from 1 to " + MAX_LIMIT + " (got " + limit + ")");
+    }
     String query = query();
     try (TemporalConnection temporal = global.connect()) {
       List<Row> rows;
@@ -146,10 +157,18 @@ public class ListCommand implements Callable<Integer> {
             : "no fleet upgrades in namespace " + temporal.namespace());
         return Main.OK;
       }
+      boolean more = rows.size() > limit;
+      if (more) {
+        rows = rows.subList(0, limit);
+      }
       System.out.printf("%-32s %-12s %-12s %-24s %s%n", "ID", "STATE", "STAGE", "STARTED", "CLOSED");
       for (Row row : rows) {
         System.out.printf("%-32s %-12s %-12s %-24s %s%n", row.id(), row.state(), row.stage() == null ? "-" : row.stage(),
             StatusTable.TIME.format(row.started()), row.closed() == null ? "-" : StatusTable.TIME.format(row.closed()));
+      }
+      if (more) {
+        System.out.println("(the newest " + Text.count(limit, "upgrade") + " shown; more match: --limit " + Math.min(MAX_LIMIT,
+            limit * 10) + " shows more, or narrow with --open, --state, --stage)");
       }
       return Main.OK;
     }
@@ -159,14 +178,20 @@ public class ListCommand implements Callable<Integer> {
     return state != null || stage != null || version != null || open;
   }
 
+  /** The newest {@code limit} + 1 matches at most (one more than shown, to know there are more), page by page. */
   private List<Row> visibility(TemporalConnection temporal, String query) {
-    var response = temporal.stubs().blockingStub().listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
-        .setNamespace(temporal.namespace()).setQuery(query).setPageSize(PAGE).build());
     List<Row> rows = new ArrayList<>();
-    for (WorkflowExecutionInfo run : response.getExecutionsList()) {
-      rows.add(new Row(run.getExecution().getWorkflowId(), state(run, attribute(run, SearchAttributes.STATE.getName())),
-          attribute(run, SearchAttributes.STAGE.getName()), started(run), closed(run)));
-    }
+    ByteString page = ByteString.EMPTY;
+    do {
+      var response = temporal.stubs().blockingStub().listWorkflowExecutions(ListWorkflowExecutionsRequest.newBuilder()
+          .setNamespace(temporal.namespace()).setQuery(query).setPageSize(Math.min(PAGE, limit + 1 - rows.size()))
+          .setNextPageToken(page).build());
+      for (WorkflowExecutionInfo run : response.getExecutionsList()) {
+        rows.add(new Row(run.getExecution().getWorkflowId(), state(run, attribute(run, SearchAttributes.STATE.getName())),
+            attribute(run, SearchAttributes.STAGE.getName()), started(run), closed(run)));
+      }
+      page = response.getNextPageToken();
+    } while (!page.isEmpty() && rows.size() <= limit);
     rows.sort(Comparator.comparing(Row::started).reversed());
     return rows;
   }
@@ -177,11 +202,11 @@ public class ListCommand implements Callable<Integer> {
     WorkflowTypeFilter type = WorkflowTypeFilter.newBuilder().setName(TYPE).build();
     List<WorkflowExecutionInfo> runs = new ArrayList<>(service.listOpenWorkflowExecutions(
         ListOpenWorkflowExecutionsRequest.newBuilder().setNamespace(temporal.namespace()).setTypeFilter(type)
-            .setMaximumPageSize(PAGE).build()).getExecutionsList());
+            .setMaximumPageSize(Math.min(PAGE, limit + 1)).build()).getExecutionsList());
     if (!open) {
       runs.addAll(service.listClosedWorkflowExecutions(
           ListClosedWorkflowExecutionsRequest.newBuilder().setNamespace(temporal.namespace()).setTypeFilter(type)
-              .setMaximumPageSize(PAGE).build()).getExecutionsList());
+              .setMaximumPageSize(Math.min(PAGE, limit + 1)).build()).getExecutionsList());
     }
     // The embedded server ignores the type filter: filter here too.
     runs.removeIf(r -> !r.getType().getName().equals(TYPE));

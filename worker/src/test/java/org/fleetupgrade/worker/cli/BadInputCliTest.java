@@ -196,6 +196,7 @@ class BadInputCliTest {
         "--stage: 'x' OR 1=1' is not a stage name (lower-case letters, digits, '-')");
     assertBadInput(run("list", "--kubernetes", "1.31", "--address", NOBODY), "--kubernetes: '1.31' is not a release version:"
         + " expected vMAJOR.MINOR.PATCH, e.g. v1.31.2");
+    assertBadInput(run("list", "--limit", "0", "--address", NOBODY), "--limit: must be from 1 to 10000 (got 0)");
     // And on a server without visibility queries, the listing falls back to the open and closed lists
     Result fallback = run("list", "--state", "completed", "--address", frontendAddress);
     assertThat(fallback.code()).as(fallback.err()).isEqualTo(Main.OK);

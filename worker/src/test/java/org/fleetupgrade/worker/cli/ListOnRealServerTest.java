@@ -55,6 +55,15 @@ class ListOnRealServerTest {
       assertThat(aborted.out()).containsPattern("fleet-upgrade-v1\\.31\\.2 +ABORTED ").doesNotContain("completed");
       assertThat(real.awaitOutput(out -> out.startsWith("no fleet upgrades match"), "list", "--open").out())
           .contains("ExecutionStatus = 'Running'");
+
+      // When it is started again (a new run of the same upgrade), then --limit shows the newest only, and says there is more
+      real.ok("start", "--config", real.config.toString(), "--kubernetes", "v1.31.2");
+      real.awaitOutput(out -> out.contains("fleet-upgrade-v1.31.2"), "list", "--open");
+      Result newest = real.ok("list", "--limit", "1");
+      assertThat(newest.out().lines().filter(l -> l.startsWith("fleet-upgrade-")).toList()).singleElement()
+          .satisfies(row -> assertThat(row).doesNotContain("ABORTED"));
+      assertThat(newest.out()).contains("(the newest 1 upgrade shown; more match: --limit 10 shows more");
+      assertThat(real.ok("list").out()).doesNotContain("more match").containsPattern("fleet-upgrade-v1\\.31\\.2 +ABORTED ");
     }
   }
 }
