@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A stage's firing alerts from Prometheus's HTTP API ({@code GET /api/v1/alerts}), filtered by the
- * stage's matchers. An endpoint that cannot be reached, answers with an error, or answers something
+ * A stage's firing alerts from Prometheus's HTTP API ({@code GET /api/v1/alerts}) or Alertmanager's
+ * ({@code GET /api/v2/alerts}, silenced and inhibited ones left out), filtered by the stage's
+ * matchers. An endpoint that cannot be reached, answers with an error, or answers something
  * that is not that API is reported as {@link AlertCheck#unavailable()} with the reason, never as
  * "nothing fires". A stage without a source has no gate: nothing blocks.
  */
@@ -49,8 +50,11 @@ public final class PrometheusAlertActivities implements AlertActivities {
     return check(source);
   }
 
+  /** One alert as either API gives it: its labels and since when it fires (null: not said). */
+  private record Alert(Map<String, String> labels, String since) {}
+
   AlertCheck check(AlertSource source) {
-    URI uri = source.prometheus().resolve(withSlash(source.prometheus()) + "api/v1/alerts");
+    URI uri = source.endpoint().resolve(withSlash(source.endpoint()) + source.api().path);
     String body;
     try {
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(source.timeout())
@@ -70,36 +74,77 @@ public final class PrometheusAlertActivities implements AlertActivities {
     try {
       root = JSON.readTree(body);
     } catch (IOException e) {
-      return unavailable(source, uri + " did not answer JSON (is it Prometheus?): " + excerpt(body));
+      return unavailable(source, uri + " did not answer JSON (is it " + name(source.api()) + "?): " + excerpt(body));
     }
-    if (root == null || !root.isObject() || !"success".equals(root.path("status").asText())
-        || !root.path("data").path("alerts").isArray()) {
-      return unavailable(source, uri + " did not answer Prometheus's alerts API (status \"success\", data.alerts): "
-          + excerpt(body));
+    List<Alert> firing = source.api() == AlertSource.Api.PROMETHEUS ? fromPrometheus(root) : fromAlertmanager(root);
+    if (firing == null) {
+      return unavailable(source, uri + " did not answer " + name(source.api()) + "'s alerts API ("
+          + (source.api() == AlertSource.Api.PROMETHEUS ? "status \"success\", data.alerts"
+              : "an array of alerts with labels") + "): " + excerpt(body));
     }
-    int firing = 0;
     int blocking = 0;
     List<FiringAlert> listed = new ArrayList<>();
-    for (JsonNode alert : root.path("data").path("alerts")) {
-      if (!"firing".equals(alert.path("state").asText())) {
-        continue;
-      }
-      firing++;
-      Map<String, String> labels = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = alert.path("labels").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        labels.put(e.getKey(), e.getValue().asText());
-      }
-      if (!source.blocks(labels)) {
+    for (Alert alert : firing) {
+      if (!source.blocks(alert.labels())) {
         continue;
       }
       blocking++;
       if (listed.size() < AlertCheck.MAX_LISTED) {
-        String activeAt = alert.hasNonNull("activeAt") ? alert.get("activeAt").asText() : null;
-        listed.add(new FiringAlert(labels.getOrDefault("alertname", "?"), shortLabels(labels), activeAt));
+        listed.add(new FiringAlert(alert.labels().getOrDefault("alertname", "?"), shortLabels(alert.labels()),
+            alert.since()));
       }
     }
-    return new AlertCheck(firing, blocking, listed, null, source.proceedWhenUnavailable());
+    return new AlertCheck(firing.size(), blocking, listed, null, source.proceedWhenUnavailable());
+  }
+
+  private static String name(AlertSource.Api api) {
+    return api == AlertSource.Api.PROMETHEUS ? "Prometheus" : "Alertmanager";
+  }
+
+  /** Prometheus: {@code {"status": "success", "data": {"alerts": [...]}}}, the firing ones (not pending); null if not that. */
+  private static List<Alert> fromPrometheus(JsonNode root) {
+    if (root == null || !root.isObject() || !"success".equals(root.path("status").asText())
+        || !root.path("data").path("alerts").isArray()) {
+      return null;
+    }
+    List<Alert> firing = new ArrayList<>();
+    for (JsonNode alert : root.path("data").path("alerts")) {
+      if ("firing".equals(alert.path("state").asText())) {
+        firing.add(new Alert(labels(alert), alert.hasNonNull("activeAt") ? alert.get("activeAt").asText() : null));
+      }
+    }
+    return firing;
+  }
+
+  /**
+   * Alertmanager: an array of alerts, each with labels and a status, already only the active,
+   * unsilenced, uninhibited ones (the query asks for those; a status saying otherwise is skipped
+   * all the same); null if not that.
+   */
+  private static List<Alert> fromAlertmanager(JsonNode root) {
+    if (root == null || !root.isArray()) {
+      return null;
+    }
+    List<Alert> firing = new ArrayList<>();
+    for (JsonNode alert : root) {
+      if (!alert.path("labels").isObject()) {
+        return null;
+      }
+      String state = alert.path("status").path("state").asText("active");
+      if (state.equals("active") || state.equals("unprocessed")) {
+        firing.add(new Alert(labels(alert), alert.hasNonNull("startsAt") ? alert.get("startsAt").asText() : null));
+      }
+    }
+    return firing;
+  }
+
+  private static Map<String, String> labels(JsonNode alert) {
+    Map<String, String> labels = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = alert.path("labels").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      labels.put(e.getKey(), e.getValue().asText());
+    }
+    return labels;
   }
 
   private static AlertCheck unavailable(AlertSource source, String reason) {

@@ -51,13 +51,13 @@ class AlertMatcherTest {
 
   @Test
   void aSourceBlocksOnWhatEveryIncludeMatchesAndNoExcludeDoes() {
-    AlertSource source = new AlertSource(java.net.URI.create("http://p:9090"),
+    AlertSource source = new AlertSource(AlertSource.Api.PROMETHEUS, java.net.URI.create("http://p:9090"),
         List.of(AlertMatcher.parse("severity=~\"critical|page\"")),
         List.of(AlertMatcher.parse("alertname=\"Watchdog\"")), AlertSource.DEFAULT_TIMEOUT, false);
     assertThat(source.blocks(CRITICAL)).isTrue();
     assertThat(source.blocks(WARNING)).isFalse();
     assertThat(source.blocks(Map.of("alertname", "Watchdog", "severity", "critical"))).isFalse();
-    AlertSource everything = new AlertSource(java.net.URI.create("http://p:9090"), List.of(), List.of(),
+    AlertSource everything = new AlertSource(AlertSource.Api.PROMETHEUS, java.net.URI.create("http://p:9090"), List.of(), List.of(),
         AlertSource.DEFAULT_TIMEOUT, false);
     assertThat(everything.blocks(WARNING)).isTrue();
   }

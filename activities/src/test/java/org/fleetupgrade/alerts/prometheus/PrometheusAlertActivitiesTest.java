@@ -71,7 +71,7 @@ class PrometheusAlertActivitiesTest {
   }
 
   private static AlertSource source(URI uri, boolean proceed) {
-    return new AlertSource(uri, List.of(AlertMatcher.parse("severity=~\"critical|page\"")),
+    return new AlertSource(AlertSource.Api.PROMETHEUS, uri, List.of(AlertMatcher.parse("severity=~\"critical|page\"")),
         List.of(AlertMatcher.parse("alertname=\"Watchdog\"")), Duration.ofSeconds(2), proceed);
   }
 

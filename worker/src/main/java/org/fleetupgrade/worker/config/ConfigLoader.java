@@ -856,14 +856,27 @@ public final class ConfigLoader {
   static final Max ALERT_TIMEOUT = new Max(Duration.ofMinutes(1), "the check is one HTTP request");
 
   /**
-   * The alert gate: {@code prometheus} (http(s) URL, required), {@code matchers} and {@code exclude}
+   * The alert gate: {@code prometheus} or {@code alertmanager} (an http(s) URL, one of the two
+   * required), {@code matchers} and {@code exclude}
    * (Prometheus label matchers), {@code pollInterval} (1m), {@code maxPoll} (10m), {@code blockAfter}
    * (2h), {@code cacheFor} (1m), {@code timeout} (10s), {@code onUnreachable} (wait | proceed).
    */
   private static FleetConfig.Alerts alerts(ConfigNode n) {
-    n.allowOnly("prometheus", "matchers", "exclude", "pollInterval", "maxPoll", "blockAfter", "cacheFor", "timeout",
-        "onUnreachable");
-    URI prometheus = n.parsed("prometheus", null, ConfigLoader::httpUrl, true);
+    n.allowOnly("prometheus", "alertmanager", "matchers", "exclude", "pollInterval", "maxPoll", "blockAfter", "cacheFor",
+        "timeout", "onUnreachable");
+    org.fleetupgrade.alerts.prometheus.AlertSource.Api api = n.has("alertmanager")
+        ? org.fleetupgrade.alerts.prometheus.AlertSource.Api.ALERTMANAGER
+        : org.fleetupgrade.alerts.prometheus.AlertSource.Api.PROMETHEUS;
+    URI endpoint;
+    if (n.has("prometheus") && n.has("alertmanager")) {
+      n.error("alertmanager", "give prometheus or alertmanager, not both: the gate reads one of them");
+      endpoint = null;
+    } else if (!n.has("prometheus") && !n.has("alertmanager")) {
+      n.error("prometheus", "is required (or alertmanager): the URL the gate reads firing alerts from");
+      endpoint = null;
+    } else {
+      endpoint = n.parsed(api.key, null, ConfigLoader::httpUrl, true);
+    }
     List<String> matchers = matchers(n, "matchers", List.of());
     List<String> exclude = matchers(n, "exclude", org.fleetupgrade.alerts.prometheus.AlertSource.DEFAULT_EXCLUDE);
     Duration poll = duration(n, "pollInterval", org.fleetupgrade.alerts.AlertGate.DEFAULT_POLL, true, ALERT_POLL);
@@ -884,7 +897,7 @@ public final class ConfigLoader {
       }
       return t;
     }, false);
-    return prometheus == null ? null : new FleetConfig.Alerts(prometheus, matchers, exclude, poll, maxPoll, blockAfter,
+    return endpoint == null ? null : new FleetConfig.Alerts(api, endpoint, matchers, exclude, poll, maxPoll, blockAfter,
         cacheFor, timeout, "proceed".equals(onUnreachable));
   }
 

@@ -110,7 +110,7 @@ public final class EffectiveConfig {
             .map(d -> d.name().toLowerCase(Locale.ROOT)).toList(), "from", s.maintenance().opens().toString(),
             "to", s.maintenance().closes().toString(), "timeZone", s.maintenance().zone(),
             "exclude", s.maintenance().excluded().stream().map(Object::toString).toList()),
-        "alerts", s.alerts() == null ? null : map("prometheus", s.alerts().prometheus().toString(),
+        "alerts", s.alerts() == null ? null : map(s.alerts().api().key, s.alerts().endpoint().toString(),
             "matchers", s.alerts().matchers(), "exclude", s.alerts().exclude(),
             "pollInterval", duration(s.alerts().pollInterval()), "maxPoll", duration(s.alerts().maxPoll()),
             "blockAfter", duration(s.alerts().blockAfter()), "cacheFor", duration(s.alerts().cacheFor()),

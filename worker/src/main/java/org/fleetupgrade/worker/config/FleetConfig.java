@@ -199,15 +199,17 @@ public record FleetConfig(
   }
 
   /**
-   * A stage's alert gate: which firing alerts of which Prometheus hold its disruptive steps, and
-   * how long. Matchers are Prometheus label matchers ({@code severity=~"critical|page"}), already
-   * checked by the loader.
+   * A stage's alert gate: which firing alerts of which Prometheus or Alertmanager hold its
+   * disruptive steps, and how long. Matchers are Prometheus label matchers
+   * ({@code severity=~"critical|page"}), already checked by the loader.
    *
+   * @param api the {@code prometheus} or the {@code alertmanager} key: which API {@code endpoint} serves
    * @param matchers every one must match an alert for it to block (empty: every firing alert)
    * @param exclude an alert any of these matches never blocks
    * @param proceedWhenUnreachable {@code onUnreachable: proceed}: an unreadable endpoint lets steps go on
    */
-  public record Alerts(URI prometheus, List<String> matchers, List<String> exclude, Duration pollInterval,
+  public record Alerts(org.fleetupgrade.alerts.prometheus.AlertSource.Api api, URI endpoint, List<String> matchers,
+      List<String> exclude, Duration pollInterval,
       Duration maxPoll, Duration blockAfter, Duration cacheFor, Duration timeout, boolean proceedWhenUnreachable) {
 
     public Alerts {
@@ -222,7 +224,7 @@ public record FleetConfig(
 
     /** What the activity reads and how it filters. */
     public org.fleetupgrade.alerts.prometheus.AlertSource source() {
-      return new org.fleetupgrade.alerts.prometheus.AlertSource(prometheus,
+      return new org.fleetupgrade.alerts.prometheus.AlertSource(api, endpoint,
           matchers.stream().map(org.fleetupgrade.alerts.prometheus.AlertMatcher::parse).toList(),
           exclude.stream().map(org.fleetupgrade.alerts.prometheus.AlertMatcher::parse).toList(), timeout,
           proceedWhenUnreachable);

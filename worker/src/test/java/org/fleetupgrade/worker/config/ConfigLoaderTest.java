@@ -361,19 +361,22 @@ class ConfigLoaderTest {
             region: us-east1
             zones: [b]
             simulated: {currentVersion: v1.30.5}
-            alerts: {prometheus: "https://prom.oti.example/prometheus", matchers: ['team="platform"'],
+            alerts: {alertmanager: "https://am.oti.example/alertmanager", matchers: ['team="platform"'],
                      exclude: ['alertname=~"Watchdog|InfoInhibitor"'], pollInterval: 30s, maxPoll: 5m, blockAfter: 1d,
                      cacheFor: 0s, timeout: 5s, onUnreachable: proceed}
         simulation: {timing: {}}
         """, Path.of("test.yaml"));
 
     FleetConfig.Alerts sandbox = config.stages().get(0).alerts();
-    assertThat(sandbox.prometheus()).hasToString("http://prometheus.example:9090");
+    assertThat(sandbox.api()).isEqualTo(org.fleetupgrade.alerts.prometheus.AlertSource.Api.PROMETHEUS);
+    assertThat(sandbox.endpoint()).hasToString("http://prometheus.example:9090");
     assertThat(sandbox.matchers()).containsExactly("severity=~\"critical|page\"");
     assertThat(sandbox.exclude()).as("default").containsExactly("alertname=\"Watchdog\"");
     assertThat(config.stages().get(0).plan().alerts()).isEqualTo(org.fleetupgrade.alerts.AlertGate.defaults());
     assertThat(sandbox.proceedWhenUnreachable()).isFalse();
     FleetConfig.Alerts production = config.stages().get(1).alerts();
+    assertThat(production.api()).isEqualTo(org.fleetupgrade.alerts.prometheus.AlertSource.Api.ALERTMANAGER);
+    assertThat(production.endpoint()).hasToString("https://am.oti.example/alertmanager");
     assertThat(config.stages().get(1).plan().alerts()).isEqualTo(new org.fleetupgrade.alerts.AlertGate(
         java.time.Duration.ofSeconds(30), java.time.Duration.ofMinutes(5), java.time.Duration.ofDays(1),
         java.time.Duration.ZERO));
@@ -403,8 +406,8 @@ class ConfigLoaderTest {
           - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5}}
         simulation: {timing: {}}
         """).errors()).containsExactlyInAnyOrder(
-        "test.yaml: alerts.every: unknown field (known: blockAfter, cacheFor, exclude, matchers, maxPoll, onUnreachable,"
-            + " pollInterval, prometheus, timeout)",
+        "test.yaml: alerts.every: unknown field (known: alertmanager, blockAfter, cacheFor, exclude, matchers, maxPoll,"
+            + " onUnreachable, pollInterval, prometheus, timeout)",
         "test.yaml: alerts.prometheus: 'prometheus:9090' is not an http(s) URL",
         "test.yaml: alerts.matchers: 'severity=critical' is not a label matcher: a label name, one of = != =~ !~, and a"
             + " quoted value (e.g. severity=~\"critical|page\", alertname!=\"Watchdog\")",
@@ -422,10 +425,13 @@ class ConfigLoaderTest {
         stages:
           - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5},
              alerts: {matchers: []}}
+          - {name: staging, project: mlab-staging, region: us-west2, zones: [a], simulated: {currentVersion: v1.30.5},
+             alerts: {prometheus: "http://p:9090", alertmanager: "http://am:9093"}}
         simulation: {timing: {}}
         """).errors()).containsExactlyInAnyOrder(
         "test.yaml: alerts.maxPoll: must be at least pollInterval (10m)",
-        "test.yaml: stages[0].alerts.prometheus: is required");
+        "test.yaml: stages[0].alerts.prometheus: is required (or alertmanager): the URL the gate reads firing alerts from",
+        "test.yaml: stages[1].alerts.alertmanager: give prometheus or alertmanager, not both: the gate reads one of them");
   }
 
   @Test

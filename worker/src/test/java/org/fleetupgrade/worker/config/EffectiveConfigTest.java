@@ -66,7 +66,7 @@ class EffectiveConfigTest {
           window: {day: tuesday, time: "15:00", length: 3h}
           convergenceDeadline: 5h
           kubernetes: {}
-          alerts: {prometheus: "https://prom.example.org/p", matchers: ['severity=~"critical|page"', "team!='x'"],
+          alerts: {alertmanager: "https://am.example.org/p", matchers: ['severity=~"critical|page"', "team!='x'"],
                    exclude: [], pollInterval: 30s, maxPoll: 5m, blockAfter: 1d, cacheFor: 0s, timeout: 3s,
                    onUnreachable: proceed}
           reboot: {method: ssh, command: "sudo reboot", kured: {namespace: kured, ttl: 1h}}
