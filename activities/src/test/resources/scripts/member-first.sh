@@ -156,8 +156,11 @@ copy_admin_conf() {
     mark admin-conf copied
   fi
 }
+applied_here() {
+  [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]
+}
 copy_admin_conf_if_applied_here() {
-  if [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]; then
+  if applied_here; then
     copy_admin_conf
   fi
 }

@@ -59,6 +59,12 @@ public class ControlPlaneActivitiesImpl implements ControlPlaneActivities {
   }
 
   @Override
+  public AdminConfResult ensureAdminConf(String stage, ControlPlaneMember member, TargetVersions target) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    return stage(stage).upgrader().ensureAdminConf(member, target, Heartbeats.of(context), heartbeatPeriod);
+  }
+
+  @Override
   public MemberVerification verify(String stage, ControlPlaneMember member, TargetVersions target) {
     return stage(stage).cluster().verify(member, target);
   }

@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.function.Consumer;
 import org.fleetupgrade.activity.TimerHeartbeat;
+import org.fleetupgrade.controlplane.script.AdminConfScript;
 import org.fleetupgrade.controlplane.script.MemberScriptInputs;
 import org.fleetupgrade.controlplane.script.MemberScriptSettings;
 import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
@@ -92,6 +93,49 @@ public final class SshMemberUpgrader {
           ScriptFailures.SCRIPT_FAILED);
     }
     return new MemberUpgradeResult(member.name(), mode, note);
+  }
+
+  /**
+   * Only the admin.conf step, on a member a new run found done ({@link AdminConfScript}): copied from
+   * the member that applied the target unless the bucket holds it; nothing done on another member.
+   * Run like the upgrade: its own process group, the host's lock, the deadline, progress as heartbeats.
+   */
+  public AdminConfResult ensureAdminConf(ControlPlaneMember member, TargetVersions target,
+      Consumer<UpgradeProgress> progress, Duration progressEvery) {
+    String script;
+    try {
+      script = AdminConfScript.render(target, member.name(), settings.adminConf());
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(member.name() + ": refusing to build its admin.conf script: "
+          + e.getMessage(), "InvalidScriptInput");
+    }
+    ProgressReporter reporter = new ProgressReporter(member.name(), progress);
+    ScriptRun run;
+    try {
+      run = ssh.runStoppable(member.externalIp(), settings.sshPort(), script, timeout, reporter::line,
+          new ScriptWatch(progressEvery, reporter::repeat));
+    } catch (SshFailure e) {
+      throw ScriptFailures.of(e);
+    }
+    reporter.flush(run.lastStep());
+    if (!run.succeeded()) {
+      throw ScriptFailures.of(member.name(), run);
+    }
+    String destination = settings.adminConf().destination();
+    String adminConf = reporter.adminConf();
+    AdminConfResult.Outcome outcome;
+    if (AdminConfScript.NOT_APPLIED_HERE.equals(run.result())) {
+      outcome = AdminConfResult.Outcome.NOT_APPLIED_HERE;
+    } else if (AdminConfScript.APPLIED_HERE.equals(run.result()) && "copied".equals(adminConf)) {
+      outcome = AdminConfResult.Outcome.COPIED;
+    } else if (AdminConfScript.APPLIED_HERE.equals(run.result()) && "unchanged".equals(adminConf)) {
+      outcome = AdminConfResult.Outcome.ALREADY_HELD;
+    } else {
+      throw ApplicationFailure.newNonRetryableFailure(member.name() + ": the admin.conf script exited 0 without"
+          + " saying what it did (result " + run.result() + ", admin-conf " + adminConf + "); output ends:\n"
+          + String.join("\n", run.tail()), ScriptFailures.SCRIPT_FAILED);
+    }
+    return new AdminConfResult(member.name(), outcome, destination);
   }
 
   /**

@@ -3,6 +3,7 @@ package org.fleetupgrade.simulated;
 import io.temporal.failure.ApplicationFailure;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.fleetupgrade.controlplane.AdminConfResult;
 import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.DrainResult;
 import org.fleetupgrade.controlplane.MemberUpgradeResult;
@@ -32,9 +33,11 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
     fleet.maybeFail("upgrade", stage, member.name());
     SimulatedFleet.Cluster cluster = fleet.cluster(stage);
     UpgradeMode mode;
+    Boolean adminConfCopied;
     if (cluster.memberAt(member.name(), target.kubernetes())) {
       // As the real script: a member already at the target is seen at once, and nothing is done.
       mode = cluster.upgrade(member.name(), target.kubernetes());
+      adminConfCopied = copyAdminConfIfAppliedHere(stage, member, target);
     } else {
       // kubeadm changes the member halfway through the step's time; the rest is the static pods and
       // kubelet coming back. A worker that dies in that second half leaves the member upgraded and
@@ -44,6 +47,9 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
       SimulatedWork.take(half, doing);
       mode = cluster.upgrade(member.name(), target.kubernetes());
       fleet.save();
+      // As the script: the member that applied copies admin.conf right after apply (a failed copy
+      // fails the step with the member upgraded, as a script stopped between the two leaves it).
+      adminConfCopied = copyAdminConfIfAppliedHere(stage, member, target);
       SimulatedWork.take(fleet.timing().memberUpgrade().minus(half), doing);
     }
     String note = switch (mode) {
@@ -51,7 +57,36 @@ public class SimulatedControlPlaneActivities implements ControlPlaneActivities {
       case NODE -> "kubeadm upgrade node";
       case ALREADY_AT_TARGET -> "kubelet and static pods already at " + target.kubernetes() + ": nothing done";
     };
+    if (adminConfCopied != null) {
+      note += adminConfCopied ? "; admin.conf copied to " + adminConfDestination(stage)
+          : "; " + adminConfDestination(stage) + " already held this admin.conf";
+    }
     return new MemberUpgradeResult(member.name(), mode, note);
+  }
+
+  @Override
+  public AdminConfResult ensureAdminConf(String stage, ControlPlaneMember member, TargetVersions target) {
+    Boolean copied = copyAdminConfIfAppliedHere(stage, member, target);
+    AdminConfResult.Outcome outcome = copied == null ? AdminConfResult.Outcome.NOT_APPLIED_HERE
+        : copied ? AdminConfResult.Outcome.COPIED : AdminConfResult.Outcome.ALREADY_HELD;
+    return new AdminConfResult(member.name(), outcome, adminConfDestination(stage));
+  }
+
+  /**
+   * The script's copy_admin_conf_if_applied_here: null when the member did not apply the target,
+   * else whether admin.conf was copied (false: the bucket held it). Fault step "admin-conf".
+   */
+  private Boolean copyAdminConfIfAppliedHere(String stage, ControlPlaneMember member, TargetVersions target) {
+    SimulatedFleet.Cluster cluster = fleet.cluster(stage);
+    if (!cluster.appliedHere(member.name(), target.kubernetes())) {
+      return null;
+    }
+    fleet.maybeFail("admin-conf", stage, member.name());
+    return cluster.copyAdminConf(member.name(), target.kubernetes());
+  }
+
+  private String adminConfDestination(String stage) {
+    return "gs://k8s-support-" + fleet.cluster(stage).spec.project() + "/admin.conf";
   }
 
   @Override

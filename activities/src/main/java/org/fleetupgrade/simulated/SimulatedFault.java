@@ -10,6 +10,8 @@ public record SimulatedFault(String step, String stage, String target, int times
   /** The step names a fault can name: one per simulated activity. */
   public static final java.util.List<String> STEPS = java.util.List.of(
       "changelog", "inventory", "drain", "upgrade", "verify", "uncordon", "node-tooling", "image-build", "reboot", "health",
+      // copying admin.conf to the bucket, after apply (in the upgrade) or for a member found done
+      "admin-conf",
       // a node rebooted in a rollout does not come back, or comes back on the old image
       "node-lost", "node-old-image",
       // the worker dies right after a node's reboot was triggered, before Temporal recorded it

@@ -375,6 +375,11 @@ public final class SimulatedFleet {
     return cluster(stage).applies.get();
   }
 
+  /** How many times admin.conf was copied to {@code stage}'s bucket. */
+  public int adminConfCopyCount(String stage) {
+    return cluster(stage).adminConfCopies.get();
+  }
+
   /** Starts measuring {@link #rebootSpan} and {@link #rebootOrder} anew (the next upgrade). */
   public void newRebootSpan(String stage) {
     Cluster c = cluster(stage);
@@ -435,6 +440,8 @@ public final class SimulatedFleet {
     ReleaseVersion kubelet;
     ReleaseVersion staticPods;
     boolean cordoned;
+    /** The version this member ran kubeadm upgrade apply for (the host's mark), or null. */
+    ReleaseVersion applied;
 
     Member(String name, String zone, String internalIp, String externalIp, ReleaseVersion version) {
       this.name = name;
@@ -485,6 +492,10 @@ public final class SimulatedFleet {
     final AtomicInteger drains = new AtomicInteger();
     /** kubeadm upgrade apply so far: once per upgrade of a stage. */
     final AtomicInteger applies = new AtomicInteger();
+    /** Copies of admin.conf to the bucket so far: once per apply. */
+    final AtomicInteger adminConfCopies = new AtomicInteger();
+    /** The admin.conf the bucket holds: the version whose apply renewed it (the config's at first). */
+    ReleaseVersion adminConfInBucket;
     /** The most nodes rebooting at once seen by a rollout, in the stage and at one site. */
     int maxDown;
     int maxDownPerSite;
@@ -501,6 +512,7 @@ public final class SimulatedFleet {
       this.spec = spec;
       this.kubeadmConfig = spec.currentVersion();
       this.bootImage = spec.currentVersion();
+      this.adminConfInBucket = spec.currentVersion();
       int octet = 10;
       for (String zone : spec.zones()) {
         String name = spec.memberNamePattern().replace("{region}", spec.region()).replace("{zone}", zone);
@@ -524,14 +536,15 @@ public final class SimulatedFleet {
 
     synchronized ClusterState state() {
       return new ClusterState(spec.name(), kubeadmConfig.toString(), bootImage.toString(),
-          members.stream().map(m -> new MemberState(m.name, m.kubelet.toString(), m.staticPods.toString(), m.cordoned))
-              .toList(),
+          members.stream().map(m -> new MemberState(m.name, m.kubelet.toString(), m.staticPods.toString(), m.cordoned,
+              m.applied == null ? null : m.applied.toString())).toList(),
           platform.values().stream().map(n -> new NodeState(n.name, n.kubelet.toString(), n.ready, n.boot, n.backAt,
               n.comesBackWith == null ? null : n.comesBackWith.toString(), n.lost, n.cordonedBy, n.cordoned,
               n.cordonedAt, n.cordonedOnBoot, n.lastRebootSeconds)).toList(),
           virtual.values().stream().map(n -> new VirtualState(n.name, n.kubelet.toString())).toList(),
           new LinkedHashMap<>(builds), new LinkedHashMap<>(hostImages), reboots.get(), drains.get(), applies.get(),
-          maxDown, maxDownPerSite, firstReboot, lastBack, List.copyOf(rebootOrder));
+          maxDown, maxDownPerSite, firstReboot, lastBack, List.copyOf(rebootOrder), adminConfInBucket.toString(),
+          adminConfCopies.get());
     }
 
     synchronized void restore(ClusterState state, Path file) {
@@ -550,7 +563,12 @@ public final class SimulatedFleet {
         members.get(i).kubelet = ReleaseVersion.parse(m.kubelet());
         members.get(i).staticPods = ReleaseVersion.parse(m.staticPods());
         members.get(i).cordoned = m.cordoned();
+        members.get(i).applied = m.applied() == null ? null : ReleaseVersion.parse(m.applied());
       }
+      // A state file from before admin.conf was modelled: the bucket holds what the cluster runs.
+      adminConfInBucket = ReleaseVersion.parse(state.adminConfInBucket() == null ? state.kubeadmConfig()
+          : state.adminConfInBucket());
+      adminConfCopies.set(state.adminConfCopies());
       for (NodeState saved : state.platform()) {
         Node n = platform.get(saved.name());
         n.kubelet = ReleaseVersion.parse(saved.kubelet());
@@ -657,11 +675,31 @@ public final class SimulatedFleet {
       if (mode == UpgradeMode.APPLY) {
         applies.incrementAndGet();
         kubeadmConfig = target;
+        m.applied = target; // the host's mark: admin.conf is this member's to copy
       }
       journal(mode == UpgradeMode.APPLY ? "apply" : "upgrade-node", spec.name(), name, target.toString());
       m.staticPods = target;
       m.kubelet = target;
       return mode;
+    }
+
+    /** Whether the member ran kubeadm upgrade apply for {@code target} (the host's mark). */
+    synchronized boolean appliedHere(String name, ReleaseVersion target) {
+      return target.equals(member(name).applied);
+    }
+
+    /**
+     * The script's copy_admin_conf on the member that applied {@code target}: copies its admin.conf
+     * unless the bucket holds it already; true when it copied.
+     */
+    synchronized boolean copyAdminConf(String name, ReleaseVersion target) {
+      if (target.equals(adminConfInBucket)) {
+        return false;
+      }
+      adminConfInBucket = target;
+      adminConfCopies.incrementAndGet();
+      journal("admin-conf", spec.name(), name, target.toString());
+      return true;
     }
 
     synchronized MemberVerification verify(String name, ReleaseVersion target) {

@@ -30,7 +30,8 @@ public record SimulatedFleetState(int format, List<ClusterState> clusters, Image
 
   /**
    * One side effect on the simulated fleet, in the order they happened: {@code apply} (kubeadm
-   * upgrade apply on a member), {@code upgrade-node} (kubeadm upgrade node), {@code drain} (a member
+   * upgrade apply on a member), {@code admin-conf} (its admin.conf copied to the bucket),
+   * {@code upgrade-node} (kubeadm upgrade node), {@code drain} (a member
    * cordoned and drained), {@code tooling} (a virtual node's tooling), {@code build} (a Cloud Build
    * started for a ref), {@code reboot} (a platform node actually sent into a reboot: a trigger
    * that found the node already rebooting or rebooted is not one), with the stage, the member or
@@ -43,9 +44,10 @@ public record SimulatedFleetState(int format, List<ClusterState> clusters, Image
   public record ClusterState(String name, String kubeadmConfig, String bootImage, List<MemberState> members,
       List<NodeState> platform, List<VirtualState> virtual, Map<String, String> builds, Map<String, String> hostImages,
       int reboots, int drains, int applies, int maxDown, int maxDownPerSite, long firstReboot, long lastBack,
-      List<String> rebootOrder) {}
+      List<String> rebootOrder, String adminConfInBucket, int adminConfCopies) {}
 
-  public record MemberState(String name, String kubelet, String staticPods, boolean cordoned) {}
+  /** @param applied the version the member ran kubeadm upgrade apply for (its host's mark), or null */
+  public record MemberState(String name, String kubelet, String staticPods, boolean cordoned, String applied) {}
 
   public record NodeState(String name, String kubelet, boolean ready, int boot, long backAt, String comesBackWith,
       boolean lost, String cordonedBy, boolean cordoned, long cordonedAt, int cordonedOnBoot,

@@ -180,6 +180,31 @@ class RecordReplayHistories {
   }
 
   /**
+   * Since change "admin-conf-on-done-members": a run aborted after the first member applied but
+   * before its admin.conf copy (the copy failed); the new run finds that member done, its admin.conf
+   * step blocks once (the copy fails again) and is retried, and copies it.
+   */
+  @Test
+  void recordAdminConfOnDoneMembers() throws IOException {
+    String member = "api-platform-cluster-us-east1-b";
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 1, 2)),
+        List.of(new SimulatedFault("admin-conf", "sandbox", member, 2, "AccessDeniedException: 403", false)))) {
+      org.fleetupgrade.fleet.UpgradeRequest request = request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO)));
+      FleetUpgradeWorkflow first = t.start(request);
+      t.awaitStatus(first, s -> ("upgrade:" + member).equals(s.blockedStep()));
+      first.abort("recorded for the replay test");
+      org.fleetupgrade.status.FleetStatus aborted = t.result(first);
+      FleetUpgradeWorkflow second = t.start(request.resuming(org.fleetupgrade.resume.Resumption.of(
+          io.temporal.client.WorkflowStub.fromTyped(first).getExecution().getRunId(), "ABORTED", aborted)));
+      t.awaitStatus(second, s -> ("admin-conf:" + member).equals(s.blockedStep()));
+      second.retry("recorded for the replay test");
+      t.result(second);
+      Files.createDirectories(DIRECTORY);
+      write(t, "fleet-upgrade-v1.31.2/sandbox", "stage-upgrade-admin-conf.json");
+    }
+  }
+
+  /**
    * Since change "step-recorded-when-it-starts": a member's verify entered while paused is named in
    * the timeline when it starts, after the resume; a retried step that passes says so.
    */

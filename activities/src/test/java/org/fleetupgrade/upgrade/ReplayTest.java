@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * also guard its {@code Workflow.getVersion}), the acknowledge gate itself, and the image pipeline
  * (staging pushing main, production tagging it and pointing its hosts; change "image-pipeline"), and
  * a step entered while paused, named when it starts, and a retry that passes (change
- * "step-recorded-when-it-starts").
+ * "step-recorded-when-it-starts"), and a member found done having its admin.conf copied (change
+ * "admin-conf-on-done-members").
  */
 class ReplayTest {
 
@@ -78,6 +79,12 @@ class ReplayTest {
   void aNewRunAfterAnAbortReplays() throws Exception {
     WorkflowReplayer.replayWorkflowExecution(history("fleet-upgrade-resumed.json", FLEET_ID), FleetUpgradeWorkflowImpl.class);
     WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-resumed.json", FLEET_ID + "/production"),
+        StageUpgradeWorkflowImpl.class);
+  }
+
+  @Test
+  void aMemberFoundDoneGettingItsAdminConfCopiedReplays() throws Exception {
+    WorkflowReplayer.replayWorkflowExecution(history("stage-upgrade-admin-conf.json", FLEET_ID + "/sandbox"),
         StageUpgradeWorkflowImpl.class);
   }
 

@@ -100,6 +100,87 @@ class ResumedUpgradeTest {
     }
   }
 
+  private static final String FIRST_MEMBER = "api-platform-cluster-us-east1-b";
+  private static final String SANDBOX_ADMIN_CONF = "gs://k8s-support-mlab-sandbox/admin.conf";
+
+  /** The drains of {@code member} in {@code stage} so far (the journal notes a drain that cordons). */
+  private static long drainsOf(FleetTestEnvironment t, String stage, String member) {
+    return t.fleet.journal().stream().filter(e -> e.action().equals("drain") && e.stage().equals(stage)
+        && e.target().equals(member)).count();
+  }
+
+  /**
+   * A first run that applied on the first member and was aborted while that member's step was
+   * blocked (after {@code blockedAt}), the member then uncordoned (Ready, at the target), and a new
+   * run of the same upgrade, started; returns the new run.
+   */
+  private static FleetUpgradeWorkflow abortedAndStartedAgain(FleetTestEnvironment t, String blockedAt) {
+    UpgradeRequest request = request(plan("sandbox", PromotionPolicy.auto(Duration.ZERO)));
+    FleetUpgradeWorkflow first = t.start(request);
+    t.awaitStatus(first, s -> (blockedAt + ":" + FIRST_MEMBER).equals(s.blockedStep()));
+    first.abort("operator stops the upgrade");
+    FleetStatus aborted = t.result(first);
+    assertThat(aborted.state()).isEqualTo(FleetState.ABORTED);
+    assertThat(t.fleet.applyCount("sandbox")).isEqualTo(1);
+    assertThat(t.fleet.memberCordoned("sandbox", FIRST_MEMBER)).as("released after the abort").isFalse();
+    return t.start(request.resuming(after(first, aborted)));
+  }
+
+  @Test
+  void aRunAbortedAfterApplyButBeforeTheCopyHasAdminConfCopiedOnceByTheNextRun() {
+    // The first member's copy fails twice: after its apply, and at the new run's first try.
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 1, 2)),
+        List.of(new org.fleetupgrade.simulated.SimulatedFault("admin-conf", "sandbox", FIRST_MEMBER, 2,
+            "AccessDeniedException: 403", false)))) {
+      // Given a run aborted with the first member applied and its admin.conf not in the bucket
+      FleetUpgradeWorkflow second = abortedAndStartedAgain(t, "upgrade");
+      assertThat(t.fleet.adminConfCopyCount("sandbox")).isZero();
+      assertThat(drainsOf(t, "sandbox", FIRST_MEMBER)).isOne();
+
+      // When the new run finds the member done, its admin.conf step fails as a step an operator sees
+      FleetStatus blocked = t.awaitStatus(second, s -> s.blockedStep() != null);
+      assertThat(blocked.blockedStep()).isEqualTo("admin-conf:" + FIRST_MEMBER);
+      assertThat(blocked.stage("sandbox").lastError()).contains("AccessDeniedException: 403");
+      second.retry("bucket permissions fixed");
+      FleetStatus done = t.result(second);
+
+      // Then the retry copies it, once; the member is not drained or upgraded again, the others are upgraded
+      assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.adminConfCopyCount("sandbox")).isOne();
+      assertThat(drainsOf(t, "sandbox", FIRST_MEMBER)).as("the member that applied is not drained again").isOne();
+      assertThat(t.fleet.drainCount("sandbox")).as("each member drained once in all").isEqualTo(3);
+      assertThat(t.fleet.applyCount("sandbox")).isEqualTo(1);
+      assertThat(t.fleet.journal()).filteredOn(e -> e.action().equals("admin-conf"))
+          .extracting(e -> e.target()).containsExactly(FIRST_MEMBER);
+      assertThat(events(done)).contains(FIRST_MEMBER + ": admin.conf copied to " + SANDBOX_ADMIN_CONF
+          + " (this member ran apply; the bucket held another)")
+          .noneMatch(e -> e.contains("admin.conf already held"));
+    }
+  }
+
+  @Test
+  void aRunAbortedAfterTheCopyCopiesNothingAgain() {
+    try (FleetTestEnvironment t = new FleetTestEnvironment(List.of(simulated("sandbox", 1, 2)),
+        List.of(new org.fleetupgrade.simulated.SimulatedFault("verify", "sandbox", FIRST_MEMBER, 1,
+            "static pods still old", false)))) {
+      // Given a run aborted after the first member applied and copied admin.conf
+      FleetUpgradeWorkflow second = abortedAndStartedAgain(t, "verify");
+      assertThat(t.fleet.adminConfCopyCount("sandbox")).isOne();
+
+      FleetStatus done = t.result(second);
+
+      // Then the new run only finds the bucket holding it: nothing copied, nobody drained twice
+      assertThat(done.state()).isEqualTo(FleetState.COMPLETED);
+      assertThat(t.fleet.adminConfCopyCount("sandbox")).isOne();
+      assertThat(drainsOf(t, "sandbox", FIRST_MEMBER)).isOne();
+      assertThat(t.fleet.drainCount("sandbox")).isEqualTo(3);
+      assertThat(events(done)).contains(FIRST_MEMBER + ": admin.conf already held in " + SANDBOX_ADMIN_CONF)
+          .noneMatch(e -> e.contains("admin.conf copied"))
+          .noneMatch(e -> e.startsWith("api-platform-cluster-us-east1-c: admin.conf")
+              || e.startsWith("api-platform-cluster-us-east1-d: admin.conf"));
+    }
+  }
+
   @Test
   void aStageFoundDoneSoaksOnlyWhatIsLeftOfItsSoak() {
     try (FleetTestEnvironment t = fleet()) {

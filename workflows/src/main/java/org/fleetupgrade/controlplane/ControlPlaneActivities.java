@@ -45,5 +45,14 @@ public interface ControlPlaneActivities {
   @ActivityMethod
   String releaseAfterAbort(String stage, ControlPlaneMember member);
 
+  /**
+   * For a member a new run found done: if it is the member that ran {@code kubeadm upgrade apply}
+   * for {@code target} (it keeps a mark of that), admin.conf reaches the bucket, copied unless the
+   * bucket already holds it; on any other member nothing is done. A run stopped between apply and
+   * the copy, or an upgrade finished by hand, otherwise leaves the renewed admin.conf on the host.
+   */
+  @ActivityMethod
+  AdminConfResult ensureAdminConf(String stage, ControlPlaneMember member, TargetVersions target);
+
   String VERIFICATION_MISMATCH = "VerificationMismatch";
 }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.fleetupgrade.controlplane.AdminConfResult;
 import org.fleetupgrade.controlplane.ControlPlaneActivities;
 import org.fleetupgrade.controlplane.MemberUpgradeResult;
 import org.fleetupgrade.controlplane.MemberVerification;
@@ -147,6 +148,12 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
   /** The change id of members found done (a new run after an abort) being left alone, drain included. */
   static final String SKIP_DONE_MEMBERS_CHANGE = "skip-done-members";
 
+  /**
+   * The change id of a member found done getting its admin.conf to the bucket if it is the one that
+   * ran apply (a run stopped between apply and the copy, or finished by hand, left it on the host).
+   */
+  static final String ADMIN_CONF_ON_DONE_MEMBERS_CHANGE = "admin-conf-on-done-members";
+
   /** The change id of maintenance windows: disruptive steps start only inside the stage's window. */
   static final String MAINTENANCE_CHANGE = "maintenance-windows";
 
@@ -269,7 +276,9 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
       boolean lookFirst = found.clusterVersion().equals(assignment.target().kubernetes())
           && Workflow.getVersion(SKIP_DONE_MEMBERS_CHANGE, Workflow.DEFAULT_VERSION, 1) == 1;
       for (ControlPlaneMember member : found.members()) {
-        if (!(lookFirst && alreadyDone(member, assignment))) {
+        if (lookFirst && alreadyDone(member, assignment)) {
+          ensureAdminConf(member, assignment);
+        } else {
           awaitMaintenanceWindow(assignment, member.name() + "'s upgrade");
           awaitAlerts(assignment, member.name());
           upgradeMember(member, assignment);
@@ -389,6 +398,32 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
     step = null;
     record(member.name() + " already at " + assignment.target().kubernetes() + ", Ready and uncordoned: left alone");
     return true;
+  }
+
+  /**
+   * A member found done is left alone, but the member that ran apply may have stopped before its
+   * admin.conf (renewed certificates) reached the bucket: the activity copies it from that member
+   * if the bucket does not hold it, and changes nothing on the others. A failure blocks as step
+   * {@code admin-conf:<member>}, for the operator to retry or skip.
+   */
+  private void ensureAdminConf(ControlPlaneMember member, StageAssignment assignment) {
+    if (Workflow.getVersion(ADMIN_CONF_ON_DONE_MEMBERS_CHANGE, Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    String m = member.name();
+    step = Steps.member("admin-conf", m);
+    runner.run(step, () -> controlPlane.ensureAdminConf(name, member, assignment.target()))
+        .ifPresent(this::adminConfEnsured);
+    step = null;
+  }
+
+  private void adminConfEnsured(AdminConfResult result) {
+    switch (result.outcome()) {
+      case COPIED -> record(result.member() + ": admin.conf copied to " + result.destination()
+          + " (this member ran apply; the bucket held another)");
+      case ALREADY_HELD -> record(result.member() + ": admin.conf already held in " + result.destination());
+      case NOT_APPLIED_HERE -> { } // not the member that ran apply: nothing to say
+    }
   }
 
   /**

@@ -121,26 +121,7 @@ public final class MemberUpgradeScript {
         echo "settled: the apiserver and this member's static pods run ${K8S_VERSION}"
       }
 
-      # admin.conf goes to the bucket from the member that ran apply (apply renewed the cluster's
-      # certificates), on every run on that member until the bucket holds it: a retry after apply
-      # takes the node branch. The host remembers that it applied; the bucket's copy is compared.
-      APPLIED_MARK=/var/lib/fleet-upgrade/applied
-      copy_admin_conf() {
-        step copy-admin-conf
-        local args=() header
-        for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
-        if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
-          mark admin-conf unchanged
-        else
-          gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
-          mark admin-conf copied
-        fi
-      }
-      copy_admin_conf_if_applied_here() {
-        if [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]; then
-          copy_admin_conf
-        fi
-      }
+      """ + ScriptBlocks.ADMIN_CONF + """
 
       step check-current
       # Done is what a finished run leaves: kubelet at the target and running, the apiserver's

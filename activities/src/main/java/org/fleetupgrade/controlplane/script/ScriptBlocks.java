@@ -62,19 +62,28 @@ final class ScriptBlocks {
   /** Where a script takes the host's lock ({@link #ONE_SCRIPT_AT_A_TIME}): /run is emptied at boot. */
   static final String LOCK_FILE = "/run/fleet-upgrade.lock";
 
-  /**
-   * step/result markers, the host's lock ({@link #ONE_SCRIPT_AT_A_TIME}), a work directory, every
-   * URL the script downloads (named once, so the up-front checks and the downloads use the same
-   * strings), downloads checked against their published SHA-256, and the two up-front checks' functions.
-   */
-  static final String FUNCTIONS = """
+  /** The step/result markers every script announces itself with, carrying the run's nonce. */
+  static final String MARKERS = """
 
       # Markers carry the run's nonce (MARK_NONCE, set by the executor before the script): output of
       # the host's own programs that happens to read "==> result ..." is not taken for one.
       mark() { echo "==> ${MARK_NONCE:+$MARK_NONCE }$*"; }
       step() { mark step "$1"; }
       result() { mark result "$1"; }
-      """ + ONE_SCRIPT_AT_A_TIME + """
+      """;
+
+  /**
+   * The markers ({@link #MARKERS}) and the host's lock ({@link #ONE_SCRIPT_AT_A_TIME}): how every
+   * fleet-upgrade script starts, before it reads or changes anything on the host.
+   */
+  static final String PREAMBLE = MARKERS + ONE_SCRIPT_AT_A_TIME;
+
+  /**
+   * {@link #PREAMBLE}, a work directory, every URL the script downloads (named once, so the
+   * up-front checks and the downloads use the same strings), downloads checked against their
+   * published SHA-256, and the two up-front checks' functions.
+   */
+  static final String FUNCTIONS = PREAMBLE + """
       WORK="$(mktemp -d)"
       trap 'rm -rf "$WORK"' EXIT
 
@@ -128,6 +137,40 @@ final class ScriptBlocks {
           why="${why##*$'\\n'}"
           echo "download ${url} does not answer: ${why:-curl failed}" >&2
           exit 48
+        fi
+      }
+      """;
+
+  /**
+   * The admin.conf step's functions, shared by the member script and the admin.conf script: the
+   * member that ran {@code kubeadm upgrade apply} (apply renewed the cluster's certificates) keeps
+   * a mark of it ($APPLIED_MARK holds the version), and copies /etc/kubernetes/admin.conf to
+   * $ADMIN_CONF_DESTINATION with $ADMIN_CONF_HEADERS unless the bucket's copy is the same
+   * ({@code ==> admin-conf copied|unchanged}). Needs K8S_VERSION, ADMIN_CONF_DESTINATION and
+   * ADMIN_CONF_HEADERS from the preamble, and {@link #MARKERS}.
+   */
+  static final String ADMIN_CONF = """
+      # admin.conf goes to the bucket from the member that ran apply (apply renewed the cluster's
+      # certificates), on every run on that member until the bucket holds it: a retry after apply
+      # takes the node branch. The host remembers that it applied; the bucket's copy is compared.
+      APPLIED_MARK=/var/lib/fleet-upgrade/applied
+      copy_admin_conf() {
+        step copy-admin-conf
+        local args=() header
+        for header in ${ADMIN_CONF_HEADERS[@]+"${ADMIN_CONF_HEADERS[@]}"}; do args+=(-h "$header"); done
+        if gsutil -q cat "$ADMIN_CONF_DESTINATION" 2>/dev/null | cmp -s - /etc/kubernetes/admin.conf; then
+          mark admin-conf unchanged
+        else
+          gsutil -q ${args[@]+"${args[@]}"} cp /etc/kubernetes/admin.conf "$ADMIN_CONF_DESTINATION"
+          mark admin-conf copied
+        fi
+      }
+      applied_here() {
+        [ "$(cat "$APPLIED_MARK" 2>/dev/null || true)" = "$K8S_VERSION" ]
+      }
+      copy_admin_conf_if_applied_here() {
+        if applied_here; then
+          copy_admin_conf
         fi
       }
       """;

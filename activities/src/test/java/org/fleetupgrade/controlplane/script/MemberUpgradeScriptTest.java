@@ -57,6 +57,13 @@ class MemberUpgradeScriptTest {
   }
 
   @Test
+  void adminConfScriptMatchesItsGoldenFile() throws IOException {
+    // For a member a new run found done: only the admin.conf step, the member script's own.
+    assertGolden("admin-conf.sh", AdminConfScript.render(TARGET, "api-platform-cluster-us-east1-b",
+        new AdminConfCopy("gs://k8s-support-mlab-oti/admin.conf", java.util.Map.of("Cache-Control", "no-store"))));
+  }
+
+  @Test
   void theScriptIsValidBash() throws Exception {
     Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
     Path script = dir.resolve("upgrade.sh");

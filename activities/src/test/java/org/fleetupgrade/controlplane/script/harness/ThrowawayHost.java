@@ -30,6 +30,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.fleetupgrade.controlplane.script.AdminConfCopy;
+import org.fleetupgrade.controlplane.script.AdminConfScript;
 import org.fleetupgrade.controlplane.script.HostMetadata;
 import org.fleetupgrade.controlplane.script.MemberScriptInputs;
 import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
@@ -61,6 +62,8 @@ import org.fleetupgrade.version.TargetVersions;
  * <p>Every program the scripts run on the host (the fakes, the stubs, the server) appends one line
  * to one calls log, so the log is the order in which things happened; {@link Run#calls()} reads it
  * with the root's path and the script's work directory written as the script names them.
+ *
+ * <p>The member's admin.conf script ({@link AdminConfScript}) runs on a member host as well.
  *
  * <p>The script text is changed in one place only, {@link #rewrite}, by the list in
  * {@link #rewrites}; everything else runs as rendered. A script naming an absolute path or URL
@@ -233,6 +236,11 @@ final class ThrowawayHost implements AutoCloseable {
         TEMPLATE_PATH, 10, ZONE, HostMetadata.MLAB));
   }
 
+  /** The admin.conf script for this member (a member found done), as fleet-upgrade renders it. */
+  String adminConfScript() {
+    return AdminConfScript.render(TARGET, MEMBER, new AdminConfCopy(ADMIN_CONF, Map.of("Cache-Control", "no-store")));
+  }
+
   /** The node-tooling script for this host, as fleet-upgrade renders it (health timeout: the minimum). */
   String nodeScript() {
     return NodeToolingScript.render(TARGET, "amd64", NODE, sources(), 10);
@@ -294,8 +302,11 @@ final class ThrowawayHost implements AutoCloseable {
     String rewritten = out.toString();
     for (Rewrite r : rewrites) {
       // The node-tooling script has no manifests, metadata, admin.conf or apiserver; a member no kubelet healthz.
+      // The admin.conf script names only admin.conf, the mark and the lock.
       boolean member = script.contains("\nMETADATA_ATTRIBUTE=");
+      boolean adminConf = !member && script.contains("\nADMIN_CONF_DESTINATION=");
       boolean expected = member ? !r.from().contains(":10248/")
+          : adminConf ? List.of("/etc/kubernetes", "/var/lib/fleet-upgrade", "/run/").contains(r.from())
           : List.of("/opt/", "/run/", "http://localhost:10248/healthz").contains(r.from());
       if (expected && !used.containsKey(r.from())) {
         throw new IllegalStateException("the " + kind + " script no longer names " + r.from() + " (" + r.why()

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import org.fleetupgrade.controlplane.script.AdminConfScript;
 import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
 import org.fleetupgrade.controlplane.script.harness.ThrowawayHost.Kind;
 import org.fleetupgrade.controlplane.script.harness.ThrowawayHost.Run;
@@ -43,8 +44,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are the issue's: the order of calls, a second run changes nothing, a metadata or template problem
  * fails before anything is installed, a failure after kubelet was stopped leaves the previous
  * kubelet running, a downgrade is refused, a retry after a failed admin.conf copy copies it, and a
- * second script started while the first holds the host lock does not run kubeadm. And two of the
- * executor's: a run stopped (SIGTERM to its group) while kubelet is stopped puts the previous one
+ * second script started while the first holds the host lock does not run kubeadm; and AdminConfScript
+ * copies admin.conf only on the member that applied (after a run stopped before its copy). And two
+ * of the executor's: a run stopped (SIGTERM to its group) while kubelet is stopped puts the previous one
  * back, and the retry of a run killed (SIGKILL) before kubelet was started again finishes.
  *
  * <p>No case waits on the clock: a script is held at a call and the test waits for the line saying
@@ -461,6 +463,82 @@ class WholeScriptTest {
     assertThat(host.inBucket(ADMIN_CONF)).isEqualTo(host.read("/etc/kubernetes/admin.conf"))
         .contains("renewed by kubeadm upgrade apply " + TARGET_K8S);
     assertMemberAtTarget();
+  }
+
+  // ---------------------------------------------------------------- 6b: admin.conf of a member found done
+
+  /**
+   * A run stopped (SIGTERM to its group, as an abort stops it) between apply and the copy leaves the
+   * mark and the bucket's old admin.conf; the admin.conf script, which a new run gives a member it
+   * finds done, copies it, and a second one only compares.
+   */
+  @Test
+  void aRunStoppedBetweenApplyAndTheCopyLeavesItToTheAdminConfScriptWhichCopiesItOnce() throws Exception {
+    host = ThrowawayHost.member(dir, OLD_KUBERNETES);
+    String before = host.inBucket(ADMIN_CONF);
+    Started upgrade = host.startHeldAt(host.memberScript(), "gsutil * cp *"); // compared, not copied yet
+    upgrade.awaitLine("holding at " + ADMIN_CONF_COPY, Duration.ofSeconds(30));
+    upgrade.signalGroup("TERM");
+    Run stopped = upgrade.finish(Duration.ofSeconds(30));
+    assertThat(stopped.exit()).as(stopped.text()).isEqualTo(143);
+    assertThat(stopped.marks("result")).containsExactly("apply");
+    assertThat(stopped.marks("admin-conf")).isEmpty();
+    assertThat(host.read("/var/lib/fleet-upgrade/applied")).isEqualTo(TARGET_K8S + "\n");
+    assertThat(host.inBucket(ADMIN_CONF)).isEqualTo(before);
+    // (kubelet is not swapped yet: this member's inspection finds it not done, and the member script's
+    // retry copies too; the admin.conf script is for a member brought to the target some other way)
+    assertThat(host.version("/opt/bin/kubelet")).isEqualTo("Kubernetes " + OLD_KUBERNETES);
+
+    Run run = host.run(host.adminConfScript());
+
+    assertThat(run.exit()).as(run.text()).isZero();
+    assertThat(run.marks("step")).containsExactly("host-lock", "check-applied", "copy-admin-conf", "done");
+    assertThat(run.marks("result")).containsExactly(AdminConfScript.APPLIED_HERE);
+    assertThat(run.marks("admin-conf")).containsExactly("copied");
+    assertThat(run.calls()).containsExactly("gsutil -q cat " + ADMIN_CONF, ADMIN_CONF_COPY);
+    assertThat(host.inBucket(ADMIN_CONF)).isEqualTo(host.read("/etc/kubernetes/admin.conf"))
+        .contains("renewed by kubeadm upgrade apply " + TARGET_K8S);
+
+    Map<String, String> files = host.files();
+    Run again = host.run(host.adminConfScript());
+    assertThat(again.exit()).as(again.text()).isZero();
+    assertThat(again.marks("admin-conf")).containsExactly("unchanged");
+    assertThat(again.calls()).containsExactly("gsutil -q cat " + ADMIN_CONF);
+    assertThat(host.files()).isEqualTo(files);
+  }
+
+  @Test
+  void theAdminConfScriptChangesNothingOnAMemberThatDidNotApply() throws Exception {
+    host = ThrowawayHost.member(dir, TARGET_K8S); // another member applied
+    assertThat(host.run(host.memberScript()).marks("result")).containsExactly("node");
+    String bucket = host.inBucket(ADMIN_CONF);
+    Map<String, String> files = host.files();
+
+    Run run = host.run(host.adminConfScript());
+
+    assertThat(run.exit()).as(run.text()).isZero();
+    assertThat(run.marks("result")).containsExactly(AdminConfScript.NOT_APPLIED_HERE);
+    assertThat(run.marks("admin-conf")).isEmpty();
+    assertThat(run.output()).contains(MEMBER + " did not run kubeadm upgrade apply " + TARGET_K8S
+        + ": its admin.conf is not the one to keep; nothing done");
+    assertThat(run.calls()).as("not even the bucket is read").isEmpty();
+    assertThat(host.inBucket(ADMIN_CONF)).isEqualTo(bucket);
+    assertThat(host.files()).isEqualTo(files);
+  }
+
+  @Test
+  void theAdminConfScriptDoesNotRunBesideAnotherScriptHoldingTheHostLock() throws Exception {
+    host = ThrowawayHost.member(dir, OLD_KUBERNETES);
+    Started first = host.startHeldAt(host.memberScript(), "/opt/bin/kubeadm upgrade *");
+    first.awaitLine("holding at " + APPLY, Duration.ofSeconds(30));
+
+    Run adminConf = host.run(host.adminConfScript());
+
+    assertThat(adminConf.exit()).as(adminConf.text()).isEqualTo(MemberUpgradeScript.ANOTHER_SCRIPT_RUNNING);
+    assertThat(adminConf.marks("step")).containsExactly("host-lock");
+    assertThat(adminConf.calls()).isEmpty();
+    host.release();
+    assertThat(first.finish(Duration.ofSeconds(30)).exit()).isZero();
   }
 
   // ---------------------------------------------------------------- 7: the host lock
