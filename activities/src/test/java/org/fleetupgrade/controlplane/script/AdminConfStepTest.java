@@ -63,7 +63,8 @@ class AdminConfStepTest {
     }
     String stubs = gsutilStub(bucket);
     String functions = script.substring(0, script.indexOf("step check-current"))
-        .replace("/etc/kubernetes/", etc + "/").replace("/var/lib/fleet-upgrade/", dir.resolve("state") + "/");
+        .replace("/etc/kubernetes/", etc + "/").replace("/var/lib/fleet-upgrade/", dir.resolve("state") + "/")
+        .replace(ScriptBlocks.LOCK_FILE, dir.resolve("host.lock").toString()); // never the machine's own /run
     Path run = dir.resolve("run.sh");
     Files.writeString(run, functions + stubs + call + "\n");
     Process bash = new ProcessBuilder("/bin/bash", run.toString()).redirectErrorStream(true).start();
