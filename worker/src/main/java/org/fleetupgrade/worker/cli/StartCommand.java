@@ -8,6 +8,7 @@ import org.fleetupgrade.fleet.StagePlan;
 import org.fleetupgrade.fleet.UpgradeRequest;
 import org.fleetupgrade.preflight.UpgradeReview;
 import org.fleetupgrade.upgrade.FleetUpgradeWorkflow;
+import org.fleetupgrade.upgrade.StageUpgradeWorkflow;
 import org.fleetupgrade.worker.config.FleetConfig;
 import org.fleetupgrade.worker.engine.TemporalConnection;
 import org.fleetupgrade.worker.engine.UpgradeOptions;
@@ -92,6 +93,19 @@ public class StartCommand implements Callable<Integer> {
       }
       if (previous != null) {
         printResumption(previous, toStart);
+        List<String> lingering = lingering(client, toStart);
+        if (!lingering.isEmpty()) {
+          String why = String.join(", ", lingering) + (lingering.size() == 1 ? " still runs" : " still run")
+              + ": asked to cancel when run " + previous.runId() + " closed, " + (lingering.size() == 1 ? "it is" : "they are")
+              + " finishing " + (lingering.size() == 1 ? "its" : "their") + " step, and a new run would find the stage"
+              + " taken. Start again once it has closed (`temporal workflow describe --workflow-id " + lingering.get(0)
+              + "` shows it)";
+          if (dryRun) {
+            System.out.println("\n--dry-run: nothing started; a start now would refuse: " + why);
+            return Main.OK;
+          }
+          throw new OperationFailedException(why + "; nothing was started");
+        }
       }
       if (dryRun) {
         System.out.println("\n--dry-run: nothing started");
@@ -154,6 +168,30 @@ public class StartCommand implements Callable<Integer> {
           i + 1 < request.stages().size() ? "then soak " + Text.duration(stage.promotion().soak()) + ", promote "
               + stage.promotion().mode().name().toLowerCase() : "");
     }
+  }
+
+  /**
+   * The stage workflows (and their rollouts) of an earlier run that still run: a run that was
+   * terminated asks its children to cancel, and one in the middle of a drain or a script takes its
+   * time to stop. A new run starting beside them would block on the stage's id, or worse, drive the
+   * same nodes twice.
+   */
+  private static List<String> lingering(WorkflowClient client, UpgradeRequest request) {
+    List<String> running = new java.util.ArrayList<>();
+    for (StagePlan stage : request.stages()) {
+      String stageId = StageUpgradeWorkflow.workflowId(request.workflowId(), stage.name());
+      for (String id : List.of(stageId, stageId + "/rollout")) {
+        try {
+          if (client.newUntypedWorkflowStub(id).describe().getWorkflowExecutionInfo().getStatus()
+              == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
+            running.add(id);
+          }
+        } catch (io.temporal.client.WorkflowNotFoundException | io.grpc.StatusRuntimeException neverStarted) {
+          // never ran (or the server cannot say): nothing lingers there
+        }
+      }
+    }
+    return running;
   }
 
   private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request, String connection) {
