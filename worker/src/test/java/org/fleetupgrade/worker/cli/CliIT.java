@@ -1,6 +1,7 @@
 package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -150,15 +151,7 @@ class CliIT {
   }
 
   private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = status();
-      if (condition.test(last)) {
-        return last;
-      }
-    }
-    throw new AssertionError("status never matched: " + last);
+    return await("status to match", Duration.ofSeconds(90), CliIT::status, condition);
   }
 
   @Test

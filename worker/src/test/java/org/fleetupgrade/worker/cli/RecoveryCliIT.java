@@ -1,10 +1,10 @@
 package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,18 +96,12 @@ class RecoveryCliIT {
     return cli(all);
   }
 
-  private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
+  private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws InterruptedException {
+    return await("status to match", Duration.ofSeconds(90), () -> {
       Result result = cli("status", ID, "--json");
       assertThat(result.exit()).as(result.all()).isZero();
-      last = JSON.readTree(result.out());
-      if (condition.test(last)) {
-        return last;
-      }
-    }
-    throw new AssertionError("status never matched: " + last);
+      return JSON.readTree(result.out());
+    }, condition);
   }
 
   @Test

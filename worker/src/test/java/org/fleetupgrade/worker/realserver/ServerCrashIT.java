@@ -1,7 +1,7 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fleetupgrade.worker.realserver.SideEffects.await;
+import static org.fleetupgrade.worker.Poll.await;
 import static org.fleetupgrade.worker.realserver.SideEffects.journal;
 import static org.fleetupgrade.worker.realserver.SideEffects.stage;
 
@@ -82,10 +82,9 @@ class ServerCrashIT {
     return SideEffects.read(stateFile);
   }
 
-  /** SIGKILL the server, leave it down a moment, start it again on the same database and ports. */
+  /** SIGKILL the server and start it again on the same database and ports (down while it starts). */
   private void crashServer() throws Exception {
     server.kill();
-    Thread.sleep(2_000);
     server.restart();
   }
 

@@ -1,7 +1,7 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fleetupgrade.worker.realserver.SideEffects.await;
+import static org.fleetupgrade.worker.Poll.await;
 import static org.fleetupgrade.worker.realserver.SideEffects.journal;
 import static org.fleetupgrade.worker.realserver.SideEffects.stage;
 
