@@ -2,23 +2,6 @@ package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Server;
-import io.grpc.ServerBuilder;
-import io.grpc.Status;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
-import io.temporal.api.namespace.v1.NamespaceInfo;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
-import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
-import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsRequest;
-import io.temporal.api.workflowservice.v1.ListClosedWorkflowExecutionsResponse;
-import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsRequest;
-import io.temporal.api.workflowservice.v1.ListOpenWorkflowExecutionsResponse;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,54 +46,18 @@ class BadInputCliTest {
   static Path dir;
 
   /** A Temporal frontend that knows only the namespace "default" and has no upgrades in it. */
-  static Server frontend;
+  static FakeFrontend frontend;
   static String frontendAddress;
 
   @BeforeAll
   static void startFrontend() throws IOException {
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus(WorkflowServiceStubs.HEALTH_CHECK_SERVICE_NAME, ServingStatus.SERVING);
-    frontend = ServerBuilder.forPort(0).addService(health.getHealthService())
-        .addService(new WorkflowServiceGrpc.WorkflowServiceImplBase() {
-          @Override
-          public void describeNamespace(DescribeNamespaceRequest request,
-              StreamObserver<DescribeNamespaceResponse> response) {
-            if (!request.getNamespace().equals("default")) {
-              response.onError(Status.NOT_FOUND.withDescription("Namespace " + request.getNamespace() + " is not found.")
-                  .asRuntimeException());
-              return;
-            }
-            response.onNext(DescribeNamespaceResponse.newBuilder()
-                .setNamespaceInfo(NamespaceInfo.newBuilder().setName("default")).build());
-            response.onCompleted();
-          }
-
-          @Override
-          public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> response) {
-            response.onNext(GetSystemInfoResponse.getDefaultInstance());
-            response.onCompleted();
-          }
-
-          @Override
-          public void listOpenWorkflowExecutions(ListOpenWorkflowExecutionsRequest request,
-              StreamObserver<ListOpenWorkflowExecutionsResponse> response) {
-            response.onNext(ListOpenWorkflowExecutionsResponse.getDefaultInstance());
-            response.onCompleted();
-          }
-
-          @Override
-          public void listClosedWorkflowExecutions(ListClosedWorkflowExecutionsRequest request,
-              StreamObserver<ListClosedWorkflowExecutionsResponse> response) {
-            response.onNext(ListClosedWorkflowExecutionsResponse.getDefaultInstance());
-            response.onCompleted();
-          }
-        }).build().start();
-    frontendAddress = "localhost:" + frontend.getPort();
+    frontend = FakeFrontend.start();
+    frontendAddress = frontend.address();
   }
 
   @AfterAll
   static void stopFrontend() {
-    frontend.shutdownNow();
+    frontend.close();
   }
 
   /** Runs the command line in process, capturing picocli's writers and System.out (where commands print). */

@@ -1,6 +1,7 @@
 package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,17 +39,13 @@ class CliIT {
   static Path dir;
 
   static HttpServer releases;
-  static Process dev;
-  static Path devOut;
+  static DevProcess dev;
   static Path config;
   static String address;
 
   @BeforeAll
   static void startDevServer() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = DevProcess.freePort();
     address = "localhost:" + port;
     String changelogBase = serveReleases();
     config = dir.resolve("fleet.yaml");
@@ -68,13 +65,10 @@ class CliIT {
              simulated: {currentVersion: v1.30.5, sites: 4, nodesPerSite: 4, virtualNodes: 1}}
         simulation: {timing: {}}
         """.formatted(address, changelogBase, changelogBase));
-    devOut = dir.resolve("dev.out");
-    dev = JarProcess.builder("dev", "--port", String.valueOf(port), "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(devOut.toFile()).start();
-    awaitOutput(devOut, "fleet-upgrade dev:", Duration.ofSeconds(60));
+    dev = DevProcess.start(port, config, dir.resolve("dev.out"));
     // What dev says to try names its own config and address, so it works as printed
-    awaitOutput(devOut, "then: ", Duration.ofSeconds(10));
-    assertThat(Files.readString(devOut)).contains("try: fleet-upgrade start --config " + config
+    dev.awaitOutput("then: ", Duration.ofSeconds(10));
+    assertThat(dev.output()).contains("try: fleet-upgrade start --config " + config
         + " --kubernetes v1.31.2 --address " + address, "then: fleet-upgrade status v1.31.2 --watch --address " + address);
   }
 
@@ -104,25 +98,14 @@ class CliIT {
       releases.stop(0);
     }
     if (dev != null) {
-      dev.destroy();
-      assertThat(dev.waitFor(30, TimeUnit.SECONDS)).as("dev stops on SIGTERM").isTrue();
-      assertThat(Files.readString(devOut)).contains("stopped");
-      assertThat(dev.exitValue()).as("a clean stop on SIGTERM is exit 0, not 143").isZero();
-    }
-  }
-
-  private static void awaitOutput(Path file, String text, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (Files.exists(file) && Files.readString(file, StandardCharsets.UTF_8).contains(text)) {
-        return;
+      try {
+        assertThat(dev.stop()).as("dev stops on SIGTERM").isTrue();
+        assertThat(dev.output()).contains("stopped");
+        assertThat(dev.exitValue()).as("a clean stop on SIGTERM is exit 0, not 143").isZero();
+      } finally {
+        dev.close();
       }
-      if (!dev.isAlive()) {
-        throw new AssertionError("dev exited: " + Files.readString(file));
-      }
-      dev.waitFor(200, TimeUnit.MILLISECONDS);
     }
-    throw new AssertionError("no '" + text + "' from dev within " + timeout + ": " + Files.readString(file));
   }
 
   private static Result cli(String... args) {
@@ -150,15 +133,7 @@ class CliIT {
   }
 
   private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
-      last = status();
-      if (condition.test(last)) {
-        return last;
-      }
-    }
-    throw new AssertionError("status never matched: " + last);
+    return await("status to match", Duration.ofSeconds(90), CliIT::status, condition);
   }
 
   @Test

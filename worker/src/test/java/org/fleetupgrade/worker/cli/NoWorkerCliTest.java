@@ -2,31 +2,6 @@ package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.Server;
-import io.grpc.ServerBuilder;
-import io.grpc.Status;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.StreamObserver;
-import io.temporal.api.common.v1.WorkflowExecution;
-import io.temporal.api.enums.v1.WorkflowExecutionStatus;
-import io.temporal.api.namespace.v1.NamespaceInfo;
-import io.temporal.api.taskqueue.v1.PollerInfo;
-import io.temporal.api.taskqueue.v1.TaskQueue;
-import io.temporal.api.workflow.v1.WorkflowExecutionConfig;
-import io.temporal.api.workflow.v1.WorkflowExecutionInfo;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceResponse;
-import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
-import io.temporal.api.workflowservice.v1.DescribeTaskQueueResponse;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
-import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
-import io.temporal.api.workflowservice.v1.GetSystemInfoResponse;
-import io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionRequest;
-import io.temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,8 +9,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,83 +23,23 @@ import picocli.CommandLine;
  */
 class NoWorkerCliTest {
 
-  static Server frontend;
+  static FakeFrontend frontend;
   static String address;
-  static volatile boolean workerPolls;
-  /** The worker's first poll reaches the server at this describe (0: never). */
-  static volatile int workerPollsFromDescribe;
-  static final AtomicInteger describes = new AtomicInteger();
-  static final List<String> updates = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void startFrontend() throws IOException {
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus(WorkflowServiceStubs.HEALTH_CHECK_SERVICE_NAME, ServingStatus.SERVING);
-    frontend = ServerBuilder.forPort(0).addService(health.getHealthService())
-        .addService(new WorkflowServiceGrpc.WorkflowServiceImplBase() {
-          @Override
-          public void describeNamespace(DescribeNamespaceRequest request,
-              StreamObserver<DescribeNamespaceResponse> response) {
-            response.onNext(DescribeNamespaceResponse.newBuilder()
-                .setNamespaceInfo(NamespaceInfo.newBuilder().setName(request.getNamespace())).build());
-            response.onCompleted();
-          }
-
-          @Override
-          public void getSystemInfo(GetSystemInfoRequest request, StreamObserver<GetSystemInfoResponse> response) {
-            response.onNext(GetSystemInfoResponse.getDefaultInstance());
-            response.onCompleted();
-          }
-
-          @Override
-          public void describeWorkflowExecution(DescribeWorkflowExecutionRequest request,
-              StreamObserver<DescribeWorkflowExecutionResponse> response) {
-            if (!request.getExecution().getWorkflowId().equals("fleet-upgrade-v1.31.2")) {
-              response.onError(Status.NOT_FOUND.withDescription("workflow not found").asRuntimeException());
-              return;
-            }
-            response.onNext(DescribeWorkflowExecutionResponse.newBuilder().setExecutionConfig(WorkflowExecutionConfig
-                .newBuilder().setTaskQueue(TaskQueue.newBuilder().setName("fleet-upgrade-sre")))
-                .setWorkflowExecutionInfo(WorkflowExecutionInfo.newBuilder()
-                    .setExecution(WorkflowExecution.newBuilder().setWorkflowId("fleet-upgrade-v1.31.2").setRunId("r1"))
-                    .setStatus(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING)).build());
-            response.onCompleted();
-          }
-
-          @Override
-          public void describeTaskQueue(DescribeTaskQueueRequest request,
-              StreamObserver<DescribeTaskQueueResponse> response) {
-            DescribeTaskQueueResponse.Builder answer = DescribeTaskQueueResponse.newBuilder();
-            int asked = describes.incrementAndGet();
-            boolean polls = workerPolls || (workerPollsFromDescribe > 0 && asked >= workerPollsFromDescribe);
-            if (polls && request.getTaskQueue().getName().equals("fleet-upgrade-sre")) {
-              answer.addPollers(PollerInfo.newBuilder().setIdentity("4242@worker-1"));
-            }
-            response.onNext(answer.build());
-            response.onCompleted();
-          }
-
-          @Override
-          public void updateWorkflowExecution(UpdateWorkflowExecutionRequest request,
-              StreamObserver<UpdateWorkflowExecutionResponse> response) {
-            updates.add(request.getRequest().getInput().getName());
-            response.onError(Status.INVALID_ARGUMENT.withDescription("fake frontend: no updates here").asRuntimeException());
-          }
-        }).build().start();
-    address = "localhost:" + frontend.getPort();
+    frontend = FakeFrontend.start().describesTaskQueues().running("fleet-upgrade-v1.31.2", "fleet-upgrade-sre");
+    address = frontend.address();
   }
 
   @AfterAll
   static void stopFrontend() {
-    frontend.shutdownNow();
+    frontend.close();
   }
 
   @BeforeEach
   void noWorker() {
-    workerPolls = false;
-    workerPollsFromDescribe = 0;
-    describes.set(0);
-    updates.clear();
+    frontend.reset();
   }
 
   record Result(int code, String out, String err) {}
@@ -160,28 +73,28 @@ class NoWorkerCliTest {
           + " at " + address + " (namespace default, asked for 3s): nothing was sent; start one (`fleet-upgrade worker --config"
           + " FILE`, or `fleet-upgrade dev`) and run the command again");
     }
-    assertThat(updates).isEmpty();
+    assertThat(frontend.updates()).isEmpty();
   }
 
   @Test
   void withAWorkerPollingTheCommandGoesOn() {
-    workerPolls = true;
+    frontend.workerPolls("fleet-upgrade-sre", 1);
 
     Result pause = run("pause", "v1.31.2", "--reason", "checking a site", "--address", address);
 
-    assertThat(updates).as(pause.err()).containsExactly("pause");
+    assertThat(frontend.updates()).as(pause.err()).containsExactly("pause");
   }
 
   @Test
   void aWorkerWhoseFirstPollIsOnItsWayIsWaitedFor() {
     // Given a worker started a moment ago: the server lists it from the third time it is asked
-    workerPollsFromDescribe = 3;
+    frontend.workerPolls("fleet-upgrade-sre", 3);
 
     // When the operator pauses the upgrade
     Result pause = run("pause", "v1.31.2", "--reason", "checking a site", "--address", address);
 
     // Then the command is sent, not refused for want of a worker
-    assertThat(updates).as(pause.err()).containsExactly("pause");
-    assertThat(describes.get()).isEqualTo(3);
+    assertThat(frontend.updates()).as(pause.err()).containsExactly("pause");
+    assertThat(frontend.describes()).isEqualTo(3);
   }
 }

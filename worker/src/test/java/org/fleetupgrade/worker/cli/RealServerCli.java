@@ -1,5 +1,7 @@
 package org.fleetupgrade.worker.cli;
 
+import static org.fleetupgrade.worker.Poll.await;
+
 import io.temporal.api.enums.v1.TaskQueueType;
 import io.temporal.api.taskqueue.v1.TaskQueue;
 import io.temporal.api.workflowservice.v1.DescribeTaskQueueRequest;
@@ -44,7 +46,7 @@ final class RealServerCli implements AutoCloseable {
   private final WorkerFactory workers;
 
   /** {@code yaml}: the config, with %s where the server's address goes. */
-  RealServerCli(Path dir, String yaml) throws IOException {
+  RealServerCli(Path dir, String yaml) throws IOException, InterruptedException {
     server = TemporalCliServer.start(dir);
     config = dir.resolve("fleet.yaml");
     Files.writeString(config, yaml.formatted(server.address()));
@@ -58,16 +60,12 @@ final class RealServerCli implements AutoCloseable {
   }
 
   /** Until the server lists the worker's poller, within 30 s: only then do the CLI's worker checks pass. */
-  private void awaitPoller(String taskQueue) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+  private void awaitPoller(String taskQueue) throws InterruptedException {
     DescribeTaskQueueRequest describe = DescribeTaskQueueRequest.newBuilder().setNamespace("default")
         .setTaskQueue(TaskQueue.newBuilder().setName(taskQueue)).setTaskQueueType(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW)
         .build();
-    while (service.blockingStub().describeTaskQueue(describe).getPollersCount() == 0) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("the worker never polled task queue " + taskQueue);
-      }
-    }
+    await("the worker polling task queue " + taskQueue, Duration.ofSeconds(30),
+        () -> service.blockingStub().describeTaskQueue(describe).getPollersCount(), pollers -> pollers > 0);
   }
 
   /** The CLI with {@code args} and --address of the server. */
@@ -97,30 +95,15 @@ final class RealServerCli implements AutoCloseable {
   }
 
   /** Polls the upgrade's status query until {@code condition}, within 90 s. */
-  FleetStatus awaitStatus(String upgradeId, Predicate<FleetStatus> condition) {
+  FleetStatus awaitStatus(String upgradeId, Predicate<FleetStatus> condition) throws InterruptedException {
     FleetUpgradeWorkflow upgrade = client.newWorkflowStub(FleetUpgradeWorkflow.class, upgradeId);
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    FleetStatus last = null;
-    while (System.nanoTime() < deadline) {
-      last = upgrade.status();
-      if (condition.test(last)) {
-        return last;
-      }
-    }
-    throw new AssertionError("status never matched: " + last);
+    return await("the status of " + upgradeId + " to match", Duration.ofSeconds(90), upgrade::status, condition);
   }
 
   /** Runs the CLI until its output matches (visibility is eventually consistent), within 30 s. */
-  Result awaitOutput(Predicate<String> condition, String... args) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Result last = null;
-    while (System.nanoTime() < deadline) {
-      last = ok(args);
-      if (condition.test(last.out())) {
-        return last;
-      }
-    }
-    throw new AssertionError(String.join(" ", args) + " never matched: " + (last == null ? "" : last.out()));
+  Result awaitOutput(Predicate<String> condition, String... args) throws InterruptedException {
+    return await(String.join(" ", args) + " to match", Duration.ofSeconds(30), () -> ok(args),
+        last -> condition.test(last.out()));
   }
 
   @Override

@@ -1,16 +1,13 @@
 package org.fleetupgrade.worker.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.fleetupgrade.worker.cli.JarProcess.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -31,17 +28,13 @@ class RecoveryCliIT {
   @TempDir
   static Path dir;
 
-  static Process dev;
-  static Path devOut;
+  static DevProcess dev;
   static Path config;
   static String address;
 
   @BeforeAll
   static void startDevServer() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    int port = DevProcess.freePort();
     address = "localhost:" + port;
     config = dir.resolve("fleet.yaml");
     // Production's first node reboot fails for good, once: the rollout's canary fails and the stage
@@ -60,23 +53,17 @@ class RecoveryCliIT {
           faults:
             - {step: reboot, stage: production, times: 1, error: "BMC unreachable", retryable: false}
         """.formatted(address));
-    devOut = dir.resolve("dev.out");
-    dev = JarProcess.builder("dev", "--port", String.valueOf(port), "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(devOut.toFile()).start();
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!(Files.exists(devOut) && Files.readString(devOut, StandardCharsets.UTF_8).contains("fleet-upgrade dev:"))) {
-      if (!dev.isAlive() || System.nanoTime() > deadline) {
-        throw new AssertionError("dev did not start: " + Files.readString(devOut));
-      }
-      dev.waitFor(200, TimeUnit.MILLISECONDS);
-    }
+    dev = DevProcess.start(port, config, dir.resolve("dev.out"));
   }
 
   @AfterAll
   static void stopDevServer() throws Exception {
     if (dev != null) {
-      dev.destroy();
-      assertThat(dev.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      try {
+        assertThat(dev.stop()).isTrue();
+      } finally {
+        dev.close();
+      }
     }
   }
 
@@ -96,18 +83,12 @@ class RecoveryCliIT {
     return cli(all);
   }
 
-  private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode last = null;
-    while (System.nanoTime() < deadline) {
+  private static JsonNode awaitStatus(Predicate<JsonNode> condition) throws InterruptedException {
+    return await("status to match", Duration.ofSeconds(90), () -> {
       Result result = cli("status", ID, "--json");
       assertThat(result.exit()).as(result.all()).isZero();
-      last = JSON.readTree(result.out());
-      if (condition.test(last)) {
-        return last;
-      }
-    }
-    throw new AssertionError("status never matched: " + last);
+      return JSON.readTree(result.out());
+    }, condition);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package org.fleetupgrade.worker.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import io.temporal.api.enums.v1.IndexedValueType;
 import io.temporal.client.WorkflowClient;
@@ -153,24 +154,12 @@ class UpgradeMetricsTest {
   }
 
   private static void awaitState(FleetUpgradeWorkflow upgrade, FleetState state) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    FleetStatus status = upgrade.status();
-    while (status.state() != state) {
-      assertThat(System.nanoTime()).as("still " + status.state() + ", waiting for " + state).isLessThan(deadline);
-      Thread.sleep(50);
-      status = upgrade.status();
-    }
+    await("the upgrade " + state, Duration.ofSeconds(60), upgrade::status, status -> status.state() == state);
   }
 
   /** The registry's text once the tally scope has reported (every second) what the workflows counted. */
   private String awaitScrape(String expected) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    String scraped = metrics.scrape();
-    while (!scraped.contains(expected) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      scraped = metrics.scrape();
-    }
-    return scraped;
+    return await(expected + " scraped", Duration.ofSeconds(20), metrics::scrape, scraped -> scraped.contains(expected));
   }
 
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)$");

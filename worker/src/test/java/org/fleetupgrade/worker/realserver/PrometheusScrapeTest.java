@@ -1,6 +1,7 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.WorkerFactory;
@@ -136,15 +137,8 @@ class PrometheusScrapeTest {
   }
 
   private static FleetStatus awaitBlocked(FleetUpgradeWorkflow upgrade) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    FleetStatus status = upgrade.status();
-    while (status.state() != FleetState.BLOCKED) {
-      assertThat(System.nanoTime()).as("not BLOCKED within 120 s; last: " + status.state() + " " + status.timeline())
-          .isLessThan(deadline);
-      Thread.sleep(200);
-      status = upgrade.status();
-    }
-    return status;
+    return await("the upgrade BLOCKED", Duration.ofSeconds(120), upgrade::status,
+        status -> status.state() == FleetState.BLOCKED);
   }
 
   private static SimulatedStage stage(String name) {

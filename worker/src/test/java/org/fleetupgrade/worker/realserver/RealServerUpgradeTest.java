@@ -1,6 +1,7 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.fleetupgrade.worker.Poll.await;
 
 import io.temporal.api.enums.v1.WorkflowExecutionStatus;
 import io.temporal.client.WorkflowClient;
@@ -95,12 +96,10 @@ class RealServerUpgradeTest {
     assertThat(result.state()).isEqualTo(FleetState.COMPLETED);
     String query = SearchAttributes.VERSION.getName() + " = 'v1.31.2' AND " + SearchAttributes.STATE.getName()
         + " = 'COMPLETED'";
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    List<WorkflowExecutionMetadata> found = List.of();
-    while (found.isEmpty() && System.nanoTime() < deadline) {
-      // Visibility is eventually consistent: look again until it shows, within the deadline.
-      found = client.listExecutions(query + " AND WorkflowType = 'FleetUpgradeWorkflow'").toList();
-    }
+    // Visibility is eventually consistent: look again until it shows, within the deadline.
+    List<WorkflowExecutionMetadata> found = await("the visibility query finds it", Duration.ofSeconds(30),
+        () -> client.listExecutions(query + " AND WorkflowType = 'FleetUpgradeWorkflow'").toList(),
+        executions -> !executions.isEmpty());
     assertThat(found).extracting(m -> m.getExecution().getWorkflowId()).containsExactly("fleet-upgrade-v1.31.2");
     assertThat(found.get(0).getStatus()).isEqualTo(WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED);
   }

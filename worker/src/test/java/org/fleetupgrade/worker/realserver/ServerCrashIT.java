@@ -1,21 +1,15 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fleetupgrade.worker.realserver.SideEffects.await;
+import static org.fleetupgrade.worker.Poll.await;
+import static org.fleetupgrade.worker.realserver.CrashRig.ID;
+import static org.fleetupgrade.worker.realserver.CrashRig.TARGET;
 import static org.fleetupgrade.worker.realserver.SideEffects.journal;
-import static org.fleetupgrade.worker.realserver.SideEffects.stage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
-import io.temporal.client.WorkflowStub;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.fleetupgrade.worker.cli.JarProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,91 +23,56 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServerCrashIT {
 
-  private static final String ID = "fleet-upgrade-v1.31.2";
-  private static final String TARGET = "v1.31.2";
-
   @TempDir
   Path dir;
 
-  private TemporalCliServer server;
-  private WorkflowServiceStubs service;
-  private WorkflowClient client;
-  private WorkerProcess worker;
-  private Path config;
-  private Path stateFile;
+  private CrashRig rig;
 
   @BeforeEach
   void startServerAndWorker() throws Exception {
-    server = TemporalCliServer.start(dir);
-    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget(server.address()).build());
-    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
-    stateFile = dir.resolve("fleet-state.json");
-    config = dir.resolve("fleet.yaml");
-    Files.writeString(config, """
-        temporal: {address: "%s"}
-        versions: {cni: v1.6.2, crictl: v1.31.1}
-        reboot: {firstLook: 1s, maxUnavailable: 2, maxPerSite: 1}
-        stages:
-          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c],
-             simulated: {currentVersion: v1.30.5, sites: 4, nodesPerSite: 1, virtualNodes: 1}}
-        simulation:
-          stateFile: "%s"
-          heartbeatTimeout: 5s
-          timing: {drain: 200ms, memberUpgrade: 4s, imageBuild: 1s, nodeReboot: 2s}
-        """.formatted(server.address(), stateFile));
-    worker = WorkerProcess.start(config, server.address(), dir.resolve("worker.log"));
+    rig = CrashRig.start(dir, """
+        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c],
+           simulated: {currentVersion: v1.30.5, sites: 4, nodesPerSite: 1, virtualNodes: 1}}
+        """);
+    rig.newWorker();
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (worker != null) {
-      worker.close();
-    }
-    if (service != null) {
-      service.shutdownNow();
-    }
-    if (server != null) {
-      server.close();
+    if (rig != null) {
+      rig.close();
     }
   }
 
-  private JsonNode fleet() throws java.io.IOException {
-    return SideEffects.read(stateFile);
-  }
-
-  /** SIGKILL the server, leave it down a moment, start it again on the same database and ports. */
+  /** SIGKILL the server and start it again on the same database and ports (down while it starts). */
   private void crashServer() throws Exception {
-    server.kill();
-    Thread.sleep(2_000);
-    server.restart();
+    rig.server().kill();
+    rig.server().restart();
   }
 
   @Test
   void theServerKilledMidControlPlaneAndMidRebootComesBackAndTheSameWorkerFinishesWithEachSideEffectOnce()
       throws Exception {
     long began = System.nanoTime();
-    long pid = worker.pid();
-    JarProcess.Result started = JarProcess.run("start", "--config", config.toString(), "--kubernetes", TARGET,
-        "--address", server.address());
-    assertThat(started.exit()).as(started.all()).isZero();
+    long pid = rig.worker().pid();
+    rig.startUpgrade();
 
     // 1. While the first member's upgrade step runs (apply done, its activity ends while the server is down)
-    await("sandbox's apply", Duration.ofSeconds(60), () -> journal(fleet(), "apply", "sandbox").isEmpty() ? null : true);
+    await("sandbox's apply", Duration.ofSeconds(60), () -> journal(rig.fleet(), "apply", "sandbox").isEmpty() ? null : true);
     crashServer();
     // 2. Mid rolling reboot: the canary back, more nodes sent into their reboot
     await("a second node rebooting", Duration.ofSeconds(120),
-        () -> journal(fleet(), "reboot", "sandbox").size() >= 2 ? true : null);
+        () -> journal(rig.fleet(), "reboot", "sandbox").size() >= 2 ? true : null);
     crashServer();
 
     // Then the same worker process reconnects by itself and the upgrade completes
     JsonNode done = await("the upgrade's result", Duration.ofSeconds(150), () ->
-        client.newUntypedWorkflowStub(ID)
+        rig.client().newUntypedWorkflowStub(ID)
             .getResult(10, TimeUnit.SECONDS, JsonNode.class));
     assertThat(done.path("state").asText()).isEqualTo("COMPLETED");
-    assertThat(worker.isAlive()).as("the worker was never restarted").isTrue();
-    assertThat(worker.pid()).isEqualTo(pid);
-    SideEffects.assertEachDoneOnce(fleet(), TARGET);
+    assertThat(rig.worker().isAlive()).as("the worker was never restarted").isTrue();
+    assertThat(rig.worker().pid()).isEqualTo(pid);
+    SideEffects.assertEachDoneOnce(rig.fleet(), TARGET);
     System.out.printf("ServerCrashIT: 2 server SIGKILLs, one worker, the upgrade completed in %ds%n",
         Duration.ofNanos(System.nanoTime() - began).toSeconds());
   }

@@ -7,16 +7,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /**
  * What the crash tests read and assert in the simulated fleet's state file (simulation.stateFile,
  * written by the worker process; read as JSON, so the tests depend on its format, not on the
- * worker's classes), and how they wait.
+ * worker's classes).
  */
 final class SideEffects {
 
@@ -87,23 +85,5 @@ final class SideEffects {
       }
     }
     throw new AssertionError("no stage " + name + " in " + status);
-  }
-
-  /** Polls {@code probe} until it returns non-null, ignoring failures meanwhile (a server restarting). */
-  static <T> T await(String what, Duration within, Callable<T> probe) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        T found = probe.call();
-        if (found != null) {
-          return found;
-        }
-      } catch (Exception e) {
-        last = e;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("not within " + within + ": " + what + (last == null ? "" : " (last error: " + last + ")"));
   }
 }

@@ -1,7 +1,7 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fleetupgrade.worker.realserver.SideEffects.await;
+import static org.fleetupgrade.worker.Poll.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.client.WorkflowClient;

@@ -1,17 +1,13 @@
 package org.fleetupgrade.worker.realserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.fleetupgrade.worker.realserver.SideEffects.await;
+import static org.fleetupgrade.worker.Poll.await;
+import static org.fleetupgrade.worker.realserver.CrashRig.ID;
+import static org.fleetupgrade.worker.realserver.CrashRig.TARGET;
 import static org.fleetupgrade.worker.realserver.SideEffects.journal;
 import static org.fleetupgrade.worker.realserver.SideEffects.stage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
-import io.temporal.client.WorkflowStub;
-import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -36,123 +32,79 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerCrashIT {
 
-  private static final String ID = "fleet-upgrade-v1.31.2";
-  private static final String TARGET = "v1.31.2";
   private static final String FIRST_MEMBER = "api-platform-cluster-us-west2-a";
 
   @TempDir
   Path dir;
 
-  private TemporalCliServer server;
-  private WorkflowServiceStubs service;
-  private WorkflowClient client;
-  private WorkerProcess worker;
-  private Path config;
-  private Path stateFile;
-  private int incarnation;
+  private CrashRig rig;
 
   @BeforeEach
   void startServer() throws Exception {
-    server = TemporalCliServer.start(dir);
-    service = WorkflowServiceStubs.newServiceStubs(WorkflowServiceStubsOptions.newBuilder()
-        .setTarget(server.address()).build());
-    client = WorkflowClient.newInstance(service, WorkflowClientOptions.newBuilder().setNamespace("default").build());
-    stateFile = dir.resolve("fleet-state.json");
-    config = dir.resolve("fleet.yaml");
-    // Steps long enough (wall time) for a kill to land inside them; nodes reboot in 2 s. Staging has one
-    // node: after a canary, nodes are looked at every 15 s around the fastest reboot seen, which
-    // only slows the test (NodeRebootWorkflowImpl.CLOSE_LOOK, made for reboots of minutes).
-    Files.writeString(config, """
-        temporal: {address: "%s"}
-        versions: {cni: v1.6.2, crictl: v1.31.1}
-        reboot: {firstLook: 1s, maxUnavailable: 2, maxPerSite: 1}
-        stages:
-          - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
-             simulated: {currentVersion: v1.30.5, sites: 3, nodesPerSite: 1, virtualNodes: 1}}
-          - {name: staging, project: mlab-staging, region: us-central1, zones: [a, b],
-             simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
-        simulation:
-          stateFile: "%s"
-          heartbeatTimeout: 5s
-          timing: {drain: 200ms, memberUpgrade: 4s, imageBuild: 1s, nodeReboot: 2s}
-        """.formatted(server.address(), stateFile));
+    // Staging has one node: after a canary, nodes are looked at every 15 s around the fastest reboot
+    // seen, which only slows the test (NodeRebootWorkflowImpl.CLOSE_LOOK, made for reboots of minutes).
+    rig = CrashRig.start(dir, """
+        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
+           simulated: {currentVersion: v1.30.5, sites: 3, nodesPerSite: 1, virtualNodes: 1}}
+        - {name: staging, project: mlab-staging, region: us-central1, zones: [a, b],
+           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
+        """);
   }
 
   @AfterEach
   void stop() throws Exception {
-    if (worker != null) {
-      worker.close();
+    if (rig != null) {
+      rig.close();
     }
-    if (service != null) {
-      service.shutdownNow();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
-
-  private WorkerProcess newWorker() throws Exception {
-    return WorkerProcess.start(config, server.address(), dir.resolve("worker-" + ++incarnation + ".log"));
-  }
-
-  /** The status query, read as the JSON it is (as `status --json` prints it, without pendingActivities). */
-  private JsonNode status() {
-    return client.newUntypedWorkflowStub(ID).query("status", JsonNode.class);
   }
 
   private static void log(long began, String what) {
     System.out.printf("WorkerCrashIT: %s at %ds%n", what, Duration.ofNanos(System.nanoTime() - began).toSeconds());
   }
 
-  private JsonNode fleet() throws java.io.IOException {
-    return SideEffects.read(stateFile);
-  }
-
   @Test
   void killedMidControlPlaneMidRebootAndAtAGateTheUpgradeCompletesWithEverySideEffectOnce() throws Exception {
     long began = System.nanoTime();
-    worker = newWorker();
-    JarProcess.Result started = JarProcess.run("start", "--config", config.toString(), "--kubernetes", TARGET,
-        "--address", server.address());
-    assertThat(started.exit()).as(started.all()).isZero();
+    rig.newWorker();
+    rig.startUpgrade();
 
     // 1. Mid control plane: sandbox's first member has run kubeadm upgrade apply (the state file says
     // so) and its step is still running (the static pods coming back): SIGKILL now.
-    await("sandbox's apply", Duration.ofSeconds(60), () -> journal(fleet(), "apply", "sandbox").isEmpty() ? null : true);
-    JsonNode member = stage(status(), "sandbox").path("members").get(0);
+    await("sandbox's apply", Duration.ofSeconds(60), () -> journal(rig.fleet(), "apply", "sandbox").isEmpty() ? null : true);
+    JsonNode member = stage(rig.status(), "sandbox").path("members").get(0);
     assertThat(member.path("name").asText()).isEqualTo(FIRST_MEMBER);
     assertThat(member.path("phase").asText()).as("killed inside the step").isEqualTo("UPGRADING");
-    worker.kill();
+    rig.worker().kill();
     log(began, "killed mid control plane");
-    worker = newWorker();
+    rig.newWorker();
 
     // 2. Mid rolling reboot: the canary is back and a second node was just sent into its reboot.
     await("a second node rebooting in sandbox", Duration.ofSeconds(90),
-        () -> journal(fleet(), "reboot", "sandbox").size() >= 2 ? true : null);
-    assertThat(stage(status(), "sandbox").path("step").asText()).isEqualTo("reboot");
+        () -> journal(rig.fleet(), "reboot", "sandbox").size() >= 2 ? true : null);
+    assertThat(stage(rig.status(), "sandbox").path("step").asText()).isEqualTo("reboot");
     // The rollout itself says what is in flight (the stage's copy is told at every 5%, not at each start)
-    JsonNode rollout = client.newUntypedWorkflowStub(ID + "/sandbox/rollout").query("progress", JsonNode.class);
+    JsonNode rollout = rig.client().newUntypedWorkflowStub(ID + "/sandbox/rollout").query("progress", JsonNode.class);
     assertThat(rollout.path("inFlight").asInt()).as("nodes in flight when killed: " + rollout).isPositive();
-    worker.kill();
+    rig.worker().kill();
     log(began, "killed mid rolling reboot");
-    worker = newWorker();
+    rig.newWorker();
 
     // 3. At the gate: sandbox is done and waits for approval.
     JsonNode atGate = await("sandbox's approval gate", Duration.ofSeconds(90), () -> {
-      JsonNode now = status();
+      JsonNode now = rig.status();
       return now.path("gate").path("phase").asText().equals("WAITING_APPROVAL") ? now : null;
     });
     assertThat(atGate.path("gate").path("stage").asText()).isEqualTo("sandbox");
-    worker.kill();
+    rig.worker().kill();
     log(began, "killed at the approval gate");
-    worker = newWorker();
+    rig.newWorker();
     JarProcess.Result approved = JarProcess.run("approve", ID, "sandbox", "--reason", "quiet after three crashes",
-        "--address", server.address());
+        "--address", rig.server().address());
     assertThat(approved.exit()).as(approved.all()).isZero();
     log(began, "approved");
 
     // Then the upgrade completes on the fourth worker
-    JsonNode done = client.newUntypedWorkflowStub(ID)
+    JsonNode done = rig.client().newUntypedWorkflowStub(ID)
         .getResult(150, TimeUnit.SECONDS, JsonNode.class);
     assertThat(done.path("state").asText()).isEqualTo("COMPLETED");
     assertThat(stage(done, "sandbox").path("state").asText() + " " + stage(done, "staging").path("state").asText())
@@ -160,7 +112,7 @@ class WorkerCrashIT {
 
     // And every side effect happened exactly once: apply once per stage, node on the other members,
     // each node rebooted once, everything at the target
-    SideEffects.assertEachDoneOnce(fleet(), TARGET);
+    SideEffects.assertEachDoneOnce(rig.fleet(), TARGET);
     // The member killed after its apply was found upgraded by the retry, which did nothing
     assertThat(stage(done, "sandbox").path("members").findValuesAsText("mode"))
         .containsExactly("already-at-target", "node", "node");
