@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,9 +108,9 @@ class AlertmanagerAlertsTest {
   void anAnswerThatIsNotAlertmanagersHolds() throws IOException {
     junk = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     // A Prometheus where an Alertmanager was meant: its alerts API is another path, so a 404
-    junk.createContext("/prom/api/v2/alerts", exchange -> answer(exchange, 404, "404 page not found"));
-    junk.createContext("/object/api/v2/alerts", exchange -> answer(exchange, 200, "{\"status\":\"success\"}"));
-    junk.createContext("/bare/api/v2/alerts", exchange -> answer(exchange, 200, "[{\"fingerprint\": \"x\"}]"));
+    junk.createContext("/prom/api/v2/alerts", exchange -> PrometheusAlertActivitiesTest.answer(exchange, 404, "404 page not found"));
+    junk.createContext("/object/api/v2/alerts", exchange -> PrometheusAlertActivitiesTest.answer(exchange, 200, "{\"status\":\"success\"}"));
+    junk.createContext("/bare/api/v2/alerts", exchange -> PrometheusAlertActivitiesTest.answer(exchange, 200, "[{\"fingerprint\": \"x\"}]"));
     junk.start();
     String base = "http://127.0.0.1:" + junk.getAddress().getPort();
 
@@ -125,12 +124,5 @@ class AlertmanagerAlertsTest {
       assertThat(wrong.holds()).isTrue();
       assertThat(wrong.unavailable()).contains("did not answer Alertmanager's alerts API (an array of alerts with labels)");
     }
-  }
-
-  private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String text) throws IOException {
-    byte[] body = text.getBytes(StandardCharsets.UTF_8);
-    exchange.sendResponseHeaders(status, body.length);
-    exchange.getResponseBody().write(body);
-    exchange.close();
   }
 }

@@ -152,7 +152,8 @@ class PrometheusAlertActivitiesTest {
     assertThat(down.unavailable()).endsWith("answered HTTP 503: 'upstream down'");
   }
 
-  private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String text) throws IOException {
+  /** Answers {@code exchange} with {@code status} and {@code text}: a stand-in for what a misnamed endpoint serves. */
+  static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String text) throws IOException {
     byte[] body = text.getBytes(StandardCharsets.UTF_8);
     exchange.sendResponseHeaders(status, body.length);
     exchange.getResponseBody().write(body);

@@ -20,24 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LingeringStageTest {
 
   private static final String ID = "fleet-upgrade-v1.31.2";
-  private static final String CONFIG = """
-      temporal: {address: "%s"}
-      versions: {cni: v1.6.2, crictl: v1.31.1}
-      reboot: {firstLook: 1s}
-      stages:
-        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
-           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
-        - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
-           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
-      simulation: {timing: {}}
-      """;
-
   @TempDir
   Path dir;
 
   @Test
   void aNewRunWaitsUntilTheLastRunsStageWorkflowsHaveClosed() throws Exception {
-    try (RealServerCli real = new RealServerCli(dir, CONFIG)) {
+    try (RealServerCli real = new RealServerCli(dir, RealServerCli.SANDBOX_BY_APPROVAL)) {
       String file = real.config.toString();
       // Given a run terminated at sandbox's gate, and production's stage workflow of that run still running
       // (stood in for by one on a task queue no worker polls: it never finishes by itself)

@@ -16,24 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ListOnRealServerTest {
 
-  private static final String CONFIG = """
-      temporal: {address: "%s"}
-      versions: {cni: v1.6.2, crictl: v1.31.1}
-      reboot: {firstLook: 1s}
-      stages:
-        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
-           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
-        - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
-           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
-      simulation: {timing: {}}
-      """;
-
   @TempDir
   Path dir;
 
   @Test
   void listShowsStateAndStageFromSearchAttributesFiltersOnTheServerAndAnAbortReadsAborted() throws Exception {
-    try (RealServerCli real = new RealServerCli(dir, CONFIG)) {
+    try (RealServerCli real = new RealServerCli(dir, RealServerCli.SANDBOX_BY_APPROVAL)) {
       // Given an upgrade waiting at sandbox's approval gate
       real.ok("start", "--config", real.config.toString(), "--kubernetes", "v1.31.2");
       real.awaitStatus("fleet-upgrade-v1.31.2", s -> s.gate() != null && s.gate().phase() == GatePhase.WAITING_APPROVAL);

@@ -39,6 +39,22 @@ final class RealServerCli implements AutoCloseable {
 
   record Result(int code, String out, String err) {}
 
+  /**
+   * Two small simulated stages, sandbox promoted by approval (so an upgrade waits at its gate), for
+   * {@code new RealServerCli(dir, SANDBOX_BY_APPROVAL)}.
+   */
+  static final String SANDBOX_BY_APPROVAL = """
+      temporal: {address: "%s"}
+      versions: {cni: v1.6.2, crictl: v1.31.1}
+      reboot: {firstLook: 1s}
+      stages:
+        - {name: sandbox, project: mlab-sandbox, region: us-west2, zones: [a, b, c], promotion: approval,
+           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
+        - {name: production, project: mlab-oti, region: us-east1, zones: [b, c, d],
+           simulated: {currentVersion: v1.30.5, sites: 1, nodesPerSite: 1, virtualNodes: 1}}
+      simulation: {timing: {}}
+      """;
+
   final TemporalCliServer server;
   final WorkflowServiceStubs service;
   final WorkflowClient client;

@@ -536,7 +536,7 @@ class ConfigLoaderTest {
         """).errors()).containsExactlyInAnyOrder(
         "test.yaml: stages[0].simulated.currentVersion: 'v1.30' is not a release version: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2",
         "test.yaml: simulation.faults[1].step: 'explode' is not one of [changelog, inventory, drain, upgrade, verify,"
-            + " uncordon, node-tooling, image-build, reboot, health, node-lost, node-old-image, after-trigger,"
+            + " uncordon, node-tooling, image-build, reboot, health, admin-conf, node-lost, node-old-image, after-trigger,"
             + " kured-lock-held]",
         "test.yaml: simulation.faults[0].stage: unknown stage 'nowhere'");
   }
