@@ -57,7 +57,7 @@ class ServerCrashIT {
     long pid = rig.worker().pid();
     rig.startUpgrade();
 
-    // 1. While the first member's upgrade step runs (apply done, its activity ends while the server is down)
+    // 1. While the first member's upgrade step runs (apply done; its activity may end, and report, while the server is down)
     await("sandbox's apply", Duration.ofSeconds(60), () -> journal(rig.fleet(), "apply", "sandbox").isEmpty() ? null : true);
     crashServer();
     // 2. Mid rolling reboot: the canary back, more nodes sent into their reboot
