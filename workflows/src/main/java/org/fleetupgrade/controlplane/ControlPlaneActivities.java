@@ -49,7 +49,8 @@ public interface ControlPlaneActivities {
    * For a member a new run found done: if it is the member that ran {@code kubeadm upgrade apply}
    * for {@code target} (it keeps a mark of that), admin.conf reaches the bucket, copied unless the
    * bucket already holds it; on any other member nothing is done. A run stopped between apply and
-   * the copy, or an upgrade finished by hand, otherwise leaves the renewed admin.conf on the host.
+   * the copy, or one whose step an operator skipped after finishing its script's work by hand,
+   * otherwise leaves the renewed admin.conf on the host.
    */
   @ActivityMethod
   AdminConfResult ensureAdminConf(String stage, ControlPlaneMember member, TargetVersions target);

@@ -150,7 +150,8 @@ public class StageUpgradeWorkflowImpl implements StageUpgradeWorkflow {
 
   /**
    * The change id of a member found done getting its admin.conf to the bucket if it is the one that
-   * ran apply (a run stopped between apply and the copy, or finished by hand, left it on the host).
+   * ran apply (a run stopped between apply and the copy, or a skipped step finished by hand, left it
+   * on the host; a host where our script never ran apply has no mark).
    */
   static final String ADMIN_CONF_ON_DONE_MEMBERS_CHANGE = "admin-conf-on-done-members";
 

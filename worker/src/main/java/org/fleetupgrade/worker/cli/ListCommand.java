@@ -147,7 +147,8 @@ public class ListCommand implements Callable<Integer> {
         rows = visibility(temporal, query);
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.UNIMPLEMENTED && e.getStatus().getCode() != Status.Code.INVALID_ARGUMENT) {
-          throw e;
+          throw new OperationFailedException("cannot list upgrades at " + temporal.address() + ": "
+              + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
         }
         // The test server (and a server without our search attributes) cannot answer the query.
         rows = listed(temporal);
@@ -167,8 +168,9 @@ public class ListCommand implements Callable<Integer> {
             StatusTable.TIME.format(row.started()), row.closed() == null ? "-" : StatusTable.TIME.format(row.closed()));
       }
       if (more) {
-        System.out.println("(the newest " + Text.count(limit, "upgrade") + " shown; more match: --limit " + Math.min(MAX_LIMIT,
-            limit * 10) + " shows more, or narrow with --open, --state, --stage)");
+        System.out.println("(" + Text.count(limit, "upgrade") + " shown; more match: " + (limit < MAX_LIMIT
+            ? "--limit " + Math.min(MAX_LIMIT, limit * 10) + " shows more, or narrow" : "narrow") + " with --open, --state,"
+            + " --stage or --kubernetes)");
       }
       return Main.OK;
     }

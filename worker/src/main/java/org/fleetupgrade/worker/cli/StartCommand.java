@@ -99,7 +99,8 @@ public class StartCommand implements Callable<Integer> {
               + ": asked to cancel when run " + previous.runId() + " closed, " + (lingering.size() == 1 ? "it is" : "they are")
               + " finishing " + (lingering.size() == 1 ? "its" : "their") + " step, and a new run would find the stage"
               + " taken. Start again once it has closed (`temporal workflow describe --workflow-id " + lingering.get(0)
-              + "` shows it)";
+              + "` shows it; one that never closes can be ended with `temporal workflow terminate --workflow-id "
+              + lingering.get(0) + "`, which stops it where it is: a node it drained stays cordoned)";
           if (dryRun) {
             System.out.println("\n--dry-run: nothing started; a start now would refuse: " + why);
             return Main.OK;
@@ -186,8 +187,12 @@ public class StartCommand implements Callable<Integer> {
               == io.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING) {
             running.add(id);
           }
-        } catch (io.temporal.client.WorkflowNotFoundException | io.grpc.StatusRuntimeException neverStarted) {
-          // never ran (or the server cannot say): nothing lingers there
+        } catch (io.temporal.client.WorkflowNotFoundException neverStarted) {
+          // never ran: nothing lingers there
+        } catch (io.temporal.client.WorkflowServiceException | io.grpc.StatusRuntimeException e) {
+          // Not known is not "not running": starting beside it could drive the same nodes twice.
+          throw new OperationFailedException("cannot tell whether " + id + " of the last run still runs: "
+              + Upgrades.rootMessage(e) + "; nothing was started");
         }
       }
     }

@@ -37,6 +37,9 @@ final class Upgrades {
         throw notFound(id, connection);
       }
       throw new OperationFailedException("cannot describe " + id + ": " + e.getStatus());
+    } catch (io.temporal.client.WorkflowServiceException e) {
+      // The SDK's wrapper of any other server error (unavailable, deadline, permission): one line, not a trace
+      throw new OperationFailedException("cannot describe " + id + ": " + rootMessage(e));
     }
   }
 

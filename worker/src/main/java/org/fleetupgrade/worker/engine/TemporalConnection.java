@@ -96,6 +96,7 @@ public final class TemporalConnection implements AutoCloseable {
     // The connection's own event loop, not gRPC's shared one, so close() can end its thread: the JVM
     // waits up to 300 ms at exit for threads in native code (an event loop in epoll_wait), a third
     // of a short command's time.
+    io.grpc.netty.shaded.io.netty.handler.ssl.SslContext ssl = tls.used() ? sslContext(tls) : null; // bad input first
     EventLoopGroup eventLoop = new NioEventLoopGroup(1, new DefaultThreadFactory("temporal-grpc", true));
     WorkflowServiceStubsOptions.Builder options = WorkflowServiceStubsOptions.newBuilder().setTarget(address)
         .setChannelInitializer(channel -> {
@@ -103,8 +104,8 @@ public final class TemporalConnection implements AutoCloseable {
             netty.eventLoopGroup(eventLoop).channelType(NioSocketChannel.class);
           }
         });
-    if (tls.used()) {
-      options.setSslContext(sslContext(tls));
+    if (ssl != null) {
+      options.setSslContext(ssl);
     }
     if (metricsScope != null) {
       options.setMetricsScope(metricsScope);
@@ -145,21 +146,47 @@ public final class TemporalConnection implements AutoCloseable {
       stubs.blockingStub().withDeadlineAfter(CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .describeNamespace(DescribeNamespaceRequest.newBuilder().setNamespace(namespace).build());
     } catch (StatusRuntimeException e) {
-      switch (e.getStatus().getCode()) {
-        case NOT_FOUND -> throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
+      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+        throw new BadInputException("namespace '" + namespace + "' does not exist at " + address
             + " (set --namespace or TEMPORAL_NAMESPACE)");
-        case UNAVAILABLE, DEADLINE_EXCEEDED -> throw new OperationFailedException(unreachable(address, e));
-        default -> {
-          // gRPC's words for an HTTP answer that is not gRPC: a web server or proxy at that address
-          String description = String.valueOf(e.getStatus().getDescription());
-          if (description.startsWith("HTTP status code")) {
-            throw new OperationFailedException("cannot reach Temporal at " + address + ": something else answers there ("
-                + description.lines().findFirst().orElse(description) + ", not gRPC)"
-                + " (set --address or TEMPORAL_ADDRESS)");
-          }
-        }
+      }
+      String notTemporal = notTemporal(e);
+      if (notTemporal != null) {
+        throw new OperationFailedException("cannot reach Temporal at " + address + ": " + notTemporal);
+      }
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE || e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        throw new OperationFailedException(unreachable(address, e));
       }
     }
+  }
+
+  /**
+   * Why what answers at the address is not a Temporal frontend as asked, in a few words; null when
+   * nothing says so. gRPC reports these in many lines (headers, an HTML body, a hex dump).
+   */
+  static String notTemporal(StatusRuntimeException e) {
+    String description = String.valueOf(e.getStatus().getDescription());
+    if (description.startsWith("HTTP status code")) { // an HTTP/2 answer that is not gRPC: a proxy, a web server
+      return "something else answers there (" + firstLine(description) + ", not gRPC) (set --address or TEMPORAL_ADDRESS)";
+    }
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (t instanceof SSLException) {
+        return (message.startsWith("not an SSL/TLS record")
+            ? "no TLS there (the answer is not a TLS record): drop --tls, or check the port"
+            : "TLS failed (" + firstLine(message) + "): check --tls-ca-path, --tls-cert-path and --tls-key-path");
+      }
+      if (t.getClass().getSimpleName().equals("Http2Exception")) { // plain HTTP/1.1 (a web UI's port, say)
+        return "something else answers there (not HTTP/2: " + firstLine(message) + ") (set --address or TEMPORAL_ADDRESS)";
+      }
+    }
+    return null;
+  }
+
+  /** The first line of {@code text}, at most 120 characters. */
+  private static String firstLine(String text) {
+    String line = text.strip().lines().findFirst().orElse("");
+    return line.length() <= 120 ? line : line.substring(0, 117) + "...";
   }
 
   /**
@@ -237,7 +264,7 @@ public final class TemporalConnection implements AutoCloseable {
         why = "no answer within " + CONNECT_TIMEOUT.toSeconds() + "s";
       }
     }
-    return "cannot reach Temporal at " + address + ": " + (why != null ? why : rootMessage(e))
+    return "cannot reach Temporal at " + address + ": " + (why != null ? why : firstLine(rootMessage(e)))
         + " (is the server running? set --address or TEMPORAL_ADDRESS)";
   }
 

@@ -299,6 +299,47 @@ class BadInputCliTest {
   }
 
   @Test
+  void somethingElseAtTheAddressOrAServerErrorIsOneLine() throws IOException {
+    // Given a plain HTTP/1.1 server where Temporal was meant (a web UI's port, say): it answers
+    // whatever it is sent with a 400, as web servers do to a gRPC or TLS greeting
+    try (java.net.ServerSocket web = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread answering = new Thread(() -> {
+        while (!web.isClosed()) {
+          try (java.net.Socket client = web.accept()) {
+            client.getInputStream().read(new byte[512]);
+            client.getOutputStream().write(("HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\nContent-Length: 22\r\n"
+                + "Connection: close\r\n\r\n<html>bad request</html>").getBytes(StandardCharsets.US_ASCII));
+          } catch (IOException closed) {
+            // the test is over, or the client went away
+          }
+        }
+      }, "http-1.1-stand-in");
+      answering.setDaemon(true);
+      answering.start();
+      String address = "127.0.0.1:" + web.getLocalPort();
+
+      // When a command connects, in plain text and with --tls
+      Result plain = run("list", "--address", address);
+      Result tls = run("list", "--address", address, "--tls");
+
+      // Then each says what answers there, in one line, exit 1
+      assertThat(plain.code()).isEqualTo(Main.FAILED);
+      assertThat(plain.errLines()).singleElement().asString().startsWith("fleet-upgrade: cannot reach Temporal at " + address
+          + ": something else answers there (not HTTP/2: ").endsWith(") (set --address or TEMPORAL_ADDRESS)");
+      assertThat(tls.code()).isEqualTo(Main.FAILED);
+      assertThat(tls.errLines()).containsExactly("fleet-upgrade: cannot reach Temporal at " + address
+          + ": no TLS there (the answer is not a TLS record): drop --tls, or check the port");
+    }
+
+    // And a server that refuses to describe an upgrade (a credential without the right) is one line too
+    frontend.deniesDescribe("fleet-upgrade-v1.29.9");
+    Result denied = run("status", "v1.29.9", "--address", frontendAddress);
+    assertThat(denied.code()).isEqualTo(Main.FAILED);
+    assertThat(denied.errLines()).singleElement().asString()
+        .startsWith("fleet-upgrade: cannot describe fleet-upgrade-v1.29.9: ").contains("PERMISSION_DENIED");
+  }
+
+  @Test
   void versionIsPrinted() {
     // When -V or --version is given (from classes: no jar manifest, so "dev")
     Result version = run("--version");

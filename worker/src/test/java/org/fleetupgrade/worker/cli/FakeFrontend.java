@@ -54,6 +54,8 @@ final class FakeFrontend implements AutoCloseable {
   private volatile String polledQueue;
   /** The worker's first poll reaches the server at this describe of any task queue (0: never). */
   private volatile int pollsFromDescribe;
+  /** Workflow ids whose describe the server refuses (PERMISSION_DENIED), as a credential without that right. */
+  private final java.util.Set<String> deniedDescribes = ConcurrentHashMap.newKeySet();
 
   private FakeFrontend() throws IOException {
     HealthStatusManager health = new HealthStatusManager();
@@ -73,6 +75,12 @@ final class FakeFrontend implements AutoCloseable {
   /** An upgrade {@code workflowId} (run "r1") is running on {@code taskQueue}. */
   FakeFrontend running(String workflowId, String taskQueue) {
     upgrades.put(workflowId, taskQueue);
+    return this;
+  }
+
+  /** Describing {@code workflowId} is refused with PERMISSION_DENIED. */
+  FakeFrontend deniesDescribe(String workflowId) {
+    deniedDescribes.add(workflowId);
     return this;
   }
 
@@ -149,6 +157,10 @@ final class FakeFrontend implements AutoCloseable {
     public void describeWorkflowExecution(DescribeWorkflowExecutionRequest request,
         StreamObserver<DescribeWorkflowExecutionResponse> response) {
       String id = request.getExecution().getWorkflowId();
+      if (deniedDescribes.contains(id)) {
+        response.onError(Status.PERMISSION_DENIED.withDescription("Request unauthorized.").asRuntimeException());
+        return;
+      }
       String taskQueue = upgrades.get(id);
       if (taskQueue == null) {
         response.onError(Status.NOT_FOUND.withDescription("workflow not found").asRuntimeException());
