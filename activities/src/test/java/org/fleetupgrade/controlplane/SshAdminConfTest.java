@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.temporal.failure.ApplicationFailure;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.fleetupgrade.controlplane.script.AdminConfCopy;
 import org.fleetupgrade.controlplane.script.AdminConfScript;
-import org.fleetupgrade.controlplane.script.HostMetadata;
-import org.fleetupgrade.controlplane.script.MemberScriptSettings;
 import org.fleetupgrade.controlplane.script.MemberUpgradeScript;
-import org.fleetupgrade.controlplane.script.ReleaseSources;
 import org.fleetupgrade.controlplane.ssh.ScriptHost;
 import org.fleetupgrade.controlplane.ssh.ScriptHost.Reply;
 import org.fleetupgrade.controlplane.ssh.SshExecutor;
@@ -52,10 +48,8 @@ class SshAdminConfTest {
   }
 
   private AdminConfResult ensure() {
-    return new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16",
-        ReleaseSources.OFFICIAL, AdminConfCopy.to(BUCKET), "/etc/kubernetes/kubeadm-config.yml.template", 300,
-        host.port(), HostMetadata.MLAB), Duration.ofSeconds(20)).ensureAdminConf(MEMBER, TARGET, p -> { },
-        Duration.ofSeconds(10));
+    return new SshMemberUpgrader(ssh, SshMemberUpgradeTest.settings(host.port()), Duration.ofSeconds(20))
+        .ensureAdminConf(MEMBER, TARGET, p -> { }, Duration.ofSeconds(10));
   }
 
   @Test

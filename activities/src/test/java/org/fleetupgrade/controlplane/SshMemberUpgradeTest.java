@@ -81,10 +81,15 @@ class SshMemberUpgradeTest {
     host.close();
   }
 
+  /** mlab-oti's member script settings, admin.conf to {@code gs://k8s-support-mlab-oti/admin.conf}, SSH on {@code port}. */
+  static MemberScriptSettings settings(int port) {
+    return new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16", ReleaseSources.OFFICIAL,
+        AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/etc/kubernetes/kubeadm-config.yml.template", 300, port,
+        HostMetadata.MLAB);
+  }
+
   private SshMemberUpgrader upgrader() {
-    return new SshMemberUpgrader(ssh, new MemberScriptSettings("mlab-oti", "amd64", "192.168.0.0/16", "172.25.0.0/16",
-        ReleaseSources.OFFICIAL, AdminConfCopy.to("gs://k8s-support-mlab-oti/admin.conf"), "/etc/kubernetes/kubeadm-config.yml.template",
-        300, host.port(), HostMetadata.MLAB), Duration.ofSeconds(20));
+    return new SshMemberUpgrader(ssh, settings(host.port()), Duration.ofSeconds(20));
   }
 
   @Test

@@ -2,6 +2,7 @@ package org.fleetupgrade.worker.cli;
 
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.fleetupgrade.fleet.StagePlan;
@@ -95,12 +96,7 @@ public class StartCommand implements Callable<Integer> {
         printResumption(previous, toStart);
         List<String> lingering = lingering(client, toStart);
         if (!lingering.isEmpty()) {
-          String why = String.join(", ", lingering) + (lingering.size() == 1 ? " still runs" : " still run")
-              + ": asked to cancel when run " + previous.runId() + " closed, " + (lingering.size() == 1 ? "it is" : "they are")
-              + " finishing " + (lingering.size() == 1 ? "its" : "their") + " step, and a new run would find the stage"
-              + " taken. Start again once it has closed (`temporal workflow describe --workflow-id " + lingering.get(0)
-              + "` shows it; one that never closes can be ended with `temporal workflow terminate --workflow-id "
-              + lingering.get(0) + "`, which stops it where it is: a node it drained stays cordoned)";
+          String why = whyNotYet(previous, lingering);
           if (dryRun) {
             System.out.println("\n--dry-run: nothing started; a start now would refuse: " + why);
             return Main.OK;
@@ -178,7 +174,7 @@ public class StartCommand implements Callable<Integer> {
    * same nodes twice.
    */
   private static List<String> lingering(WorkflowClient client, UpgradeRequest request) {
-    List<String> running = new java.util.ArrayList<>();
+    List<String> running = new ArrayList<>();
     for (StagePlan stage : request.stages()) {
       String stageId = StageUpgradeWorkflow.workflowId(request.workflowId(), stage.name());
       for (String id : List.of(stageId, stageId + "/rollout")) {
@@ -197,6 +193,16 @@ public class StartCommand implements Callable<Integer> {
       }
     }
     return running;
+  }
+
+  /** Why a new run must wait for {@code lingering} (ids of the last run's stage workflows still running). */
+  private static String whyNotYet(PreviousRun previous, List<String> lingering) {
+    String first = lingering.get(0);
+    return String.join(", ", lingering) + " still run" + (lingering.size() == 1 ? "s" : "") + ": asked to cancel when run "
+        + previous.runId() + " closed, and finishing a step; a new run would find the stage taken. Start again once it"
+        + " has closed (`temporal workflow describe --workflow-id " + first + "` shows it; one that never closes can be"
+        + " ended with `temporal workflow terminate --workflow-id " + first + "`, which stops it where it is: a node it"
+        + " drained stays cordoned)";
   }
 
   private static int start(WorkflowClient client, String taskQueue, UpgradeRequest request, String connection) {
